@@ -1,0 +1,115 @@
+// softmax.cl - row-wise softmax / log-softmax forward and their backward (vector-Jacobian) passes.
+//
+// Build macros (defaults below): LOG (0 softmax, 1 log-softmax), ROW_TEMP (1: one 1/T per row),
+// WG_PER_ROW and WGS (see common.cl).
+//
+// softmax_fwd, per row of K logits x (NxK, row stride ldx), z = x*(1/T):
+//   pass 1  m = max z (and a NaN flag)
+//   pass 2  d - 1 = sum_{z<m} exp(z - m) + (ties - 1)        (kept apart from the max's own 1)
+//   pass 3  out = exp(z - m) / d,   or  (z - m) - log1p(d - 1)
+// softmax_bwd, per row: dx = y .* (g - <g, y>)  (LOG = 0, y = softmax)
+//                       dx = g - exp(y) * sum g   (LOG = 1, y = log-softmax)
+// Outputs may alias inputs element for element (in place): no restrict on them.
+
+#include "common.cl"
+
+#ifndef LOG
+#define LOG 0
+#endif
+#ifndef ROW_TEMP
+#define ROW_TEMP 0
+#endif
+
+__kernel void softmax_fwd(const int N, const int K,
+                          __global const float *x, const int ldx,
+                          __global const float *row_inv_t,
+                          __global float *out, const int ldo,
+                          __global int *status,
+                          const float inv_t) {
+    LOCAL_SCRATCH
+    const int i = ROW_ID;
+    if (i >= N) {
+        return;
+    }
+    __global const float *xr = x + (size_t) i * ldx;
+    __global float *orow = out + (size_t) i * ldo;
+#if ROW_TEMP
+    const float it = row_inv_t[i];
+#else
+    const float it = inv_t;
+#endif
+
+    float m = -INFINITY;
+    int jm = K;
+    int flags = 0;
+    for (int j = LID; j < K; j += LSZ) {
+        float xj = xr[j];
+        float z = xj * it;
+        if (z > m) {
+            m = z;
+            jm = j;
+        }
+        flags |= logit_flags(xj, z);
+    }
+    group_maxarg(&m, &jm, red_f, red_i);
+    flags = group_or(flags, red_i);
+    if (LID == 0) {
+        status[i] = logit_status(m, flags, 1);
+    }
+    m = usable_max(m, flags);
+
+    ksum less = ksum_zero();
+    float ties = 0.0f;
+    for (int j = LID; j < K; j += LSZ) {
+        float z = xr[j] * it;
+        if (z < m) {
+            ksum_add(&less, exp(z - m));
+        } else {
+            ties += 1.0f;
+        }
+    }
+    float dm1 = group_sum(ksum_value(less), red_f) + (group_sum(ties, red_f) - 1.0f);
+#if LOG
+    const float logd = log1p(dm1);
+#else
+    const float inv_d = 1.0f / (1.0f + dm1);
+#endif
+    for (int j = LID; j < K; j += LSZ) {
+        float z = xr[j] * it;
+#if LOG
+        orow[j] = (z - m) - logd;
+#else
+        orow[j] = exp(z - m) * inv_d;
+#endif
+    }
+}
+
+__kernel void softmax_bwd(const int N, const int K,
+                          __global const float *y, const int ldy,
+                          __global const float *g, const int ldg,
+                          __global float *dx, const int ldd) {
+    LOCAL_SCRATCH
+    const int i = ROW_ID;
+    if (i >= N) {
+        return;
+    }
+    __global const float *yr = y + (size_t) i * ldy;
+    __global const float *gr = g + (size_t) i * ldg;
+    __global float *dr = dx + (size_t) i * ldd;
+    ksum acc = ksum_zero();
+    for (int j = LID; j < K; j += LSZ) {
+#if LOG
+        ksum_add(&acc, gr[j]);
+#else
+        ksum_add(&acc, gr[j] * yr[j]);
+#endif
+    }
+    const float s = group_sum(ksum_value(acc), red_f);
+    for (int j = LID; j < K; j += LSZ) {
+#if LOG
+        dr[j] = gr[j] - exp(yr[j]) * s;
+#else
+        dr[j] = yr[j] * (gr[j] - s);
+#endif
+    }
+}

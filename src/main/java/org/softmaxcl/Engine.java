@@ -1,0 +1,249 @@
+package org.softmaxcl;
+
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+import org.softmaxcl.backend.Backend;
+import org.softmaxcl.backend.Checks;
+import org.softmaxcl.backend.RowOutputs;
+import org.softmaxcl.backend.XentTask;
+
+/**
+ * Row-wise softmax, log-softmax, cross-entropy and its gradient over batches of N rows × K
+ * classes of float32 logits, on one backend chosen when the engine is made (an OpenCL device,
+ * or the CPU).
+ *
+ * <pre>{@code
+ * try (Engine engine = Engine.auto()) {
+ *     System.out.println(engine.report());        // backend=opencl device='...' reason='...'
+ *     FloatMatrix x = FloatMatrix.of(logits, n, k);
+ *     FloatMatrix dx = FloatMatrix.of(new float[n * k], n, k);
+ *     XentResult r = engine.crossEntropyWithGradient(x, Targets.hard(labels), XentOptions.DEFAULTS, dx);
+ * }
+ * }</pre>
+ *
+ * <p>Every method checks its arguments first and throws {@link IllegalArgumentException} naming
+ * the argument, row and value (shapes, targets, options, NaN/+∞ logits under the default policy)
+ * before anything of the caller's is written; {@link NullPointerException} for null arguments;
+ * {@link IllegalStateException} after {@link #close()}. Inputs are never modified except where an
+ * output is the same view (in place). Results are deterministic: the same call gives the same bits.
+ *
+ * <p>An engine is thread-safe: any number of threads may call it at once; {@link #close()} waits
+ * for calls in flight and releases every native resource.
+ */
+public final class Engine implements AutoCloseable {
+    private final Backend backend;
+    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private boolean closed;
+
+    Engine(Backend backend) {
+        this.backend = Objects.requireNonNull(backend, "backend");
+    }
+
+    /**
+     * The engine of this environment: the backend named by the system property {@value
+     * BackendChoice#PROPERTY} or the environment variable {@value BackendChoice#ENV} ({@code auto},
+     * {@code cpu}, {@code opencl}), {@code auto} when neither is set. {@code auto} never fails for
+     * want of a device: it falls back to the CPU and says why in {@link #report()}.
+     *
+     * @throws IllegalStateException when OpenCL was asked for explicitly and no device works
+     */
+    public static Engine auto() {
+        return create(BackendChoice.fromEnvironment());
+    }
+
+    /**
+     * An engine on the chosen backend.
+     *
+     * @throws IllegalStateException for {@link BackendChoice#OPENCL} when no OpenCL device works
+     */
+    public static Engine create(BackendChoice choice) {
+        return new Engine(BackendSelector.select(Objects.requireNonNull(choice, "choice")));
+    }
+
+    /** An engine on the CPU backend. */
+    public static Engine cpu() {
+        return create(BackendChoice.CPU);
+    }
+
+    /**
+     * An engine on an OpenCL device.
+     *
+     * @throws IllegalStateException when no OpenCL device works, with the reason
+     */
+    public static Engine openCl() {
+        return create(BackendChoice.OPENCL);
+    }
+
+    /** An engine over a backend made elsewhere (tests, benchmarks). */
+    public static Engine over(Backend backend) {
+        return new Engine(backend);
+    }
+
+    /** The backend, the device and why they were chosen. */
+    public BackendReport report() {
+        return backend.report();
+    }
+
+    /** The backend in use. */
+    public BackendKind backendKind() {
+        return backend.report().kind();
+    }
+
+    // ---------------------------------------------------------------- softmax
+
+    /** Returns softmax of the dense {@code rows × cols} logits in a new array. */
+    public float[] softmax(float[] logits, int rows, int cols) {
+        float[] out = new float[logits.length];
+        softmax(FloatMatrix.of(logits, rows, cols), FloatMatrix.of(out, rows, cols), SoftmaxOptions.DEFAULTS);
+        return out;
+    }
+
+    /** {@code out = softmax(in)} row-wise with T = 1. */
+    public void softmax(FloatMatrix in, FloatMatrix out) {
+        softmax(in, out, SoftmaxOptions.DEFAULTS);
+    }
+
+    /**
+     * {@code out_ij = exp(z_ij) / Σ_k exp(z_ik)} with {@code z = in / T}, N×K.
+     *
+     * @param in   logits. Not modified (unless {@code out} is the same view)
+     * @param out  probabilities, same shape; may be {@code in} itself. Modified
+     * @param opts temperature and non-finite policy
+     */
+    public void softmax(FloatMatrix in, FloatMatrix out, SoftmaxOptions opts) {
+        run(() -> backend.softmax(Checks.softmax(in, out, false, opts)));
+    }
+
+    /** {@code out = log_softmax(in)} row-wise with T = 1. */
+    public void logSoftmax(FloatMatrix in, FloatMatrix out) {
+        logSoftmax(in, out, SoftmaxOptions.DEFAULTS);
+    }
+
+    /**
+     * {@code out_ij = z_ij − log Σ_k exp(z_ik)} with {@code z = in / T}, N×K.
+     *
+     * @param in   logits. Not modified (unless {@code out} is the same view)
+     * @param out  log-probabilities, same shape; may be {@code in} itself. Modified
+     */
+    public void logSoftmax(FloatMatrix in, FloatMatrix out, SoftmaxOptions opts) {
+        run(() -> backend.softmax(Checks.softmax(in, out, true, opts)));
+    }
+
+    /**
+     * Softmax backward (vector-Jacobian product): {@code gradIn = s ⊙ (gradOut − ⟨gradOut, s⟩)}
+     * row-wise, the gradient with respect to the softmax's input z (divide by T for x = T·z).
+     *
+     * @param probs   s = softmax(z), N×K. Not modified
+     * @param gradOut upstream gradient ∂L/∂s, N×K. Not modified unless {@code gradIn} is the same view
+     * @param gradIn  ∂L/∂z, N×K; may be {@code gradOut} itself. Modified
+     */
+    public void softmaxBackward(FloatMatrix probs, FloatMatrix gradOut, FloatMatrix gradIn) {
+        run(() -> backend.backward(Checks.backward(probs, gradOut, gradIn, false)));
+    }
+
+    /**
+     * Log-softmax backward: {@code gradIn = gradOut − exp(logProbs) · Σ_j gradOut_j} row-wise.
+     *
+     * @param logProbs log_softmax(z), N×K. Not modified
+     * @param gradOut  upstream gradient, N×K. Not modified unless {@code gradIn} is the same view
+     * @param gradIn   ∂L/∂z, N×K; may be {@code gradOut} itself. Modified
+     */
+    public void logSoftmaxBackward(FloatMatrix logProbs, FloatMatrix gradOut, FloatMatrix gradIn) {
+        run(() -> backend.backward(Checks.backward(logProbs, gradOut, gradIn, true)));
+    }
+
+    /**
+     * The explicit K×K Jacobian of softmax(x/T) for one row, row-major:
+     * {@code J[i·K + k] = ∂s_i/∂x_k = s_i (δ_ik − s_k) / T}. For teaching and checks; computed on
+     * the CPU in float64 whatever the backend.
+     *
+     * @param row         K logits (1 ≤ K ≤ 4096), finite. Not modified
+     * @param temperature T > 0
+     * @return a new float[K·K]
+     */
+    public float[] jacobian(float[] row, float temperature) {
+        return Jacobian.of(row, temperature);
+    }
+
+    // ---------------------------------------------------------------- cross-entropy
+
+    /** Cross-entropy with PyTorch's defaults (mean, ignore index −100); no gradient. */
+    public XentResult crossEntropy(FloatMatrix logits, Targets targets) {
+        return crossEntropy(logits, targets, XentOptions.DEFAULTS);
+    }
+
+    /**
+     * Cross-entropy loss without the gradient (see {@link XentOptions} for the formulas).
+     *
+     * @param logits x, N×K. Not modified
+     * @param targets N class indices or an N×K distribution. Not modified
+     */
+    public XentResult crossEntropy(FloatMatrix logits, Targets targets, XentOptions opts) {
+        return xent(logits, targets, opts, null);
+    }
+
+    /**
+     * The fused pass: the cross-entropy loss and its gradient with respect to the logits, one read
+     * of the logits and one write of the gradient.
+     *
+     * @param logits x, N×K. Not modified unless {@code grad} is the same view
+     * @param targets N class indices or an N×K distribution. Not modified
+     * @param opts   the options
+     * @param grad   receives ∂L/∂x (times the upstream scale), N×K; may be {@code logits} itself
+     *               (in place, bit-identical to out of place). Modified
+     */
+    public XentResult crossEntropyWithGradient(FloatMatrix logits, Targets targets, XentOptions opts, FloatMatrix grad) {
+        Objects.requireNonNull(grad, "grad");
+        return xent(logits, targets, opts, grad);
+    }
+
+    private XentResult xent(FloatMatrix logits, Targets targets, XentOptions opts, FloatMatrix grad) {
+        return call(() -> {
+            XentTask task = Checks.xent(logits, targets, opts, grad);
+            RowOutputs rows = new RowOutputs(task.rows(), opts.rowStats());
+            backend.crossEntropy(task, rows);
+            return LossReduction.reduce(task, rows);
+        });
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    /** Releases the backend's resources after calls in flight finish. Idempotent. */
+    @Override
+    public void close() {
+        lifecycle.writeLock().lock();
+        try {
+            if (!closed) {
+                closed = true;
+                backend.close();
+            }
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+    }
+
+    private void run(Runnable r) {
+        call(() -> {
+            r.run();
+            return null;
+        });
+    }
+
+    private <T> T call(java.util.function.Supplier<T> s) {
+        lifecycle.readLock().lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("engine is closed");
+            }
+            return s.get();
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Engine[" + report() + "]";
+    }
+}

@@ -1,0 +1,172 @@
+package org.softmaxcl.backend;
+
+import java.util.Objects;
+
+import org.softmaxcl.EmptyMeanPolicy;
+import org.softmaxcl.FloatMatrix;
+import org.softmaxcl.Reduction;
+import org.softmaxcl.SoftmaxOptions;
+import org.softmaxcl.Targets;
+import org.softmaxcl.XentOptions;
+
+/**
+ * Argument checks shared by every backend: each throws {@link IllegalArgumentException} whose
+ * message names the argument, the row and the value, before anything is written. Internal.
+ */
+public final class Checks {
+    private Checks() {
+    }
+
+    /** Checks a softmax call and returns it as a task. */
+    public static SoftmaxTask softmax(FloatMatrix in, FloatMatrix out, boolean log, SoftmaxOptions opts) {
+        Objects.requireNonNull(in, "in");
+        Objects.requireNonNull(out, "out");
+        Objects.requireNonNull(opts, "options");
+        sameShape("out", out, "in", in);
+        disjointOrSame("out", out, "in", in);
+        perRow("rowTemperatures", opts.hasRowTemperatures() ? opts.rowTemperatures().length : -1, in.rows());
+        return new SoftmaxTask(in, out, log, opts);
+    }
+
+    /** Checks a backward call and returns it as a task. */
+    public static BackwardTask backward(FloatMatrix y, FloatMatrix g, FloatMatrix dx, boolean log) {
+        String yName = log ? "logProbs" : "probs";
+        Objects.requireNonNull(y, yName);
+        Objects.requireNonNull(g, "gradOut");
+        Objects.requireNonNull(dx, "gradIn");
+        sameShape("gradOut", g, yName, y);
+        sameShape("gradIn", dx, yName, y);
+        disjointOrSame("gradIn", dx, "gradOut", g);
+        disjointOrSame("gradIn", dx, yName, y);
+        return new BackwardTask(y, g, dx, log);
+    }
+
+    /**
+     * Checks a cross-entropy call (shapes, every target, option lengths, the empty-mean policy) and
+     * computes the reduction constants.
+     */
+    public static XentTask xent(FloatMatrix logits, Targets targets, XentOptions opts, FloatMatrix grad) {
+        Objects.requireNonNull(logits, "logits");
+        Objects.requireNonNull(targets, "targets");
+        Objects.requireNonNull(opts, "options");
+        int n = logits.rows();
+        int k = logits.cols();
+        if (grad != null) {
+            sameShape("grad", grad, "logits", logits);
+            disjointOrSame("grad", grad, "logits", logits);
+        }
+        if (targets.rows() != n) {
+            throw new IllegalArgumentException("targets: " + targets.rows() + " rows, but logits has " + n);
+        }
+        perRow("rowTemperatures", opts.hasRowTemperatures() ? opts.rowTemperatures().length : -1, n);
+        perRow("sampleWeights", opts.hasSampleWeights() ? opts.sampleWeights().length : -1, n);
+        perRow("rowGradScales", opts.hasRowGradScales() ? opts.rowGradScales().length : -1, n);
+        if (opts.hasClassWeights() && opts.classWeights().length != k) {
+            throw new IllegalArgumentException("classWeights: " + opts.classWeights().length
+                    + " values, but logits has K = " + k + " classes");
+        }
+        double w = 0;
+        for (int j = 0; j < k; j++) {
+            w += opts.classWeight(j);
+        }
+        int counted = 0;
+        double dce = 0;
+        double dz = 0;
+        if (targets.isHard()) {
+            int[] t = targets.classes();
+            int ignore = opts.ignoreIndex();
+            for (int i = 0; i < n; i++) {
+                int ti = t[i];
+                if (ti == ignore) {
+                    continue;
+                }
+                if (ti < 0 || ti >= k) {
+                    throw new IllegalArgumentException("targets[" + i + "] = " + ti + " is outside [0, " + k
+                            + ") and is not the ignore index " + ignore);
+                }
+                counted++;
+                double s = opts.sampleWeight(i);
+                dce += s * opts.classWeight(ti);
+                dz += s;
+            }
+        } else {
+            FloatMatrix y = targets.distribution();
+            sameShape("targets", y, "logits", logits);
+            if (grad != null && y.overlaps(grad)) {
+                throw new IllegalArgumentException("grad overlaps the soft targets' storage");
+            }
+            counted = n;
+            for (int i = 0; i < n; i++) {
+                double s = opts.sampleWeight(i);
+                dce += s;
+                dz += s;
+            }
+        }
+        double ceScale = 1;
+        double zScale = 1;
+        double denominator = 1;
+        if (opts.reduction() == Reduction.MEAN) {
+            denominator = dce;
+            if (dce == 0 && opts.emptyMean() == EmptyMeanPolicy.THROW) {
+                throw new IllegalArgumentException("targets: mean over an empty set (" + counted + " counted rows of "
+                        + n + ", weighted count 0) and emptyMean is THROW");
+            }
+            ceScale = dce > 0 ? 1 / dce : 0;
+            zScale = dz > 0 ? 1 / dz : 0;
+        }
+        return new XentTask(logits, targets, opts, grad, ceScale, zScale, w, counted, denominator);
+    }
+
+    /**
+     * Describes what is wrong with row {@code row} of the logits, or returns null when it is fine:
+     * NaN or +∞ anywhere, or (for a counted row) every value −∞.
+     */
+    public static String badLogitRow(String name, FloatMatrix x, int row, boolean counted) {
+        int k = x.cols();
+        boolean anyAboveMinusInf = false;
+        for (int j = 0; j < k; j++) {
+            float v = x.get(row, j);
+            if (Float.isNaN(v) || v == Float.POSITIVE_INFINITY) {
+                return name + "[" + row + ", " + j + "] = " + v + ": NaN and +Infinity are refused "
+                        + "(NonFinitePolicy.REFUSE); use PROPAGATE for PyTorch's behaviour";
+            }
+            anyAboveMinusInf |= v != Float.NEGATIVE_INFINITY;
+        }
+        if (counted && !anyAboveMinusInf) {
+            return name + " row " + row + ": every one of its " + k + " values is -Infinity; a counted row needs "
+                    + "at least one finite logit";
+        }
+        return null;
+    }
+
+    /** Describes what is wrong with row {@code row} of soft targets (a negative or non-finite value), or null. */
+    public static String badSoftTargetRow(FloatMatrix y, int row) {
+        for (int j = 0; j < y.cols(); j++) {
+            float v = y.get(row, j);
+            if (!(v >= 0f) || v == Float.POSITIVE_INFINITY) {
+                return "targets[" + row + ", " + j + "] = " + v + ": soft targets must be finite and >= 0";
+            }
+        }
+        return null;
+    }
+
+    static void sameShape(String aName, FloatMatrix a, String bName, FloatMatrix b) {
+        if (a.rows() != b.rows() || a.cols() != b.cols()) {
+            throw new IllegalArgumentException(aName + " is " + a.rows() + "x" + a.cols() + " but " + bName
+                    + " is " + b.rows() + "x" + b.cols());
+        }
+    }
+
+    static void disjointOrSame(String aName, FloatMatrix a, String bName, FloatMatrix b) {
+        if (a.overlaps(b) && !a.sameViewAs(b)) {
+            throw new IllegalArgumentException(aName + " overlaps " + bName
+                    + " without being the same view (offset and stride): in-place use needs identical views");
+        }
+    }
+
+    static void perRow(String name, int length, int rows) {
+        if (length >= 0 && length != rows) {
+            throw new IllegalArgumentException(name + ": " + length + " values, but there are N = " + rows + " rows");
+        }
+    }
+}

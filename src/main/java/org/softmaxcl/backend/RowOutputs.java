@@ -1,0 +1,32 @@
+package org.softmaxcl.backend;
+
+/**
+ * Per-row quantities a backend's cross-entropy pass returns to the engine, which reduces them.
+ * {@code ce} and {@code lse} are always filled; the statistics arrays only when requested.
+ *
+ * <p>{@code ce[i]} is the unweighted cross-entropy part −Σ_j a_ij log p_ij (sample weights and
+ * z-loss excluded; 0 for ignored rows), {@code lse[i]} = log Σ_j exp z_ij.
+ */
+public final class RowOutputs {
+    public final float[] ce;
+    public final float[] lse;
+    public final float[] max;
+    public final int[] argmax;
+    public final float[] targetProb;
+    public final float[] entropy;
+    public final boolean[] hit;
+
+    public RowOutputs(int rows, boolean stats) {
+        ce = new float[rows];
+        lse = new float[rows];
+        max = stats ? new float[rows] : null;
+        argmax = stats ? new int[rows] : null;
+        targetProb = stats ? new float[rows] : null;
+        entropy = stats ? new float[rows] : null;
+        hit = stats ? new boolean[rows] : null;
+    }
+
+    public boolean hasStats() {
+        return max != null;
+    }
+}

@@ -1,0 +1,302 @@
+package org.softmaxcl.cpu;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.softmaxcl.BackendKind;
+import org.softmaxcl.BackendReport;
+import org.softmaxcl.FloatMatrix;
+import org.softmaxcl.NonFinitePolicy;
+import org.softmaxcl.backend.Backend;
+import org.softmaxcl.backend.BackwardTask;
+import org.softmaxcl.backend.Checks;
+import org.softmaxcl.backend.RowOutputs;
+import org.softmaxcl.backend.SoftmaxTask;
+import org.softmaxcl.backend.XentTask;
+
+/**
+ * The pure-Java backend: row kernels ({@link CpuKernels}) applied to contiguous ranges of rows,
+ * one range per thread of a small pool (static partition, so results never depend on timing).
+ * Matrices backed by direct buffers are processed a row at a time through a per-range scratch row.
+ * Under {@link NonFinitePolicy#REFUSE} a first read-only pass checks every row before anything
+ * is written.
+ */
+public final class CpuBackend implements Backend {
+    /** Below this many elements a call runs on the caller's thread. */
+    static final long PARALLEL_MIN_ELEMENTS = 1 << 15;
+
+    private final CpuKernels kernels;
+    private final int threads;
+    private final String reason;
+    private final ExecutorService pool;
+    private volatile boolean closed;
+
+    /**
+     * @param threads number of threads (≥ 1) a call may use
+     * @param reason  why the engine runs on the CPU (for the report)
+     */
+    public CpuBackend(int threads, String reason) {
+        this(CpuKernelsProvider.kernels(), threads, reason);
+    }
+
+    CpuBackend(CpuKernels kernels, int threads, String reason) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
+        this.kernels = kernels;
+        this.threads = threads;
+        this.reason = reason;
+        this.pool = threads > 1 ? Executors.newFixedThreadPool(threads - 1, new DaemonThreads()) : null;
+    }
+
+    /** A backend on the scalar reference kernels (for tests and comparisons). */
+    public static CpuBackend scalar(int threads, String reason) {
+        return new CpuBackend(new ScalarKernels(), threads, reason);
+    }
+
+    /** Name of the kernel path in use ("scalar", "vector-256", …). */
+    public String kernelPath() {
+        return kernels.name();
+    }
+
+    @Override
+    public BackendReport report() {
+        return new BackendReport(BackendKind.CPU, "Java " + Runtime.version().feature() + " " + kernels.name()
+                + " kernels, " + threads + " thread" + (threads == 1 ? "" : "s"), reason);
+    }
+
+    @Override
+    public void softmax(SoftmaxTask t) {
+        ensureOpen();
+        int k = t.cols();
+        if (t.opts().nonFinite() == NonFinitePolicy.REFUSE) {
+            checkLogits(t.in(), null, "logits");
+        }
+        FloatMatrix in = t.in();
+        FloatMatrix out = t.out();
+        forRows(t.rows(), k, (r0, r1) -> {
+            float[] xs = in.hasArray() ? null : new float[k];
+            float[] os = out.hasArray() ? null : new float[k];
+            for (int i = r0; i < r1; i++) {
+                float[] xa = in.hasArray() ? in.array() : xs;
+                int xo = in.hasArray() ? in.rowStart(i) : 0;
+                if (!in.hasArray()) {
+                    in.getRow(i, xs, 0);
+                }
+                float[] oa = out.hasArray() ? out.array() : os;
+                int oo = out.hasArray() ? out.rowStart(i) : 0;
+                kernels.softmaxRow(xa, xo, oa, oo, k, t.opts().temperature(i), t.log());
+                if (!out.hasArray()) {
+                    out.setRow(i, os, 0);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void backward(BackwardTask t) {
+        ensureOpen();
+        int k = t.cols();
+        FloatMatrix y = t.y();
+        FloatMatrix g = t.g();
+        FloatMatrix dx = t.dx();
+        forRows(t.rows(), k, (r0, r1) -> {
+            float[] ys = y.hasArray() ? null : new float[k];
+            float[] gs = g.hasArray() ? null : new float[k];
+            float[] ds = dx.hasArray() ? null : new float[k];
+            for (int i = r0; i < r1; i++) {
+                if (!y.hasArray()) {
+                    y.getRow(i, ys, 0);
+                }
+                if (!g.hasArray()) {
+                    g.getRow(i, gs, 0);
+                }
+                float[] da = dx.hasArray() ? dx.array() : ds;
+                int dOff = dx.hasArray() ? dx.rowStart(i) : 0;
+                kernels.backwardRow(y.hasArray() ? y.array() : ys, y.hasArray() ? y.rowStart(i) : 0,
+                        g.hasArray() ? g.array() : gs, g.hasArray() ? g.rowStart(i) : 0, da, dOff, k, t.log());
+                if (!dx.hasArray()) {
+                    dx.setRow(i, ds, 0);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void crossEntropy(XentTask t, RowOutputs out) {
+        ensureOpen();
+        int k = t.cols();
+        if (t.opts().nonFinite() == NonFinitePolicy.REFUSE) {
+            checkLogits(t.logits(), t, "logits");
+        }
+        if (!t.hard()) {
+            checkSoftTargets(t.targets().distribution());
+        }
+        XentSpec spec = new XentSpec(t);
+        FloatMatrix x = t.logits();
+        FloatMatrix grad = t.grad();
+        FloatMatrix y = t.hard() ? null : t.targets().distribution();
+        boolean inPlace = t.inPlace();
+        forRows(t.rows(), k, (r0, r1) -> {
+            float[] xs = x.hasArray() ? null : new float[k];
+            float[] ys = y == null || y.hasArray() ? null : new float[k];
+            float[] gs = grad == null || grad.hasArray() || inPlace ? null : new float[k];
+            for (int i = r0; i < r1; i++) {
+                float[] xa = x.hasArray() ? x.array() : xs;
+                int xo = x.hasArray() ? x.rowStart(i) : 0;
+                if (!x.hasArray()) {
+                    x.getRow(i, xs, 0);
+                }
+                float[] ya = null;
+                int yo = 0;
+                if (y != null) {
+                    ya = y.hasArray() ? y.array() : ys;
+                    yo = y.hasArray() ? y.rowStart(i) : 0;
+                    if (!y.hasArray()) {
+                        y.getRow(i, ys, 0);
+                    }
+                }
+                float[] ga = null;
+                int go = 0;
+                if (grad != null) {
+                    if (grad.hasArray()) {
+                        ga = grad.array();
+                        go = grad.rowStart(i);
+                    } else {
+                        ga = inPlace ? xs : gs;
+                    }
+                }
+                kernels.xentRow(spec, i, xa, xo, ya, yo, ga, go, out);
+                if (grad != null && !grad.hasArray()) {
+                    grad.setRow(i, ga, 0);
+                }
+            }
+        });
+    }
+
+    /** Refuses NaN/+∞ anywhere and all −∞ on counted rows; reports the first bad row. */
+    private void checkLogits(FloatMatrix x, XentTask t, String name) {
+        int k = x.cols();
+        AtomicInteger firstBad = new AtomicInteger(Integer.MAX_VALUE);
+        forRows(x.rows(), k, (r0, r1) -> {
+            float[] xs = x.hasArray() ? null : new float[k];
+            for (int i = r0; i < r1; i++) {
+                float m;
+                if (x.hasArray()) {
+                    m = kernels.rowMax(x.array(), x.rowStart(i), k);
+                } else {
+                    x.getRow(i, xs, 0);
+                    m = kernels.rowMax(xs, 0, k);
+                }
+                boolean counted = t == null || t.counted(i);
+                if (Float.isNaN(m) || m == Float.POSITIVE_INFINITY || (counted && m == Float.NEGATIVE_INFINITY)) {
+                    firstBad.accumulateAndGet(i, Math::min);
+                    return;
+                }
+            }
+        });
+        int row = firstBad.get();
+        if (row != Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(Checks.badLogitRow(name, x, row, t == null || t.counted(row)));
+        }
+    }
+
+    private void checkSoftTargets(FloatMatrix y) {
+        int k = y.cols();
+        AtomicInteger firstBad = new AtomicInteger(Integer.MAX_VALUE);
+        forRows(y.rows(), k, (r0, r1) -> {
+            float[] ys = y.hasArray() ? null : new float[k];
+            for (int i = r0; i < r1; i++) {
+                float[] a = y.hasArray() ? y.array() : ys;
+                int o = y.hasArray() ? y.rowStart(i) : 0;
+                if (!y.hasArray()) {
+                    y.getRow(i, ys, 0);
+                }
+                float lo = kernels.rowMin(a, o, k);
+                float hi = kernels.rowMax(a, o, k);
+                if (!(lo >= 0f) || hi == Float.POSITIVE_INFINITY) {
+                    firstBad.accumulateAndGet(i, Math::min);
+                    return;
+                }
+            }
+        });
+        int row = firstBad.get();
+        if (row != Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(Checks.badSoftTargetRow(y, row));
+        }
+    }
+
+    /** Work on the rows [r0, r1). */
+    interface RowRange {
+        void run(int r0, int r1);
+    }
+
+    /** Runs {@code job} over [0, rows) split in contiguous ranges, one per thread. */
+    void forRows(int rows, int k, RowRange job) {
+        int parts = (int) Math.min(threads, rows);
+        if (parts <= 1 || (long) rows * k < PARALLEL_MIN_ELEMENTS) {
+            job.run(0, rows);
+            return;
+        }
+        List<Future<?>> futures = new ArrayList<>(parts - 1);
+        for (int p = 1; p < parts; p++) {
+            int r0 = (int) ((long) rows * p / parts);
+            int r1 = (int) ((long) rows * (p + 1) / parts);
+            futures.add(pool.submit(() -> job.run(r0, r1)));
+        }
+        RuntimeException first = null;
+        try {
+            job.run(0, (int) ((long) rows / parts));
+        } catch (RuntimeException e) {
+            first = e;
+        }
+        for (Future<?> f : futures) {
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                if (first == null) {
+                    first = new IllegalStateException("interrupted while waiting for CPU workers", e);
+                }
+            } catch (ExecutionException e) {
+                if (first == null) {
+                    Throwable c = e.getCause();
+                    first = c instanceof RuntimeException ? (RuntimeException) c : new IllegalStateException(c);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("the CPU backend is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        if (pool != null) {
+            pool.shutdownNow();
+        }
+    }
+
+    private static final class DaemonThreads implements java.util.concurrent.ThreadFactory {
+        private static final AtomicInteger COUNT = new AtomicInteger();
+
+        @Override
+        public Thread newThread(Runnable r) {
+            Thread th = new Thread(r, "softmaxcl-cpu-" + COUNT.incrementAndGet());
+            th.setDaemon(true);
+            return th;
+        }
+    }
+}

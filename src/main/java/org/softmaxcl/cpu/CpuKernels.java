@@ -1,0 +1,34 @@
+package org.softmaxcl.cpu;
+
+import org.softmaxcl.backend.RowOutputs;
+
+/**
+ * Row kernels of the CPU backend. One implementation is the scalar reference ({@link
+ * ScalarKernels}); a Vector API one may be chosen at start-up. Every method works on one row of
+ * K floats at the given array offsets; an output may be the same array and offset as an input
+ * (in place), never a partially overlapping range.
+ */
+interface CpuKernels {
+    /** A short name for logs and reports ("scalar", "vector-256"). */
+    String name();
+
+    /** max of x[xo..xo+k) with NaN propagated (used by the non-finite check). */
+    float rowMax(float[] x, int xo, int k);
+
+    /** min of x[xo..xo+k) with NaN propagated (used by the soft-target check). */
+    float rowMin(float[] x, int xo, int k);
+
+    /** out = softmax(x / T) or its log, one row. */
+    void softmaxRow(float[] x, int xo, float[] out, int oo, int k, float temperature, boolean log);
+
+    /** Softmax (log == false: y = s) or log-softmax (y = log s) backward of one row. */
+    void backwardRow(float[] y, int yo, float[] g, int go, float[] dx, int dxo, int k, boolean log);
+
+    /**
+     * The fused cross-entropy pass over row i: fills out.ce[i], out.lse[i] (and the statistics) and,
+     * when g is not null, writes the gradient row g[go..go+k).
+     *
+     * @param y  soft target row (or null for hard targets)
+     */
+    void xentRow(XentSpec s, int i, float[] x, int xo, float[] y, int yo, float[] g, int go, RowOutputs out);
+}

@@ -1,0 +1,72 @@
+package org.softmaxcl.opencl;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Loads the OpenCL C sources of {@code kernels-cl/} from the classpath (they are packaged under
+ * {@value #ROOT}) and resolves their {@code #include "file.cl"} lines, each file once, since a
+ * program built from a string cannot search include paths.
+ */
+final class KernelSource {
+    static final String ROOT = "/org/softmaxcl/kernels/";
+    private static final Pattern INCLUDE = Pattern.compile("(?m)^\\s*#include\\s+\"([A-Za-z0-9_.-]+)\"\\s*$");
+    private static final ConcurrentHashMap<String, String> CACHE = new ConcurrentHashMap<>();
+
+    private KernelSource() {
+    }
+
+    /** The full source of {@code file} with its includes inlined. */
+    static String load(String file) {
+        return CACHE.computeIfAbsent(file, f -> expand(f, new HashSet<>()));
+    }
+
+    /** A hex SHA-256 of the expanded source (for caches keyed by source). */
+    static String hash(String file) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(load(file).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d, 0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String expand(String file, Set<String> seen) {
+        if (!seen.add(file)) {
+            return "";
+        }
+        String text = read(file);
+        Matcher m = INCLUDE.matcher(text);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            m.appendReplacement(out, Matcher.quoteReplacement(expand(m.group(1), seen)));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    private static String read(String file) {
+        try (InputStream in = KernelSource.class.getResourceAsStream(ROOT + file)) {
+            if (in == null) {
+                throw new IllegalStateException("kernel source " + ROOT + file + " is missing from the classpath (packaging bug)");
+            }
+            String text = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+            if (text.chars().anyMatch(ch -> ch > 127)) {
+                throw new IllegalStateException("kernel source " + file + " must be ASCII");
+            }
+            return text;
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading kernel source " + file, e);
+        }
+    }
+}

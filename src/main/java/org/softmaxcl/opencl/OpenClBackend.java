@@ -1,0 +1,149 @@
+package org.softmaxcl.opencl;
+
+import java.lang.System.Logger.Level;
+
+import org.softmaxcl.BackendKind;
+import org.softmaxcl.BackendReport;
+import org.softmaxcl.backend.Backend;
+import org.softmaxcl.backend.BackwardTask;
+import org.softmaxcl.backend.RowOutputs;
+import org.softmaxcl.backend.SoftmaxTask;
+import org.softmaxcl.backend.XentTask;
+
+/**
+ * The OpenCL backend: one context and in-order queue on one device, programs built from
+ * {@code kernels-cl/*.cl} on first use, pooled device buffers. Calls are serialised by one lock
+ * (kernel arguments and buffers are shared); {@link #close()} releases every OpenCL object.
+ */
+public final class OpenClBackend implements Backend {
+    private static final System.Logger LOG = System.getLogger(OpenClBackend.class.getName());
+
+    private final ClRuntime rt;
+    private final String reason;
+    private final Object lock = new Object();
+    private boolean closed;
+
+    private OpenClBackend(ClRuntime rt, String reason) {
+        this.rt = rt;
+        this.reason = reason;
+    }
+
+    /**
+     * Opens the device picked by {@code selector} (null: the preferred one, see
+     * {@link OpenClProbe}) and builds the default kernels, so that a device whose compiler fails is
+     * found here rather than at the first call.
+     *
+     * @param selector null, {@code "platform:device"}, or part of a device name
+     * @param layout   null, or a forced kernel layout ({@code "v0"}, {@code "v1:128"})
+     * @param reason   the reason to report
+     * @throws OpenClUnavailableException when no device works, with the reason
+     */
+    public static OpenClBackend open(String selector, String layout, String reason) {
+        ProbeResult probe = OpenClProbe.probe();
+        String why = probe.whyNoDevice();
+        if (why != null) {
+            throw new OpenClUnavailableException(why);
+        }
+        ClDevice dev;
+        try {
+            dev = OpenClProbe.choose(selector);
+        } catch (IllegalArgumentException e) {
+            throw new OpenClUnavailableException(e.getMessage());
+        }
+        ClContext ctx;
+        try {
+            ctx = ClContext.open(dev);
+        } catch (OpenClException | LinkageError e) {
+            throw new OpenClUnavailableException("device " + dev.info().name() + ": " + e.getMessage());
+        }
+        ClRuntime rt = new ClRuntime(ctx, KernelLayout.parse(layout));
+        try {
+            warmUp(rt);
+        } catch (OpenClException | LinkageError | IllegalStateException e) {
+            rt.close();
+            throw new OpenClUnavailableException("device " + dev.info().name() + ": kernels do not build: " + e.getMessage());
+        }
+        LOG.log(Level.DEBUG, "OpenCL backend on {0}", dev.info().describe());
+        return new OpenClBackend(rt, reason);
+    }
+
+    /** Builds the common variants (and so checks the device's compiler works). */
+    private static void warmUp(ClRuntime rt) {
+        KernelLayout l = rt.layout(1024);
+        rt.kernel(SoftmaxLauncher.FILE, "softmax_fwd", l.macros() + " -DLOG=0 -DROW_TEMP=0");
+        rt.kernel(XentLauncher.FILE, "xent", l.macros()
+                + " -DSOFT=0 -DWEIGHTS=0 -DSMOOTH=0 -DSOFTCAP=0 -DROW_TEMP=0 -DROW_SCALE=0 -DGRAD=1 -DSTATS=0");
+    }
+
+    /** The device this backend runs on. */
+    public DeviceInfo device() {
+        return rt.ctx.info();
+    }
+
+    /** Kernel-only device time of the last call in nanoseconds, from profiling events. */
+    public long lastKernelNanos() {
+        synchronized (lock) {
+            return rt.lastKernelNanos;
+        }
+    }
+
+    /** Number of programs built in this backend so far. */
+    public int programCount() {
+        synchronized (lock) {
+            return rt.programs.programCount();
+        }
+    }
+
+    /** Number of live pooled device buffers. */
+    public int liveBuffers() {
+        synchronized (lock) {
+            return rt.buffers.live();
+        }
+    }
+
+    @Override
+    public BackendReport report() {
+        DeviceInfo d = rt.ctx.info();
+        return new BackendReport(BackendKind.OPENCL, d.name() + " (" + d.platformName() + ", " + d.type() + ")", reason);
+    }
+
+    @Override
+    public void softmax(SoftmaxTask t) {
+        synchronized (lock) {
+            ensureOpen();
+            SoftmaxLauncher.forward(rt, t);
+        }
+    }
+
+    @Override
+    public void backward(BackwardTask t) {
+        synchronized (lock) {
+            ensureOpen();
+            SoftmaxLauncher.backward(rt, t);
+        }
+    }
+
+    @Override
+    public void crossEntropy(XentTask t, RowOutputs out) {
+        synchronized (lock) {
+            ensureOpen();
+            XentLauncher.run(rt, t, out);
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("the OpenCL backend is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (lock) {
+            if (!closed) {
+                closed = true;
+                rt.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package org.softmaxcl.opencl;
+
+import org.jocl.Sizeof;
+import org.jocl.cl_mem;
+import org.softmaxcl.FloatMatrix;
+import org.softmaxcl.NonFinitePolicy;
+import org.softmaxcl.SoftmaxOptions;
+import org.softmaxcl.backend.BackwardTask;
+import org.softmaxcl.backend.Checks;
+import org.softmaxcl.backend.SoftmaxTask;
+
+/**
+ * Routines of {@code kernels-cl/softmax.cl}: {@code softmax_fwd} (softmax or log-softmax) and
+ * {@code softmax_bwd}. Results reach the caller only after the kernel ran and no row was refused.
+ */
+final class SoftmaxLauncher {
+    static final String FILE = "softmax.cl";
+
+    private SoftmaxLauncher() {
+    }
+
+    static void forward(ClRuntime rt, SoftmaxTask t) {
+        int n = t.rows();
+        int k = t.cols();
+        rt.lastKernelNanos = 0;
+        if (n == 0) {
+            return;
+        }
+        SoftmaxOptions o = t.opts();
+        KernelLayout layout = rt.layout(k);
+        ClContext ctx = rt.ctx;
+        FloatMatrix x = t.in();
+        cl_mem xm = rt.buffer("x", Transfers.span(x) * Sizeof.cl_float);
+        Transfers.upload(ctx, xm, x);
+        boolean inPlace = t.out().sameViewAs(x);
+        cl_mem om = inPlace ? xm : rt.buffer("out", (long) n * k * Sizeof.cl_float);
+        int ldo = inPlace ? x.stride() : k;
+        cl_mem tm = rt.buffer("dummy", 16);
+        if (o.hasRowTemperatures()) {
+            float[] inv = new float[n];
+            for (int i = 0; i < n; i++) {
+                inv[i] = (float) (1.0 / o.temperature(i));
+            }
+            tm = rt.buffer("rowInvT", (long) n * Sizeof.cl_float);
+            Transfers.upload(ctx, tm, inv);
+        }
+        cl_mem sm = rt.buffer("status", (long) n * Sizeof.cl_int);
+        String opts = layout.macros() + " -DLOG=" + (t.log() ? 1 : 0) + " -DROW_TEMP=" + (o.hasRowTemperatures() ? 1 : 0);
+        KernelCall call = new KernelCall(rt.kernel(FILE, "softmax_fwd", opts), "softmax_fwd")
+                .i(n).i(k).mem(xm).i(x.stride()).mem(tm).mem(om).i(ldo).mem(sm).f((float) (1.0 / o.temperature()));
+        rt.lastKernelNanos = call.run(ctx, layout.global(n), layout.local());
+        if (o.nonFinite() == NonFinitePolicy.REFUSE) {
+            float[] status = new float[n];
+            Transfers.download(ctx, sm, status);
+            for (int i = 0; i < n; i++) {
+                if (Float.floatToRawIntBits(status[i]) != 0) {
+                    String msg = Checks.badLogitRow("logits", x, i, true);
+                    throw new IllegalArgumentException(msg != null ? msg
+                            : "logits row " + i + ": a scaled logit overflows float32 (temperature too small)");
+                }
+            }
+        }
+        Transfers.download(ctx, om, ldo, t.out());
+    }
+
+    static void backward(ClRuntime rt, BackwardTask t) {
+        int n = t.rows();
+        int k = t.cols();
+        rt.lastKernelNanos = 0;
+        if (n == 0) {
+            return;
+        }
+        KernelLayout layout = rt.layout(k);
+        ClContext ctx = rt.ctx;
+        cl_mem ym = rt.buffer("y", Transfers.span(t.y()) * Sizeof.cl_float);
+        Transfers.upload(ctx, ym, t.y());
+        cl_mem gm = rt.buffer("g", Transfers.span(t.g()) * Sizeof.cl_float);
+        Transfers.upload(ctx, gm, t.g());
+        boolean inPlace = t.dx().sameViewAs(t.g());
+        cl_mem dm = inPlace ? gm : rt.buffer("dx", (long) n * k * Sizeof.cl_float);
+        int ldd = inPlace ? t.g().stride() : k;
+        String opts = layout.macros() + " -DLOG=" + (t.log() ? 1 : 0);
+        KernelCall call = new KernelCall(rt.kernel(FILE, "softmax_bwd", opts), "softmax_bwd")
+                .i(n).i(k).mem(ym).i(t.y().stride()).mem(gm).i(t.g().stride()).mem(dm).i(ldd);
+        rt.lastKernelNanos = call.run(ctx, layout.global(n), layout.local());
+        Transfers.download(ctx, dm, ldd, t.dx());
+    }
+}
