@@ -48,7 +48,9 @@ inline ksum ksum_zero(void) {
 inline void ksum_add(ksum *k, float v) {
     float y = v - k->c;
     float t = k->s + y;
-    k->c = (t - k->s) - y;
+    // An infinite term (a -inf logit under a nonzero target weight) must leave an infinite sum,
+    // not a NaN compensation.
+    k->c = isinf(t) ? 0.0f : (t - k->s) - y;
     k->s = t;
 }
 

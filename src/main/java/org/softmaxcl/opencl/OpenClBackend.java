@@ -70,8 +70,7 @@ public final class OpenClBackend implements Backend {
     /** Builds the common variants (and so checks the device's compiler works). */
     private static void warmUp(ClRuntime rt) {
         KernelLayout l = rt.layout(1024);
-        rt.kernel(SoftmaxLauncher.FILE, "softmax_fwd", l.macros() + " -DLOG=0 -DROW_TEMP=0");
-        rt.kernel(XentLauncher.FILE, "xent", l.macros()
+        rt.kernel(l.file(XentLauncher.OP), l.kernel(XentLauncher.OP), l.macros()
                 + " -DSOFT=0 -DWEIGHTS=0 -DSMOOTH=0 -DSOFTCAP=0 -DROW_TEMP=0 -DROW_SCALE=0 -DGRAD=1 -DSTATS=0");
     }
 

@@ -10,12 +10,12 @@ import org.softmaxcl.backend.RowOutputs;
 import org.softmaxcl.backend.XentTask;
 
 /**
- * Routine of {@code kernels-cl/xent.cl}: chooses the build options from the task's options,
+ * Routine of {@code kernels-cl/xent.cl} and {@code xent_vec.cl}: chooses the build options from the task's options,
  * uploads the inputs, launches one kernel over the rows, refuses flagged rows, and only then
  * copies the gradient and the per-row results to the caller.
  */
 final class XentLauncher {
-    static final String FILE = "xent.cl";
+    static final String OP = "xent";
     /** Fields of the per-row output: ce, lse, status (+ max, argmax, p_target, entropy, hit). */
     static final int FIELDS = 3;
     static final int FIELDS_STATS = 8;
@@ -103,7 +103,8 @@ final class XentLauncher {
         cl_mem rowm = rt.buffer("rows", (long) fields * n * Sizeof.cl_float);
 
         String opts = options(t, layout);
-        KernelCall call = new KernelCall(rt.kernel(FILE, "xent", opts), "xent")
+        String name = layout.kernel(OP);
+        KernelCall call = new KernelCall(rt.kernel(layout.file(OP), name, opts), name)
                 .i(n).i(k).mem(xm).i(x.stride()).mem(tm).mem(ym).i(ldy).mem(wm).mem(tempm).mem(scalem)
                 .mem(gm).i(ldg).mem(rowm)
                 .f((float) (1.0 / o.temperature())).f(o.softcap()).f(o.labelSmoothing())
