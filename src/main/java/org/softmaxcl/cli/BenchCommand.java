@@ -110,6 +110,10 @@ final class BenchCommand implements Callable<Integer> {
         if (classes < 1) {
             throw new UsageException("--classes must be >= 1, got " + classes);
         }
+        if ((long) rows * classes > Integer.MAX_VALUE - 8) {
+            throw new UsageException("--rows " + rows + " x --classes " + classes + " = " + (long) rows * classes
+                    + " elements, more than a Java array holds");
+        }
         Backends.Opened opened = Backends.open(backend, t);
         BenchResult res;
         try (Engine engine = Engine.over(opened.backend())) {
