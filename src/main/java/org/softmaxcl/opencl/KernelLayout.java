@@ -40,18 +40,24 @@ record KernelLayout(boolean wgPerRow, int wgs) {
      */
     static KernelLayout choose(DeviceInfo d, int k, KernelLayout forced) {
         if (forced != null) {
-            return clamp(forced, d);
+            return clamp(forced, d, k);
         }
         if (d.isCpu() || k <= 32) {
-            return clamp(new KernelLayout(false, 64), d);
+            return clamp(new KernelLayout(false, 64), d, k);
         }
         int wgs = k <= 512 ? 64 : k <= 4096 ? 128 : 256;
-        return clamp(new KernelLayout(true, wgs), d);
+        return clamp(new KernelLayout(true, wgs), d, k);
     }
 
-    private static KernelLayout clamp(KernelLayout l, DeviceInfo d) {
+    /**
+     * Fits the work-group size to the device and, for V1, to the row: no more work-items than K
+     * (rounded down to a power of two), so every work-item owns at least one column. PoCL 3.1's
+     * default work-group method (loopvec) miscompiles the V1 kernels when some work-items have no
+     * column, and the kernel writes out of bounds (SIGSEGV, heap corruption).
+     */
+    private static KernelLayout clamp(KernelLayout l, DeviceInfo d, int k) {
         int wgs = l.wgs;
-        while (wgs > 1 && wgs > d.maxWorkGroup()) {
+        while (wgs > 1 && (wgs > d.maxWorkGroup() || (l.wgPerRow && wgs > k))) {
             wgs >>= 1;
         }
         return wgs == l.wgs ? l : new KernelLayout(l.wgPerRow, wgs);
