@@ -61,6 +61,13 @@ class OpenClCliTest {
     }
 
     @Test
+    void gradcheckPassesOnOpenCl() {
+        Cli.Result r = Cli.run("gradcheck", "--backend", "opencl", "--rows", "5", "--classes", "40");
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("on opencl", "all " + GradcheckCases.NAMES.size() + " option sets within the tolerance");
+    }
+
+    @Test
     void mainJobRunsOnOpenCl() {
         Cli.Result r = Cli.run("--rows", "32", "--classes", "500", "--reps", "1", "--warmup", "1", "--backend", "opencl");
         assertThat(r.code()).as(r.toString()).isZero();
