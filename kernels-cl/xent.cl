@@ -99,7 +99,7 @@ __kernel void xent(const int N, const int K,
     float m = -INFINITY;
     int jm = K;
     int flags = 0;
-    for (int j = LID; j < K; j += LSZ) {
+    COL_LOOP(j) {
         float xj = xr[j];
         float z = scaled(xj, it, c, inv_c);
         if (z > m) {
@@ -107,7 +107,7 @@ __kernel void xent(const int N, const int K,
             jm = j;
         }
         flags |= logit_flags(xj, z);
-    }
+    } COL_LOOP_END
     group_maxarg(&m, &jm, red_f, red_i);
     flags = group_or(flags, red_i);
     if (jm >= K) {
@@ -136,7 +136,7 @@ __kernel void xent(const int N, const int K,
     int ty = K;
 #endif
 #endif
-    for (int j = LID; j < K; j += LSZ) {
+    COL_LOOP(j) {
         float z = scaled(xr[j], it, c, inv_c);
         float e = exp(z - m);
         if (z < m) {
@@ -170,7 +170,7 @@ __kernel void xent(const int N, const int K,
         }
 #endif
 #endif
-    }
+    } COL_LOOP_END
     const float dm1 = group_sum(ksum_value(less), red_f) + (group_sum(ties, red_f) - 1.0f);
     const float logd = log1p(dm1);
     const float lse = m + logd;
@@ -239,9 +239,9 @@ __kernel void xent(const int N, const int K,
 #if GRAD
     __global float *gr = g + (size_t) i * ldg;
     if (!counted) {
-        for (int j = LID; j < K; j += LSZ) {
+        COL_LOOP(j) {
             gr[j] = 0.0f;
-        }
+        } COL_LOOP_END
         return;
     }
 #if ROW_SCALE
@@ -253,7 +253,7 @@ __kernel void xent(const int N, const int K,
     const float coef_z = r * z_scale2 * lse;
     const float coef_p = coef_a * big_a + coef_z;
     const float em1_t = expm1(-nlp_t);
-    for (int j = LID; j < K; j += LSZ) {
+    COL_LOOP(j) {
         float xj = xr[j];
 #if SOFTCAP
         float th = tanh(xj * it * inv_c);
@@ -276,6 +276,6 @@ __kernel void xent(const int N, const int K,
         }
 #endif
         gr[j] = gz * dzdx;
-    }
+    } COL_LOOP_END
 #endif
 }

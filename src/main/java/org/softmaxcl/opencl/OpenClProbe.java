@@ -78,8 +78,17 @@ public final class OpenClProbe {
         }
     }
 
+    /** Forgets the cached verdict (after a fault-injection change in tests). */
+    static synchronized void forget() {
+        cached = null;
+    }
+
     private static Probe run() {
         try {
+            if (FaultInjection.libraryMissing()) {
+                throw new UnsatisfiedLinkError("injected fault: libOpenCL.so not loadable");
+            }
+            FaultInjection.before("clGetPlatformIDs");
             int[] count = new int[1];
             int err = clGetPlatformIDs(0, null, count);
             if (err == CL_PLATFORM_NOT_FOUND_KHR) {

@@ -31,8 +31,10 @@ final class ProgramCache implements AutoCloseable {
         if (k == null) {
             cl_program p = program(file, options);
             int[] err = new int[1];
+            FaultInjection.before("clCreateKernel");
             k = clCreateKernel(p, name, err);
             Cl.check(err[0], "clCreateKernel(" + name + ")");
+            ClObjects.KERNELS.incrementAndGet();
             kernels.put(key, k);
         }
         return k;
@@ -51,12 +53,23 @@ final class ProgramCache implements AutoCloseable {
         }
         String src = KernelSource.load(file);
         int[] err = new int[1];
+        FaultInjection.before("clCreateProgramWithSource");
         p = clCreateProgramWithSource(ctx.context, 1, new String[] {src}, null, err);
         Cl.check(err[0], "clCreateProgramWithSource(" + file + ")");
-        int code = clBuildProgram(p, 1, new cl_device_id[] {ctx.device.id()}, options, null, null);
+        ClObjects.PROGRAMS.incrementAndGet();
+        int code;
+        try {
+            FaultInjection.before("clBuildProgram");
+            code = clBuildProgram(p, 1, new cl_device_id[] {ctx.device.id()}, options, null, null);
+        } catch (OpenClException e) {
+            clReleaseProgram(p);
+            ClObjects.PROGRAMS.decrementAndGet();
+            throw e;
+        }
         if (code != CL_SUCCESS) {
             String log = buildLog(p);
             clReleaseProgram(p);
+            ClObjects.PROGRAMS.decrementAndGet();
             throw new OpenClException("clBuildProgram(" + file + " " + options + ")", code, log);
         }
         programs.put(key, p);
@@ -79,9 +92,11 @@ final class ProgramCache implements AutoCloseable {
     public void close() {
         for (cl_kernel k : kernels.values()) {
             clReleaseKernel(k);
+            ClObjects.KERNELS.decrementAndGet();
         }
         for (cl_program p : programs.values()) {
             clReleaseProgram(p);
+            ClObjects.PROGRAMS.decrementAndGet();
         }
         kernels.clear();
         programs.clear();
