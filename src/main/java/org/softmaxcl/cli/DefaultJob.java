@@ -44,7 +44,6 @@ final class DefaultJob {
         XentResult result = null;
         long[] ns = new long[reps];
         try (Engine engine = Backends.engine(choice)) {
-            report = engine.report();
             for (int i = 0; i < warmup; i++) {
                 progress.update("warm-up " + (i + 1) + "/" + warmup);
                 result = engine.crossEntropyWithGradient(x, t, XentOptions.DEFAULTS, grad);
@@ -55,6 +54,8 @@ final class DefaultJob {
                 result = engine.crossEntropyWithGradient(x, t, XentOptions.DEFAULTS, grad);
                 ns[i] = System.nanoTime() - t0;
             }
+            // Read after the calls: an automatic engine moves to the CPU when its device fails.
+            report = engine.report();
         }
         Timing timing = Timing.of(ns);
         double elements = (double) rows * classes;

@@ -97,12 +97,12 @@ final class GradcheckCommand implements Callable<Integer> {
         String backendName;
         String device;
         try (Engine engine = Backends.engine(backend)) {
-            backendName = engine.backendKind().name().toLowerCase(Locale.ROOT);
-            device = engine.report().device();
             for (GradcheckCases.Case c : cases) {
                 progress.update("gradcheck: " + c.name());
                 outcomes.add(Gradcheck.run(engine, data, c, samples, seed));
             }
+            backendName = engine.backendKind().name().toLowerCase(Locale.ROOT);
+            device = engine.report().device();
         }
         boolean ok = outcomes.stream().allMatch(o -> o.worst() <= tolerance);
         if (json) {

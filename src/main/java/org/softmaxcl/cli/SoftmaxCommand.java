@@ -63,8 +63,6 @@ final class SoftmaxCommand implements Callable<Integer> {
         long t0;
         long t1;
         try (Engine engine = Backends.engine(backend)) {
-            backendName = engine.backendKind().name().toLowerCase(Locale.ROOT);
-            device = engine.report().device();
             t0 = System.nanoTime();
             if (log) {
                 engine.logSoftmax(x, y, opts);
@@ -72,6 +70,9 @@ final class SoftmaxCommand implements Callable<Integer> {
                 engine.softmax(x, y, opts);
             }
             t1 = System.nanoTime();
+            // Read after the call: an automatic engine moves to the CPU when its device fails.
+            backendName = engine.backendKind().name().toLowerCase(Locale.ROOT);
+            device = engine.report().device();
         }
         Outputs.writeFloat32("--out", out, result, n, k);
         spec.commandLine().getOut().println(Json.object()

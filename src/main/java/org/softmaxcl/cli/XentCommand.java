@@ -107,18 +107,19 @@ final class XentCommand implements Callable<Integer> {
         float[] grad = gradOut != null ? new float[Math.toIntExact(x.size())] : null;
 
         XentResult r;
-        long t0 = System.nanoTime();
+        long t0;
         long t1;
         String backendName;
         String device;
         try (Engine engine = Backends.engine(backend)) {
-            backendName = engine.backendKind().name().toLowerCase(java.util.Locale.ROOT);
-            device = engine.report().device();
             t0 = System.nanoTime();
             r = grad != null
                     ? engine.crossEntropyWithGradient(x, t, opts, FloatMatrix.of(grad, n, k))
                     : engine.crossEntropy(x, t, opts);
             t1 = System.nanoTime();
+            // Read after the call: an automatic engine moves to the CPU when its device fails.
+            backendName = engine.backendKind().name().toLowerCase(java.util.Locale.ROOT);
+            device = engine.report().device();
         }
 
         Json json = Json.object()

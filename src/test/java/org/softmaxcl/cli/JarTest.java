@@ -53,6 +53,10 @@ class JarTest {
         }
     }
 
+    static boolean vectorModuleHere() {
+        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    }
+
     @Test
     void theJarRunsXentAndExitsWithTheContractsStatuses() throws Exception {
         assumeTrue(Files.isRegularFile(JAR), "no target/softmax-cl.jar yet (mvn package builds it after the tests)");
@@ -62,9 +66,16 @@ class JarTest {
                     "--backend", "cpu");
             assertThat(ok.code()).as(ok.toString()).isZero();
             var json = MiniJson.parseObject(ok.out().trim());
+            double api;
             try (Engine e = Engine.cpu()) {
-                XentFixture.assertLossBits(json, e.crossEntropy(FloatMatrix.of(f.logits, XentFixture.N, XentFixture.K),
-                        Targets.hard(f.hard)).loss());
+                api = e.crossEntropy(FloatMatrix.of(f.logits, XentFixture.N, XentFixture.K), Targets.hard(f.hard)).loss();
+            }
+            if (module == vectorModuleHere()) {
+                // The same CPU kernel path as this JVM: the same bits.
+                XentFixture.assertLossBits(json, api);
+            } else {
+                // The other kernel path (scalar vs Vector API): float32 rounding apart.
+                assertThat((Double) json.get("loss")).isCloseTo(api, org.assertj.core.data.Percentage.withPercentage(1e-3));
             }
         }
         Run bad = java(false, "xent", "--logits", dir.resolve("absent.npy").toString(), "--targets", f.hard64File.toString());
