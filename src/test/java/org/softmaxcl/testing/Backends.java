@@ -1,0 +1,64 @@
+package org.softmaxcl.testing;
+
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+import org.softmaxcl.Engine;
+import org.softmaxcl.cpu.CpuBackend;
+import org.softmaxcl.opencl.OpenClBackend;
+
+/**
+ * The backends under test, each behind one shared {@link Engine} per test JVM (so OpenCL programs
+ * are built once for the whole suite). An OpenCL engine that cannot be opened throws from
+ * {@link #engine()}: a test that asks for it fails, it never skips.
+ *
+ * <p>Test classes that use {@link #OPENCL_V0} or {@link #OPENCL_V1} carry the JUnit tag
+ * {@code "opencl"}, so {@code mvn test -DexcludedGroups=opencl} runs the CPU half alone.
+ */
+public enum Backends {
+    /** The scalar reference kernels on 2 threads. */
+    CPU_SCALAR(() -> CpuBackend.scalar(2, "test")),
+    /** The CPU backend as {@code Engine.cpu()} builds it (the best kernel path), 2 threads. */
+    CPU_DEFAULT(() -> new CpuBackend(2, "test")),
+    /** OpenCL, kernel layout V0: a work-item per row. */
+    OPENCL_V0(() -> OpenClBackend.open(null, "v0", "test")),
+    /** OpenCL, kernel layout V1: a work-group of 64 work-items per row. */
+    OPENCL_V1(() -> OpenClBackend.open(null, "v1:64", "test"));
+
+    /** The CPU backends. */
+    public static final List<Backends> CPU = List.of(CPU_SCALAR, CPU_DEFAULT);
+    /** The OpenCL backends. */
+    public static final List<Backends> OPENCL = List.of(OPENCL_V0, OPENCL_V1);
+
+    private static final Map<Backends, Engine> ENGINES = new EnumMap<>(Backends.class);
+
+    private final Supplier<org.softmaxcl.backend.Backend> factory;
+
+    Backends(Supplier<org.softmaxcl.backend.Backend> factory) {
+        this.factory = factory;
+    }
+
+    /** True for the OpenCL backends. */
+    public boolean isOpenCl() {
+        return OPENCL.contains(this);
+    }
+
+    /** A new backend instance (the caller closes it). */
+    public org.softmaxcl.backend.Backend newBackend() {
+        return factory.get();
+    }
+
+    /** The shared engine of this backend (made on first use, open for the rest of the JVM). */
+    public Engine engine() {
+        synchronized (ENGINES) {
+            Engine e = ENGINES.get(this);
+            if (e == null) {
+                e = Engine.over(factory.get());
+                ENGINES.put(this, e);
+            }
+            return e;
+        }
+    }
+}

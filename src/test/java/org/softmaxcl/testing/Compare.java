@@ -1,0 +1,114 @@
+package org.softmaxcl.testing;
+
+import java.util.Locale;
+
+/**
+ * Element-wise comparison in the style of llm.c's harness: element i mismatches when
+ * {@code |ref_i − got_i| > atol_i + rtol·|ref_i|}. A non-finite reference must be matched exactly
+ * (the same infinity, or NaN); a non-finite result against a finite reference mismatches. The
+ * first five mismatches are listed in the failure message, with the total count and the largest
+ * error.
+ */
+public final class Compare {
+    private static final int SHOW = 5;
+
+    private Compare() {
+    }
+
+    /** Compares with one absolute tolerance for every element. Returns the largest |ref − got|. */
+    public static double check(String what, double[] ref, double[] got, double atol, double rtol) {
+        return check(what, ref, got, i -> atol, rtol);
+    }
+
+    /** Compares with a per-element absolute tolerance. Returns the largest |ref − got|. */
+    public static double check(String what, double[] ref, double[] got, double[] atol, double rtol) {
+        return check(what, ref, got, i -> atol[i], rtol);
+    }
+
+    /** A per-element absolute tolerance. */
+    public interface Atol {
+        double at(int i);
+    }
+
+    /** Compares with a per-element absolute tolerance. Returns the largest finite |ref − got|. */
+    public static double check(String what, double[] ref, double[] got, Atol atol, double rtol) {
+        if (ref.length != got.length) {
+            throw new AssertionError(what + ": length " + got.length + ", expected " + ref.length);
+        }
+        int bad = 0;
+        double maxErr = 0;
+        StringBuilder first = new StringBuilder();
+        for (int i = 0; i < ref.length; i++) {
+            double r = ref[i];
+            double g = got[i];
+            double tol = atol.at(i) + rtol * Math.abs(r);
+            boolean ok;
+            if (!Double.isFinite(r)) {
+                ok = Double.isNaN(r) ? Double.isNaN(g) : r == g;
+            } else {
+                double err = Math.abs(r - g);
+                ok = err <= tol;          // false for a NaN result
+                if (Double.isFinite(err)) {
+                    maxErr = Math.max(maxErr, err);
+                }
+            }
+            if (!ok) {
+                if (bad < SHOW) {
+                    first.append(String.format(Locale.ROOT, "%n  [%d] ref=%.9g got=%.9g |err|=%.3g tol=%.3g",
+                            i, r, g, Math.abs(r - g), tol));
+                }
+                bad++;
+            }
+        }
+        if (bad > 0) {
+            throw new AssertionError(String.format(Locale.ROOT,
+                    "%s: %d of %d elements differ (|ref-got| > atol + %.1g*|ref|), max |err| %.3g; first %d:%s",
+                    what, bad, ref.length, rtol, maxErr, Math.min(bad, SHOW), first));
+        }
+        return maxErr;
+    }
+
+    /** Largest |a − b| over finite pairs (for reports). */
+    public static double maxAbsDiff(double[] a, double[] b) {
+        double m = 0;
+        for (int i = 0; i < a.length; i++) {
+            double d = Math.abs(a[i] - b[i]);
+            if (Double.isFinite(d)) {
+                m = Math.max(m, d);
+            }
+        }
+        return m;
+    }
+
+    /** Largest |a_i| over finite values. */
+    public static double maxAbs(double[] a) {
+        double m = 0;
+        for (double v : a) {
+            if (Double.isFinite(v)) {
+                m = Math.max(m, Math.abs(v));
+            }
+        }
+        return m;
+    }
+
+    /** float[] widened to double[]. */
+    public static double[] widen(float[] a) {
+        double[] d = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            d[i] = a[i];
+        }
+        return d;
+    }
+
+    /** The bits of {@code a} and {@code b} are identical (NaN payloads included); names the first difference. */
+    public static void assertSameBits(String what, float[] a, float[] b) {
+        if (a.length != b.length) {
+            throw new AssertionError(what + ": length " + b.length + ", expected " + a.length);
+        }
+        for (int i = 0; i < a.length; i++) {
+            if (Float.floatToRawIntBits(a[i]) != Float.floatToRawIntBits(b[i])) {
+                throw new AssertionError(what + ": first difference at [" + i + "]: " + a[i] + " vs " + b[i]);
+            }
+        }
+    }
+}
