@@ -1,7 +1,6 @@
 package org.softmaxcl.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,10 +18,10 @@ import org.softmaxcl.Targets;
 
 /**
  * The packaged jar in a fresh JVM ({@code java -jar target/softmax-cl.jar}), with and without the
- * Vector API module flag. Maven's package phase runs after the tests, so this needs a jar from an
- * earlier build and is skipped when there is none; the in-process tests are the main path.
+ * Vector API module flag. An integration test: failsafe runs it in {@code mvn verify}, after the
+ * package phase has built the jar.
  */
-class JarTest {
+class JarIT {
     static final Path JAR = Path.of("target", "softmax-cl.jar");
 
     @TempDir
@@ -59,7 +58,7 @@ class JarTest {
 
     @Test
     void theJarRunsXentAndExitsWithTheContractsStatuses() throws Exception {
-        assumeTrue(Files.isRegularFile(JAR), "no target/softmax-cl.jar yet (mvn package builds it after the tests)");
+        assertThat(JAR).as("mvn verify packages the jar before integration tests").isRegularFile();
         XentFixture f = new XentFixture(dir);
         for (boolean module : new boolean[] {true, false}) {
             Run ok = java(module, "xent", "--logits", f.logitsFile.toString(), "--targets", f.hard64File.toString(),
