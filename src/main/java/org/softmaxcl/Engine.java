@@ -38,6 +38,8 @@ public final class Engine implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Engine.class.getName());
 
     private volatile Backend backend;
+    /** Why the backend was chosen (the selector's words, or the fallback's). */
+    private volatile String reason;
     /** True when a device failure during a call moves the engine to the CPU (automatic choice). */
     private final boolean fallBackOnFailure;
     /** A device backend that failed and was replaced; closed with the engine. */
@@ -45,8 +47,9 @@ public final class Engine implements AutoCloseable {
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private boolean closed;
 
-    Engine(Backend backend, boolean fallBackOnFailure) {
+    Engine(Backend backend, String reason, boolean fallBackOnFailure) {
         this.backend = Objects.requireNonNull(backend, "backend");
+        this.reason = reason;
         this.fallBackOnFailure = fallBackOnFailure;
     }
 
@@ -68,8 +71,8 @@ public final class Engine implements AutoCloseable {
      * @throws IllegalStateException for {@link BackendChoice#OPENCL} when no OpenCL device works
      */
     public static Engine create(BackendChoice choice) {
-        Backend b = BackendSelector.select(Objects.requireNonNull(choice, "choice"));
-        return new Engine(b, choice == BackendChoice.AUTO);
+        BackendSelector.Selection s = BackendSelector.select(Objects.requireNonNull(choice, "choice"));
+        return new Engine(s.backend(), s.reason(), choice == BackendChoice.AUTO);
     }
 
     /** An engine on the CPU backend. */
@@ -88,12 +91,22 @@ public final class Engine implements AutoCloseable {
 
     /** An engine over a backend made elsewhere (tests, benchmarks). */
     public static Engine over(Backend backend) {
-        return new Engine(backend, false);
+        return new Engine(backend, backend.report().reason(), false);
     }
 
     /** The backend, the device and why they were chosen. */
     public BackendReport report() {
-        return backend.report();
+        BackendReport r = backend.report();
+        return new BackendReport(r.kind(), r.device(), reason);
+    }
+
+    /**
+     * Device time of the kernels of the last call on this engine in nanoseconds, from OpenCL
+     * profiling events; −1 on the CPU backend. A diagnostic: with several threads calling, "last"
+     * is whichever call finished last.
+     */
+    public long lastKernelNanos() {
+        return backend.lastKernelNanos();
     }
 
     /** The backend in use. */
@@ -287,6 +300,7 @@ public final class Engine implements AutoCloseable {
                     + " failed during a call (" + e.getMessage() + "); fell back to the CPU";
             LOG.log(System.Logger.Level.WARNING, "softmax-cl: {0}", why);
             backend = new org.softmaxcl.cpu.CpuBackend(BackendSelector.threads(), why);
+            reason = why;
             failed = broken;
         }
         return backend;

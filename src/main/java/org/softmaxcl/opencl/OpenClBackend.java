@@ -80,6 +80,7 @@ public final class OpenClBackend implements Backend {
     }
 
     /** Kernel-only device time of the last call in nanoseconds, from profiling events. */
+    @Override
     public long lastKernelNanos() {
         synchronized (lock) {
             return rt.lastKernelNanos;
