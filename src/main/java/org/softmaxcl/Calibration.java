@@ -13,6 +13,7 @@ import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.softmaxcl.backend.Backend;
+import org.softmaxcl.backend.CacheFolder;
 import org.softmaxcl.backend.Checks;
 import org.softmaxcl.backend.RowOutputs;
 import org.softmaxcl.backend.XentTask;
@@ -24,9 +25,8 @@ import org.softmaxcl.backend.XentTask;
  * Java path (it runs interpreted, then C1-compiled, for about a second before C2 compiles its vector
  * kernels) and {@value #WARMUP_MS_DEVICE} ms on the device, then {@value #REPS} timed calls on each,
  * medians compared. About two seconds, once per machine with the disk cache. Results are cached per process and, unless
- * {@value #CACHE_PROPERTY} is {@code false}, in {@code calibration.properties} under the cache
- * folder ({@value #DIR_PROPERTY}, default {@code ~/.cache/softmax-cl}), keyed by device, driver,
- * CPU kernel path and thread count.
+ * {@value #CACHE_PROPERTY} is {@code false}, in {@code calibration.properties} under the
+ * {@link CacheFolder}, keyed by device, CPU kernel path and thread count.
  *
  * @param openclGelemPerS throughput of the OpenCL device, N·K per second ×1e-9
  * @param cpuGelemPerS    throughput of the Java CPU path
@@ -40,10 +40,8 @@ record Calibration(double openclGelemPerS, double cpuGelemPerS, boolean cached) 
     static final int REPS = 7;
     /** System property: {@code false} turns calibration off (any OpenCL device is then preferred). */
     static final String PROPERTY = "softmaxcl.auto.calibrate";
-    /** System property: {@code false} keeps calibration results in memory only. */
-    static final String CACHE_PROPERTY = "softmaxcl.cache";
-    /** System property: the folder of the on-disk caches. */
-    static final String DIR_PROPERTY = "softmaxcl.cache.dir";
+    /** System property: {@code false} keeps calibration results (and every other cache) in memory only. */
+    static final String CACHE_PROPERTY = CacheFolder.ENABLE_PROPERTY;
 
     private static final ConcurrentHashMap<String, Calibration> MEMORY = new ConcurrentHashMap<>();
 
@@ -106,12 +104,8 @@ record Calibration(double openclGelemPerS, double cpuGelemPerS, boolean cached) 
     }
 
     private static Path file() {
-        if ("false".equalsIgnoreCase(System.getProperty(CACHE_PROPERTY, "true").trim())) {
-            return null;
-        }
-        String dir = System.getProperty(DIR_PROPERTY);
-        Path d = dir != null && !dir.isBlank() ? Path.of(dir) : Path.of(System.getProperty("user.home"), ".cache", "softmax-cl");
-        return d.resolve("calibration.properties");
+        Path d = CacheFolder.dir();
+        return d == null ? null : d.resolve("calibration.properties");
     }
 
     private static Calibration fromDisk(String key) {

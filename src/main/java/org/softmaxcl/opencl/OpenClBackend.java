@@ -94,6 +94,13 @@ public final class OpenClBackend implements Backend {
         }
     }
 
+    /** Number of programs this backend built from a cached binary instead of source. */
+    public int binaryCacheHits() {
+        synchronized (lock) {
+            return rt.programs.binaryHits;
+        }
+    }
+
     /** Number of live pooled device buffers. */
     public int liveBuffers() {
         synchronized (lock) {
