@@ -62,24 +62,13 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw) {
     }
 
     /**
-     * The layout for rows of K classes on a device: on CPU devices a work-item per row in vector
-     * registers (barriers are expensive there, and explicit vectors map onto SIMD), and the scalar
-     * V0 when K is below one vector; on GPUs a work-item per row for small K, else a work-group per
-     * row. The work-group size fits the device and, for V1, the row: no more work-items than K
-     * (rounded down to a power of two), so no work-item is idle.
+     * The layout for rows of K classes on a device: the forced one, else the device's entry in the
+     * {@link TuningDatabase} (CPU devices: a work-item per row in vector registers; GPUs: a
+     * work-group per row beyond small K). The work-group size is then fitted to the device and,
+     * for V1, to the row: no more work-items than K (rounded down to a power of two).
      */
     static KernelLayout choose(DeviceInfo d, int k, KernelLayout forced) {
-        KernelLayout l;
-        if (forced != null) {
-            l = forced;
-        } else if (d.isCpu()) {
-            l = k >= 8 ? new KernelLayout(false, 8, 8) : new KernelLayout(false, 64, 1);
-        } else if (k <= 32) {
-            l = new KernelLayout(false, 64, 1);
-        } else {
-            l = new KernelLayout(true, k <= 512 ? 64 : k <= 4096 ? 128 : 256, 1);
-        }
-        return clamp(l, d, k);
+        return clamp(forced != null ? forced : TuningDatabase.lookup(d).layoutFor(k), d, k);
     }
 
     private static KernelLayout clamp(KernelLayout l, DeviceInfo d, int k) {
