@@ -19,7 +19,7 @@ public final class OptionSets {
     /** The options that can be switched on, one at a time or in pairs. */
     public enum Feature {
         SMOOTHING, CLASS_WEIGHTS, IGNORE_INDEX, TEMPERATURE, ROW_TEMPERATURES, SOFTCAP, Z_LOSS,
-        SAMPLE_WEIGHTS, GRAD_SCALE, ROW_GRAD_SCALES, ROW_STATS
+        SAMPLE_WEIGHTS, GRAD_SCALE, ROW_GRAD_SCALES
     }
 
     /** Every set of zero, one or two features. */
@@ -40,20 +40,28 @@ public final class OptionSets {
 
     /**
      * One case per (feature set of size ≤ 2) × reduction × target kind, with a random shape
-     * (N in [1, maxN], K in [1, maxK]) and random option values; the ignore index is only set for
-     * hard targets. With {@code masks}, about one logit in ten that is not a hard target is −∞
-     * (soft targets are 0 there).
+     * (N in [1, maxN], K ≤ maxK) and random option values; the ignore index is only set for
+     * hard targets. Row statistics are requested in every case (so they are checked with every
+     * option and pair). K is drawn from one of three ranges chosen per feature set ([2, 7],
+     * [16, 31], [64, maxK]), so that OpenCL builds few program variants (its V1 work-group size
+     * follows K) while every range meets every option. With {@code masks}, about one logit in ten that is not a hard target is −∞
+     * (soft targets are 0 there); a counted row keeps a finite logit.
      */
     public static List<XentCase> pairCases(long seed, int maxN, int maxK, boolean masks) {
         Data d = new Data(seed);
         List<XentCase> cases = new ArrayList<>();
-        for (Set<Feature> fs : singlesAndPairs()) {
+        List<Set<Feature>> sets = singlesAndPairs();
+        for (int si = 0; si < sets.size(); si++) {
+            Set<Feature> fs = sets.get(si);
+            int[][] kRanges = {{2, 7}, {16, 31}, {64, Math.max(64, maxK)}};
+            int[] kr = kRanges[si % 3];
             for (Reduction red : Reduction.values()) {
                 for (boolean hard : new boolean[] {true, false}) {
                     if (!hard && fs.contains(Feature.IGNORE_INDEX)) {
                         continue;
                     }
-                    cases.add(randomCase(d, fs, red, hard, maxN, maxK, masks));
+                    int k = d.nextInt(Math.min(kr[0], maxK), Math.min(kr[1], maxK));
+                    cases.add(randomCase(d, fs, red, hard, d.nextInt(1, maxN), k, masks));
                 }
             }
         }
@@ -65,14 +73,12 @@ public final class OptionSets {
         return pairCases(seed, 24, 300, masks);
     }
 
-    public static XentCase randomCase(Data d, Set<Feature> fs, Reduction red, boolean hard, int maxN, int maxK,
+    /** A case of shape n × k with the features {@code fs} set to random values, and row statistics on. */
+    public static XentCase randomCase(Data d, Set<Feature> fs, Reduction red, boolean hard, int n, int k,
                                       boolean masks) {
-        int n = d.nextInt(1, maxN);
-        // Mostly small K, sometimes above the V1 work-group size.
-        int k = d.coin(0.25) ? d.nextInt(Math.min(65, maxK), maxK) : d.nextInt(1, Math.min(40, maxK));
         double sigma = new double[] {0.5, 2, 5}[d.nextInt(0, 2)];
         float[] x = d.logits(n, k, sigma);
-        XentOptions.Builder b = XentOptions.builder().reduction(red);
+        XentOptions.Builder b = XentOptions.builder().reduction(red).rowStats(true);
         int ignore = XentOptions.DEFAULT_IGNORE_INDEX;
         if (fs.contains(Feature.IGNORE_INDEX)) {
             // PyTorch allows any ignore index, a valid class included.
@@ -89,7 +95,7 @@ public final class OptionSets {
         if (masks && k > 1) {
             for (int i = 0; i < n; i++) {
                 for (int j = 0; j < k; j++) {
-                    if ((t == null || t[i] != j) && d.coin(0.1)) {
+                    if (j != (t == null ? i % k : t[i]) && d.coin(0.1)) {
                         x[i * k + j] = Float.NEGATIVE_INFINITY;
                         if (y != null) {
                             y[i * k + j] = 0;
@@ -124,7 +130,6 @@ public final class OptionSets {
                 }
                 case GRAD_SCALE -> b.gradScale((float) d.uniform(-3, 3));
                 case ROW_GRAD_SCALES -> b.rowGradScales(d.uniforms(n, -2, 2));
-                case ROW_STATS -> b.rowStats(true);
             }
         }
         String name = fs.isEmpty() ? "plain" : fs.toString();
