@@ -122,38 +122,60 @@ public final class XentCase {
         return Reference64.stats(Data.d(x), n, k, hard, soft == null ? null : Data.d(soft), opts);
     }
 
-    /** Checks loss, per-row losses (when returned), gradient (when computed) and statistics (when requested). */
+    /**
+     * Checks loss, per-row losses (when returned), gradient (when computed) and statistics (when
+     * requested); every check runs, and the failure lists all that failed.
+     */
     public void check(String label, Outcome out) {
         String what = label + " " + this;
         Reference64.Result ref = reference(out.grad != null);
         Allowance al = allowance();
-        Compare.check(what + ": loss", new double[] {ref.loss()}, new double[] {out.result().loss()},
-                al.loss, LOSS_TOL);
+        java.util.List<String> failed = new java.util.ArrayList<>();
+        attempt(failed, () -> Compare.check(what + ": loss", new double[] {ref.loss()},
+                new double[] {out.result().loss()}, al.loss, LOSS_TOL));
         if (opts.reduction() == Reduction.NONE || opts.rowStats()) {
-            assertThat(out.result().rowLosses()).as(what + ": row losses").isNotNull();
-            Compare.check(what + ": row losses", ref.rowLoss(), Data.d(out.result().rowLosses()), al.rowLoss, LOSS_TOL);
+            attempt(failed, () -> {
+                assertThat(out.result().rowLosses()).as(what + ": row losses").isNotNull();
+                Compare.check(what + ": row losses", ref.rowLoss(), Data.d(out.result().rowLosses()), al.rowLoss, LOSS_TOL);
+            });
         }
         if (out.grad != null) {
-            Compare.check(what + ": grad", ref.grad(), Data.d(out.grad), al.grad, 1e-6);
+            attempt(failed, () -> Compare.check(what + ": grad", ref.grad(), Data.d(out.grad), al.grad, 1e-6));
         }
         if (opts.rowStats()) {
-            checkStats(what, out.result().stats(), al);
+            attempt(failed, () -> checkStats(what, out.result().stats(), al));
+        }
+        if (!failed.isEmpty()) {
+            throw new AssertionError(String.join("\n", failed));
+        }
+    }
+
+    private static void attempt(java.util.List<String> failed, Runnable check) {
+        try {
+            check.run();
+        } catch (AssertionError e) {
+            failed.add(e.getMessage());
         }
     }
 
     private void checkStats(String what, RowStats got, Allowance al) {
         assertThat(got).as(what + ": stats").isNotNull();
         Reference64.Stats ref = referenceStats();
-        Compare.check(what + ": stats.loss", ref.loss(), Data.d(got.loss()), al.rowLoss, LOSS_TOL);
-        Compare.check(what + ": stats.lse", ref.lse(), Data.d(got.lse()), i -> 2 * Z_TOL * al.zMax[i], LOSS_TOL);
-        Compare.check(what + ": stats.max", ref.max(), Data.d(got.max()), 0, 0);
-        assertThat(got.argmax()).as(what + ": stats.argmax").isEqualTo(ref.argmax());
-        assertThat(got.hit()).as(what + ": stats.hit").isEqualTo(ref.hit());
+        java.util.List<String> failed = new java.util.ArrayList<>();
+        attempt(failed, () -> Compare.check(what + ": stats.loss", ref.loss(), Data.d(got.loss()), al.rowLoss, LOSS_TOL));
+        attempt(failed, () -> Compare.check(what + ": stats.lse", ref.lse(), Data.d(got.lse()),
+                i -> 2 * Z_TOL * al.zMax[i], LOSS_TOL));
+        attempt(failed, () -> Compare.check(what + ": stats.max", ref.max(), Data.d(got.max()), 0, 0));
+        attempt(failed, () -> assertThat(got.argmax()).as(what + ": stats.argmax").isEqualTo(ref.argmax()));
+        attempt(failed, () -> assertThat(got.hit()).as(what + ": stats.hit").isEqualTo(ref.hit()));
         double[] tp = ref.targetProb();
-        Compare.check(what + ": stats.targetProb", tp, Data.d(got.targetProb()),
-                i -> Z_TOL * al.zRound[i] * Math.abs(tp[i]) + 1e-37, LOSS_TOL);
-        Compare.check(what + ": stats.entropy", ref.entropy(), Data.d(got.entropy()),
-                i -> Z_TOL * (1 + al.zRound[i]), LOSS_TOL);
+        attempt(failed, () -> Compare.check(what + ": stats.targetProb", tp, Data.d(got.targetProb()),
+                i -> Z_TOL * al.zRound[i] * Math.abs(tp[i]) + 1e-37, LOSS_TOL));
+        attempt(failed, () -> Compare.check(what + ": stats.entropy", ref.entropy(), Data.d(got.entropy()),
+                i -> Z_TOL * (1 + al.zRound[i]), LOSS_TOL));
+        if (!failed.isEmpty()) {
+            throw new AssertionError(String.join("\n", failed));
+        }
     }
 
     /** Absolute allowances on top of the relative tolerances (see the class comment). */
