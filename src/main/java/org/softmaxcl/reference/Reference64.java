@@ -42,7 +42,8 @@ import org.softmaxcl.XentOptions;
  * </pre>
  * A −∞ logit is a legal mask (p = 0). Under {@link NonFinitePolicy#REFUSE} NaN or +∞ logits
  * anywhere, and a counted row with only −∞ logits, throw {@link IllegalArgumentException}; under
- * {@link NonFinitePolicy#PROPAGATE} such rows come out NaN, as the formulas give.
+ * {@link NonFinitePolicy#PROPAGATE} such rows come out NaN (loss, lse and gradient), as PyTorch
+ * gives; ignored rows stay 0.
  */
 public final class Reference64 {
 
@@ -396,8 +397,24 @@ public final class Reference64 {
     }
 
     private static double lseOfRow(double[] x, int i, int k, XentOptions o) {
+        if (nonFiniteRow(x, i, k)) {
+            return Double.NaN;
+        }
         double[] z = scaledRow(x, i, k, o);
         return maxOf(z) + logD(z);
+    }
+
+    /** True when the raw row holds NaN or +∞, or only −∞ (refused under REFUSE, NaN under PROPAGATE). */
+    private static boolean nonFiniteRow(double[] x, int i, int k) {
+        boolean alive = false;
+        for (int j = 0; j < k; j++) {
+            double v = x[i * k + j];
+            if (Double.isNaN(v) || v == Double.POSITIVE_INFINITY) {
+                return true;
+            }
+            alive |= v != Double.NEGATIVE_INFINITY;
+        }
+        return !alive;
     }
 
     private static double maxOf(double[] z) {
@@ -429,9 +446,14 @@ public final class Reference64 {
 
     private static double[] logSoftmaxRow(double[] x, int i, int k, XentOptions o) {
         double[] z = scaledRow(x, i, k, o);
+        double[] lp = new double[k];
+        if (nonFiniteRow(x, i, k)) {
+            // NaN, +∞ or only −∞ (PROPAGATE): the whole row is NaN, as PyTorch gives.
+            java.util.Arrays.fill(lp, Double.NaN);
+            return lp;
+        }
         double m = maxOf(z);
         double logd = logD(z);
-        double[] lp = new double[k];
         for (int j = 0; j < k; j++) {
             // (z − m) − log d: the stable form, exact for the max's own class when d ≈ 1.
             lp[j] = (z[j] - m) - logd;
