@@ -150,6 +150,42 @@ public final class XentCase {
         }
     }
 
+    /**
+     * Checks two backends' outcomes against each other: each is within the allowance of the
+     * reference, so they are within twice that of each other (loss, row losses, gradient, lse,
+     * target probability, entropy); max, argmax and hit must agree exactly.
+     */
+    public void checkAgreement(String what, Outcome a, Outcome b) {
+        String w = what + " " + this;
+        Allowance al = allowance();
+        java.util.List<String> failed = new java.util.ArrayList<>();
+        attempt(failed, () -> Compare.check(w + ": loss", new double[] {a.result().loss()},
+                new double[] {b.result().loss()}, 2 * al.loss, 2 * LOSS_TOL));
+        if (a.result().rowLosses() != null) {
+            attempt(failed, () -> Compare.check(w + ": row losses", Data.d(a.result().rowLosses()),
+                    Data.d(b.result().rowLosses()), i -> 2 * al.rowLoss[i], 2 * LOSS_TOL));
+        }
+        if (a.grad() != null) {
+            attempt(failed, () -> Compare.check(w + ": grad", Data.d(a.grad()), Data.d(b.grad()), i -> 2 * al.grad[i], 2e-6));
+        }
+        RowStats sa = a.result().stats();
+        RowStats sb = b.result().stats();
+        if (sa != null) {
+            attempt(failed, () -> Compare.check(w + ": stats.lse", Data.d(sa.lse()), Data.d(sb.lse()),
+                    i -> 4 * Z_TOL * al.zMax[i], 2 * LOSS_TOL));
+            attempt(failed, () -> Compare.check(w + ": stats.targetProb", Data.d(sa.targetProb()), Data.d(sb.targetProb()),
+                    i -> 2 * Z_TOL * al.zRound[i] * Math.abs(sa.targetProb()[i]) + 1e-37, 2 * LOSS_TOL));
+            attempt(failed, () -> Compare.check(w + ": stats.entropy", Data.d(sa.entropy()), Data.d(sb.entropy()),
+                    i -> 2 * Z_TOL * (1 + al.zRound[i]), 2 * LOSS_TOL));
+            attempt(failed, () -> Compare.check(w + ": stats.max", Data.d(sa.max()), Data.d(sb.max()), 0, 0));
+            attempt(failed, () -> assertThat(sb.argmax()).as(w + ": stats.argmax").isEqualTo(sa.argmax()));
+            attempt(failed, () -> assertThat(sb.hit()).as(w + ": stats.hit").isEqualTo(sa.hit()));
+        }
+        if (!failed.isEmpty()) {
+            throw new AssertionError(String.join("\n", failed));
+        }
+    }
+
     private static void attempt(java.util.List<String> failed, Runnable check) {
         try {
             check.run();
