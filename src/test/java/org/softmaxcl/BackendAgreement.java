@@ -35,8 +35,7 @@ abstract class BackendAgreement {
         }
         for (Shapes.Shape s : Shapes.sweep()) {
             if (s.n() * s.k() <= 200_000) {
-                cases.add(new XentCase(s.name(), s.n(), s.k(), s.x(), s.hard(), null,
-                        XentOptions.builder().reduction(Reduction.NONE).rowStats(true).build()));
+                cases.add(new XentCase(s.name(), s.n(), s.k(), s.x(), s.hard(), null, XentOptions.DEFAULTS));
             }
         }
         for (Shapes.Shape s : Shapes.extremes()) {

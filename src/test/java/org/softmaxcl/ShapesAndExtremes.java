@@ -58,15 +58,15 @@ abstract class ShapesAndExtremes extends BackendTest {
         c.check(backend + " " + layout, c.run(backend.engine(), layout, true), true);
     }
 
-    /** Extreme rows, with T = 1, T = 0.5 (exact scaling) and a soft-cap; per-row losses (reduction none). */
+    /** Extreme rows, with T = 1, T = 0.5 (exact scaling) and a soft-cap; per-row losses (reduction none) and statistics. */
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("extremes")
     void crossEntropyOnExtremeRows(Backends backend, Shape s) {
         Views layout = layoutOf(EXTREMES, s);
         XentOptions[] options = {
             XentOptions.builder().reduction(Reduction.NONE).rowStats(true).build(),
-            XentOptions.builder().reduction(Reduction.NONE).temperature(0.5f).build(),
-            XentOptions.builder().reduction(Reduction.NONE).softcap(30f).build(),
+            XentOptions.builder().reduction(Reduction.NONE).rowStats(true).temperature(0.5f).build(),
+            XentOptions.builder().reduction(Reduction.NONE).rowStats(true).softcap(30f).build(),
         };
         for (XentOptions o : options) {
             XentCase hard = new XentCase(s.name(), s.n(), s.k(), s.x(), s.hard(), null, o);

@@ -40,32 +40,44 @@ public final class OptionSets {
 
     /**
      * One case per (feature set of size ≤ 2) × reduction × target kind, with a random shape
-     * (N in [1, maxN], K ≤ maxK) and random option values; the ignore index is only set for
-     * hard targets. Row statistics are requested in every case (so they are checked with every
-     * option and pair). K is drawn from one of three ranges chosen per feature set ([2, 7],
-     * [16, 31], [64, maxK]), so that OpenCL builds few program variants (its V1 work-group size
-     * follows K) while every range meets every option. With {@code masks} (and no smoothing), about one logit in ten that is not a hard target is −∞
-     * (soft targets are 0 there); a counted row keeps a finite logit.
+     * (N in [1, maxN], K ≤ maxK, see {@link #kRange}) and random option values; the ignore index is
+     * only set for hard targets. Row statistics are requested in every case (so they are checked
+     * with every option and pair). With {@code masks} (and no smoothing), about one logit in ten
+     * that is not a hard target is −∞ (soft targets are 0 there); a counted row keeps a finite
+     * logit.
      */
     public static List<XentCase> pairCases(long seed, int maxN, int maxK, boolean masks) {
         Data d = new Data(seed);
         List<XentCase> cases = new ArrayList<>();
-        List<Set<Feature>> sets = singlesAndPairs();
-        for (int si = 0; si < sets.size(); si++) {
-            Set<Feature> fs = sets.get(si);
-            int[][] kRanges = {{2, 7}, {16, 31}, {64, Math.max(64, maxK)}};
-            int[] kr = kRanges[si % 3];
+        for (Set<Feature> fs : singlesAndPairs()) {
             for (Reduction red : Reduction.values()) {
                 for (boolean hard : new boolean[] {true, false}) {
                     if (!hard && fs.contains(Feature.IGNORE_INDEX)) {
                         continue;
                     }
-                    int k = d.nextInt(Math.min(kr[0], maxK), Math.min(kr[1], maxK));
-                    cases.add(randomCase(d, fs, red, hard, d.nextInt(1, maxN), k, masks));
+                    int[] kr = kRange(fs, hard, maxK);
+                    cases.add(randomCase(d, fs, red, hard, d.nextInt(1, maxN), d.nextInt(kr[0], kr[1]), masks));
                 }
             }
         }
         return cases;
+    }
+
+    /**
+     * The range K is drawn from: [4, 7], [16, 31] or [64, maxK], chosen by the OpenCL kernel
+     * variant the options select (its build flags: smoothing, class weights, per-row temperatures,
+     * soft-cap, per-row scales, soft targets). The V1 layout's work-group size follows K (4, 16 or
+     * 64 here), and each (flags, work-group size) is a program PoCL compiles in about 1.5 s: tying
+     * the range to the flags keeps the suite's cold start short, while hard and soft targets of
+     * one flag set land in different ranges, and every range meets every option. Capped at maxK.
+     */
+    public static int[] kRange(Set<Feature> fs, boolean hard, int maxK) {
+        int flags = (fs.contains(Feature.SMOOTHING) ? 1 : 0) | (fs.contains(Feature.CLASS_WEIGHTS) ? 2 : 0)
+                | (fs.contains(Feature.ROW_TEMPERATURES) ? 4 : 0) | (fs.contains(Feature.SOFTCAP) ? 8 : 0)
+                | (fs.contains(Feature.SAMPLE_WEIGHTS) || fs.contains(Feature.ROW_GRAD_SCALES) ? 16 : 0);
+        int[][] ranges = {{4, 7}, {16, 31}, {64, Math.max(64, maxK)}};
+        int[] r = ranges[(Integer.bitCount(flags) + Integer.numberOfTrailingZeros(flags | 32) + (hard ? 0 : 1)) % 3];
+        return new int[] {Math.min(r[0], maxK), Math.min(r[1], maxK)};
     }
 
     /** The same with the default shape limits (N ≤ 24, K ≤ 300) and masks. */
