@@ -265,29 +265,42 @@ public final class CpuBackend implements Backend {
             int r1 = (int) ((long) rows * (p + 1) / parts);
             futures.add(pool.submit(() -> job.run(r0, r1)));
         }
-        RuntimeException first = null;
+        Throwable first = null;
         try {
             job.run(0, (int) ((long) rows / parts));
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             first = e;
         }
+        // Every worker is waited for, even when this thread is interrupted: a call never returns
+        // (or throws) while a worker may still write the caller's outputs. The interrupt status is
+        // kept for the caller.
+        boolean interrupted = false;
         for (Future<?> f : futures) {
-            try {
-                f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                if (first == null) {
-                    first = new IllegalStateException("interrupted while waiting for CPU workers", e);
-                }
-            } catch (ExecutionException e) {
-                if (first == null) {
-                    Throwable c = e.getCause();
-                    first = c instanceof RuntimeException ? (RuntimeException) c : new IllegalStateException(c);
+            while (true) {
+                try {
+                    f.get();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    if (first == null) {
+                        first = e.getCause();
+                    }
+                    break;
                 }
             }
         }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (first instanceof RuntimeException) {
+            throw (RuntimeException) first;
+        }
+        if (first instanceof Error) {
+            throw (Error) first;
+        }
         if (first != null) {
-            throw first;
+            throw new IllegalStateException(first);
         }
     }
 
