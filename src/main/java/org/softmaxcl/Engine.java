@@ -157,10 +157,20 @@ public final class Engine implements AutoCloseable {
 
     // ---------------------------------------------------------------- softmax
 
-    /** Returns softmax of the dense {@code rows × cols} logits in a new array. */
+    /**
+     * Returns softmax of the dense {@code rows × cols} logits in a new array.
+     *
+     * @param logits exactly {@code rows·cols} values, row-major. Not modified
+     * @throws IllegalArgumentException when {@code logits.length != rows·cols}
+     */
     public float[] softmax(float[] logits, int rows, int cols) {
+        FloatMatrix in = FloatMatrix.of(Objects.requireNonNull(logits, "logits"), rows, cols);
+        if (in.size() != logits.length) {
+            throw new IllegalArgumentException("logits: " + logits.length + " values, but a dense " + rows + "x" + cols
+                    + " matrix has " + in.size());
+        }
         float[] out = new float[logits.length];
-        softmax(FloatMatrix.of(logits, rows, cols), FloatMatrix.of(out, rows, cols), SoftmaxOptions.DEFAULTS);
+        softmax(in, FloatMatrix.of(out, rows, cols), SoftmaxOptions.DEFAULTS);
         return out;
     }
 
