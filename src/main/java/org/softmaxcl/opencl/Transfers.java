@@ -22,6 +22,11 @@ final class Transfers {
         return m.rows() == 0 ? 0 : (long) (m.rows() - 1) * m.stride() + m.cols();
     }
 
+    /** The argument {@code name} with its shape, for messages: {@code "logits 3x5 (stride 7)"}. */
+    static String describe(String name, FloatMatrix m) {
+        return name + " " + m.rows() + "x" + m.cols() + (m.stride() != m.cols() ? " (stride " + m.stride() + ")" : "");
+    }
+
     static Pointer pointer(FloatMatrix m) {
         Pointer p = m.hasArray() ? Pointer.to(m.array()) : Pointer.to(m.buffer());
         return p.withByteOffset((long) m.offset() * Sizeof.cl_float);

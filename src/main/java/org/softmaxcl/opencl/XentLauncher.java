@@ -49,25 +49,25 @@ final class XentLauncher {
         ClContext ctx = rt.ctx;
         FloatMatrix x = t.logits();
 
-        cl_mem xm = rt.buffer("x", Transfers.span(x) * Sizeof.cl_float);
+        cl_mem xm = rt.buffer("x", Transfers.span(x) * Sizeof.cl_float, Transfers.describe("logits", x));
         Transfers.upload(ctx, xm, x);
         cl_mem tm;
         cl_mem ym;
         int ldy = 1;
         if (t.hard()) {
-            tm = rt.buffer("targets", (long) n * Sizeof.cl_int);
+            tm = rt.buffer("targets", (long) n * Sizeof.cl_int, "targets (" + n + " class indices)");
             Transfers.upload(ctx, tm, t.targets().classes());
             ym = rt.buffer("dummy", 16);
         } else {
             FloatMatrix y = t.targets().distribution();
-            ym = rt.buffer("y", Transfers.span(y) * Sizeof.cl_float);
+            ym = rt.buffer("y", Transfers.span(y) * Sizeof.cl_float, Transfers.describe("targets", y));
             Transfers.upload(ctx, ym, y);
             ldy = y.stride();
             tm = rt.buffer("dummy", 16);
         }
         cl_mem wm = rt.buffer("dummy", 16);
         if (o.hasClassWeights()) {
-            wm = rt.buffer("weights", (long) k * Sizeof.cl_float);
+            wm = rt.buffer("weights", (long) k * Sizeof.cl_float, "classWeights (" + k + " values)");
             Transfers.upload(ctx, wm, o.classWeights());
         }
         cl_mem tempm = rt.buffer("dummy", 16);
@@ -76,7 +76,7 @@ final class XentLauncher {
             for (int i = 0; i < n; i++) {
                 inv[i] = (float) (1.0 / o.temperature(i));
             }
-            tempm = rt.buffer("rowInvT", (long) n * Sizeof.cl_float);
+            tempm = rt.buffer("rowInvT", (long) n * Sizeof.cl_float, "rowTemperatures (" + n + " values)");
             Transfers.upload(ctx, tempm, inv);
         }
         cl_mem scalem = rt.buffer("dummy", 16);
@@ -85,7 +85,7 @@ final class XentLauncher {
             for (int i = 0; i < n; i++) {
                 r[i] = t.rowScale(i);
             }
-            scalem = rt.buffer("rowScale", (long) n * Sizeof.cl_float);
+            scalem = rt.buffer("rowScale", (long) n * Sizeof.cl_float, "row scales (" + n + " values)");
             Transfers.upload(ctx, scalem, r);
         }
         FloatMatrix grad = t.grad();
@@ -96,11 +96,11 @@ final class XentLauncher {
                 gm = xm;
                 ldg = x.stride();
             } else {
-                gm = rt.buffer("grad", (long) n * k * Sizeof.cl_float);
+                gm = rt.buffer("grad", (long) n * k * Sizeof.cl_float, "grad " + n + "x" + k);
             }
         }
         int fields = o.rowStats() ? FIELDS_STATS : FIELDS;
-        cl_mem rowm = rt.buffer("rows", (long) fields * n * Sizeof.cl_float);
+        cl_mem rowm = rt.buffer("rows", (long) fields * n * Sizeof.cl_float, "per-row outputs (" + n + " rows)");
 
         String opts = options(t, layout);
         String name = layout.kernel(OP);
