@@ -23,6 +23,7 @@ public final class Checks {
         Objects.requireNonNull(out, "out");
         Objects.requireNonNull(opts, "options");
         sameShape("out", out, "in", in);
+        writable("out", out);
         disjointOrSame("out", out, "in", in);
         perRow("rowTemperatures", opts.hasRowTemperatures() ? opts.rowTemperatures().length : -1, in.rows());
         return new SoftmaxTask(in, out, log, opts);
@@ -36,6 +37,7 @@ public final class Checks {
         Objects.requireNonNull(dx, "gradIn");
         sameShape("gradOut", g, yName, y);
         sameShape("gradIn", dx, yName, y);
+        writable("gradIn", dx);
         disjointOrSame("gradIn", dx, "gradOut", g);
         disjointOrSame("gradIn", dx, yName, y);
         return new BackwardTask(y, g, dx, log);
@@ -53,6 +55,7 @@ public final class Checks {
         int k = logits.cols();
         if (grad != null) {
             sameShape("grad", grad, "logits", logits);
+            writable("grad", grad);
             disjointOrSame("grad", grad, "logits", logits);
         }
         if (targets.rows() != n) {
@@ -154,6 +157,13 @@ public final class Checks {
         if (a.rows() != b.rows() || a.cols() != b.cols()) {
             throw new IllegalArgumentException(aName + " is " + a.rows() + "x" + a.cols() + " but " + bName
                     + " is " + b.rows() + "x" + b.cols());
+        }
+    }
+
+    /** An output must not be a read-only buffer (the OpenCL copy-back would write through it). */
+    static void writable(String name, FloatMatrix m) {
+        if (m.buffer() != null && m.buffer().isReadOnly()) {
+            throw new IllegalArgumentException(name + ": a read-only buffer cannot receive results");
         }
     }
 
