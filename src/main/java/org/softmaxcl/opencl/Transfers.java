@@ -38,6 +38,13 @@ final class Transfers {
         if (n == 0) {
             return;
         }
+        if (!m.hasArray() && !m.buffer().isDirect()) {
+            // A read-only heap buffer: JOCL reaches neither its array nor its memory, so copy it.
+            float[] copy = new float[(int) n];
+            m.buffer().get(m.offset(), copy, 0, copy.length);
+            upload(ctx, mem, copy);
+            return;
+        }
         FaultInjection.before("clEnqueueWriteBuffer");
         Cl.check(clEnqueueWriteBuffer(ctx.queue, mem, CL_TRUE, 0, n * Sizeof.cl_float, pointer(m), 0, null, null),
                 "clEnqueueWriteBuffer");
@@ -70,6 +77,16 @@ final class Transfers {
     /** Reads an N×K result whose device rows are {@code deviceLd} floats apart into {@code dst}. */
     static void download(ClContext ctx, cl_mem mem, int deviceLd, FloatMatrix dst) {
         if (dst.rows() == 0) {
+            return;
+        }
+        if (!dst.hasArray() && !dst.buffer().isDirect()) {
+            // A heap buffer without an accessible array (a view of a heap ByteBuffer): read into an
+            // array, then copy row by row.
+            float[] tmp = new float[(int) ((long) (dst.rows() - 1) * deviceLd + dst.cols())];
+            download(ctx, mem, tmp);
+            for (int r = 0; r < dst.rows(); r++) {
+                dst.setRow(r, tmp, r * deviceLd);
+            }
             return;
         }
         if (deviceLd == dst.cols() && dst.stride() == dst.cols()) {
