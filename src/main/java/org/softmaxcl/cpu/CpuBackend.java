@@ -84,7 +84,7 @@ public final class CpuBackend implements Backend {
         ensureOpen();
         int k = t.cols();
         if (t.opts().nonFinite() == NonFinitePolicy.REFUSE) {
-            checkLogits(t.in(), null, "logits");
+            checkLogits(t.in(), null, "logits", i -> t.opts().temperature(i));
         }
         FloatMatrix in = t.in();
         FloatMatrix out = t.out();
@@ -141,7 +141,7 @@ public final class CpuBackend implements Backend {
         ensureOpen();
         int k = t.cols();
         if (t.opts().nonFinite() == NonFinitePolicy.REFUSE) {
-            checkLogits(t.logits(), t, "logits");
+            checkLogits(t.logits(), t, "logits", i -> t.opts().temperature(i));
         }
         if (!t.hard()) {
             checkSoftTargets(t.targets().distribution());
@@ -195,9 +195,16 @@ public final class CpuBackend implements Backend {
         });
     }
 
-    /** Refuses NaN/+∞ anywhere and all −∞ on counted rows; reports the first bad row. */
-    private void checkLogits(FloatMatrix x, XentTask t, String name) {
+    /**
+     * Refuses the rows {@link Checks#refusedRow} refuses (NaN/+∞ anywhere, all −∞ on counted rows,
+     * a scaled logit that overflows float32); reports the first bad row.
+     *
+     * @param t       the cross-entropy task, or null for softmax (every row counts, no soft-cap)
+     * @param temperatures the temperature of each row
+     */
+    private void checkLogits(FloatMatrix x, XentTask t, String name, java.util.function.IntToDoubleFunction temperatures) {
         int k = x.cols();
+        boolean softcap = t != null && t.opts().softcap() != 0;
         AtomicInteger firstBad = new AtomicInteger(Integer.MAX_VALUE);
         forRows(x.rows(), k, (r0, r1) -> {
             float[] xs = x.hasArray() ? null : new float[k];
@@ -210,7 +217,7 @@ public final class CpuBackend implements Backend {
                     m = kernels.rowMax(xs, 0, k);
                 }
                 boolean counted = t == null || t.counted(i);
-                if (Float.isNaN(m) || m == Float.POSITIVE_INFINITY || (counted && m == Float.NEGATIVE_INFINITY)) {
+                if (Checks.refusedRow(m, (float) temperatures.applyAsDouble(i), softcap, counted)) {
                     firstBad.accumulateAndGet(i, Math::min);
                     return;
                 }
@@ -218,7 +225,9 @@ public final class CpuBackend implements Backend {
         });
         int row = firstBad.get();
         if (row != Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(Checks.badLogitRow(name, x, row, t == null || t.counted(row)));
+            String msg = Checks.badLogitRow(name, x, row, t == null || t.counted(row),
+                    (float) temperatures.applyAsDouble(row), softcap);
+            throw new IllegalArgumentException(msg != null ? msg : name + " row " + row + " is refused");
         }
     }
 

@@ -54,7 +54,7 @@ final class SoftmaxLauncher {
             Transfers.download(ctx, sm, status);
             for (int i = 0; i < n; i++) {
                 if (Float.floatToRawIntBits(status[i]) != 0) {
-                    String msg = Checks.badLogitRow("logits", x, i, true);
+                    String msg = Checks.badLogitRow("logits", x, i, true, o.temperature(i), false);
                     throw new IllegalArgumentException(msg != null ? msg
                             : "logits row " + i + ": a scaled logit overflows float32 (temperature too small)");
                 }

@@ -138,7 +138,8 @@ final class XentLauncher {
         for (int i = 0; i < n; i++) {
             int status = Float.floatToRawIntBits(rows[2 * n + i]);
             if (refuseLogits && (status & 1) != 0) {
-                String msg = Checks.badLogitRow("logits", t.logits(), i, t.counted(i));
+                String msg = Checks.badLogitRow("logits", t.logits(), i, t.counted(i), t.opts().temperature(i),
+                        t.opts().softcap() != 0);
                 throw new IllegalArgumentException(msg != null ? msg
                         : "logits row " + i + ": a scaled logit overflows float32 (temperature too small)");
             }
