@@ -133,9 +133,11 @@ inline int logit_flags(float x, float z) {
 }
 
 // Status of a row: NaN or +inf anywhere is bad (so is a scaled max that overflowed to +inf), and
-// so is a row of only -inf when the row counts.
+// so, when the row counts, is a row of only -inf, raw or scaled (finite logits whose x * (1/T)
+// overflows to -inf leave no class either). The host's Checks.refusedRow draws the same line.
 inline int logit_status(float m, int flags, int counted) {
-    return ((flags & FLAG_BAD) || m == INFINITY || (counted && !(flags & FLAG_ALIVE))) ? STATUS_BAD_LOGITS : 0;
+    return ((flags & FLAG_BAD) || m == INFINITY || (counted && (!(flags & FLAG_ALIVE) || m == -INFINITY)))
+            ? STATUS_BAD_LOGITS : 0;
 }
 
 // A row without a usable max computes with m = NaN so every result of it is NaN, as PyTorch

@@ -1,5 +1,7 @@
 package org.softmaxcl;
 
+import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -32,25 +34,77 @@ import org.softmaxcl.backend.XentTask;
  * output is the same view (in place). Results are deterministic: the same call gives the same bits.
  *
  * <p>An engine is thread-safe: any number of threads may call it at once; {@link #close()} waits
- * for calls in flight and releases every native resource.
+ * for calls in flight and releases every native resource. An engine that is never closed releases
+ * them when it is garbage-collected (through a {@link Cleaner}; never while a call is in flight,
+ * and never twice), but {@code close()} releases them at once and should be preferred.
  */
 public final class Engine implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Engine.class.getName());
+    /** Releases the backends of engines that were garbage-collected without {@link #close()}. */
+    private static final Cleaner CLEANER = Cleaner.create(r -> {
+        Thread t = new Thread(r, "softmaxcl-cleaner");
+        t.setDaemon(true);
+        return t;
+    });
 
-    private volatile Backend backend;
-    /** Why the backend was chosen (the selector's words, or the fallback's). */
-    private volatile String reason;
+    /** The backends and the lifecycle lock: everything {@link #close()} and the cleaner touch. */
+    private final Resources resources;
+    private final Cleaner.Cleanable cleanable;
     /** True when a device failure during a call moves the engine to the CPU (automatic choice). */
     private final boolean fallBackOnFailure;
-    /** A device backend that failed and was replaced; closed with the engine. */
-    private Backend failed;
-    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
-    private boolean closed;
+    /** Why the backend was chosen (the selector's words, or the fallback's). */
+    private volatile String reason;
 
     Engine(Backend backend, String reason, boolean fallBackOnFailure) {
-        this.backend = Objects.requireNonNull(backend, "backend");
+        this.resources = new Resources(Objects.requireNonNull(backend, "backend"));
         this.reason = reason;
         this.fallBackOnFailure = fallBackOnFailure;
+        this.cleanable = CLEANER.register(this, resources);
+    }
+
+    /**
+     * What an engine owns, apart from the engine itself, so that the cleaning action never refers
+     * to the engine (which would keep it reachable forever). {@link #run()} is the release: run at
+     * most once (by {@link #close()} or by the cleaner, {@link Cleaner.Cleanable} guarantees it), and
+     * only after calls in flight have left (it takes the write lock they hold for reading).
+     */
+    private static final class Resources implements Runnable {
+        final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+        volatile Backend backend;
+        /** A device backend that failed and was replaced; released with the engine. */
+        Backend failed;
+        /** Guarded by the write lock; read under the read lock. */
+        boolean closed;
+        /** Set by {@link Engine#close()} before it runs the release (so the cleaner's runs can be told apart). */
+        volatile boolean closeCalled;
+
+        Resources(Backend backend) {
+            this.backend = backend;
+        }
+
+        @Override
+        public void run() {
+            lifecycle.writeLock().lock();
+            try {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                if (!closeCalled) {
+                    LOG.log(System.Logger.Level.DEBUG, "softmax-cl: an engine was garbage-collected without close(); "
+                            + "releasing {0}", backend.report());
+                }
+                try {
+                    backend.close();
+                } finally {
+                    if (failed != null) {
+                        failed.close();
+                    }
+                }
+            } finally {
+                lifecycle.writeLock().unlock();
+            }
+        }
     }
 
     /**
@@ -96,7 +150,7 @@ public final class Engine implements AutoCloseable {
 
     /** The backend, the device and why they were chosen. */
     public BackendReport report() {
-        BackendReport r = backend.report();
+        BackendReport r = resources.backend.report();
         return new BackendReport(r.kind(), r.device(), reason);
     }
 
@@ -106,20 +160,30 @@ public final class Engine implements AutoCloseable {
      * is whichever call finished last.
      */
     public long lastKernelNanos() {
-        return backend.lastKernelNanos();
+        return resources.backend.lastKernelNanos();
     }
 
     /** The backend in use. */
     public BackendKind backendKind() {
-        return backend.report().kind();
+        return resources.backend.report().kind();
     }
 
     // ---------------------------------------------------------------- softmax
 
-    /** Returns softmax of the dense {@code rows × cols} logits in a new array. */
+    /**
+     * Returns softmax of the dense {@code rows × cols} logits in a new array.
+     *
+     * @param logits exactly {@code rows·cols} values, row-major. Not modified
+     * @throws IllegalArgumentException when {@code logits.length != rows·cols}
+     */
     public float[] softmax(float[] logits, int rows, int cols) {
+        FloatMatrix in = FloatMatrix.of(Objects.requireNonNull(logits, "logits"), rows, cols);
+        if (in.size() != logits.length) {
+            throw new IllegalArgumentException("logits: " + logits.length + " values, but a dense " + rows + "x" + cols
+                    + " matrix has " + in.size());
+        }
         float[] out = new float[logits.length];
-        softmax(FloatMatrix.of(logits, rows, cols), FloatMatrix.of(out, rows, cols), SoftmaxOptions.DEFAULTS);
+        softmax(in, FloatMatrix.of(out, rows, cols), SoftmaxOptions.DEFAULTS);
         return out;
     }
 
@@ -252,21 +316,9 @@ public final class Engine implements AutoCloseable {
     /** Releases the backend's resources after calls in flight finish. Idempotent. */
     @Override
     public void close() {
-        lifecycle.writeLock().lock();
-        try {
-            if (!closed) {
-                closed = true;
-                try {
-                    backend.close();
-                } finally {
-                    if (failed != null) {
-                        failed.close();
-                    }
-                }
-            }
-        } finally {
-            lifecycle.writeLock().unlock();
-        }
+        resources.closeCalled = true;
+        cleanable.clean();      // the release, run once and unregistered from the cleaner
+        resources.run();        // a no-op, which waits while another thread's close() is releasing
     }
 
     /**
@@ -275,12 +327,13 @@ public final class Engine implements AutoCloseable {
      * wrote nothing of the caller's, so the rerun starts clean.
      */
     private <T> T call(java.util.function.Function<Backend, T> task) {
-        lifecycle.readLock().lock();
+        Resources r = resources;
+        r.lifecycle.readLock().lock();
         try {
-            if (closed) {
+            if (r.closed) {
                 throw new IllegalStateException("engine is closed");
             }
-            Backend b = backend;
+            Backend b = r.backend;
             try {
                 return task.apply(b);
             } catch (DeviceFailureException e) {
@@ -290,20 +343,26 @@ public final class Engine implements AutoCloseable {
                 return task.apply(fallBack(b, e));
             }
         } finally {
-            lifecycle.readLock().unlock();
+            r.lifecycle.readLock().unlock();
+            // The engine stays reachable until the call is over: the cleaner cannot release its
+            // backend under a call in flight (the JIT may otherwise drop 'this' once it is unused).
+            Reference.reachabilityFence(this);
         }
     }
 
-    private synchronized Backend fallBack(Backend broken, DeviceFailureException e) {
-        if (backend == broken) {
-            String why = "auto: " + broken.report().kind().name().toLowerCase(java.util.Locale.ROOT)
-                    + " failed during a call (" + e.getMessage() + "); fell back to the CPU";
-            LOG.log(System.Logger.Level.WARNING, "softmax-cl: {0}", why);
-            backend = new org.softmaxcl.cpu.CpuBackend(BackendSelector.threads(), why);
-            reason = why;
-            failed = broken;
+    private Backend fallBack(Backend broken, DeviceFailureException e) {
+        Resources r = resources;
+        synchronized (r) {
+            if (r.backend == broken) {
+                String why = "auto: " + broken.report().kind().name().toLowerCase(java.util.Locale.ROOT)
+                        + " failed during a call (" + e.getMessage() + "); fell back to the CPU";
+                LOG.log(System.Logger.Level.WARNING, "softmax-cl: {0}", why);
+                r.backend = new org.softmaxcl.cpu.CpuBackend(BackendSelector.threads(), why);
+                r.failed = broken;
+                reason = why;
+            }
+            return r.backend;
         }
-        return backend;
     }
 
     @Override

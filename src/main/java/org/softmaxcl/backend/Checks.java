@@ -23,6 +23,7 @@ public final class Checks {
         Objects.requireNonNull(out, "out");
         Objects.requireNonNull(opts, "options");
         sameShape("out", out, "in", in);
+        writable("out", out);
         disjointOrSame("out", out, "in", in);
         perRow("rowTemperatures", opts.hasRowTemperatures() ? opts.rowTemperatures().length : -1, in.rows());
         return new SoftmaxTask(in, out, log, opts);
@@ -36,6 +37,7 @@ public final class Checks {
         Objects.requireNonNull(dx, "gradIn");
         sameShape("gradOut", g, yName, y);
         sameShape("gradIn", dx, yName, y);
+        writable("gradIn", dx);
         disjointOrSame("gradIn", dx, "gradOut", g);
         disjointOrSame("gradIn", dx, yName, y);
         return new BackwardTask(y, g, dx, log);
@@ -53,6 +55,7 @@ public final class Checks {
         int k = logits.cols();
         if (grad != null) {
             sameShape("grad", grad, "logits", logits);
+            writable("grad", grad);
             disjointOrSame("grad", grad, "logits", logits);
         }
         if (targets.rows() != n) {
@@ -118,10 +121,37 @@ public final class Checks {
     }
 
     /**
-     * Describes what is wrong with row {@code row} of the logits, or returns null when it is fine:
-     * NaN or +∞ anywhere, or (for a counted row) every value −∞.
+     * Whether a row is refused under {@link org.softmaxcl.NonFinitePolicy#REFUSE}, from its largest
+     * raw logit: NaN or +∞ anywhere (a NaN makes the kernels' max NaN), or, without a soft-cap,
+     * a scaled max x·(1/T) that overflows float32 to +∞; for a counted row also a max of −∞, raw or
+     * scaled (no class left). The scaled max is computed as the float kernels compute z (x times
+     * the float32 1/T), so every backend draws the line at the same logit.
+     *
+     * @param rawMax      the row's largest logit (NaN when it holds a NaN)
+     * @param temperature the row's temperature T
+     * @param softcap     true when a soft-cap bounds z (it cannot overflow then)
+     * @param counted     false for an ignored row (hard target = ignore index)
      */
-    public static String badLogitRow(String name, FloatMatrix x, int row, boolean counted) {
+    public static boolean refusedRow(float rawMax, float temperature, boolean softcap, boolean counted) {
+        if (Float.isNaN(rawMax) || rawMax == Float.POSITIVE_INFINITY) {
+            return true;
+        }
+        float zMax = softcap ? rawMax : rawMax * invT(temperature);
+        return zMax == Float.POSITIVE_INFINITY || (counted && zMax == Float.NEGATIVE_INFINITY);
+    }
+
+    /** 1/T as the float kernels use it. */
+    public static float invT(float temperature) {
+        return (float) (1.0 / temperature);
+    }
+
+    /**
+     * Describes what is wrong with row {@code row} of the logits, or returns null when it is fine:
+     * NaN or +∞ anywhere, (for a counted row) every value −∞, or (without a soft-cap) a logit
+     * whose scaled value x·(1/T) overflows float32 to +∞, or (counted) scaled values that are all −∞.
+     */
+    public static String badLogitRow(String name, FloatMatrix x, int row, boolean counted, float temperature,
+                                     boolean softcap) {
         int k = x.cols();
         boolean anyAboveMinusInf = false;
         for (int j = 0; j < k; j++) {
@@ -136,7 +166,30 @@ public final class Checks {
             return name + " row " + row + ": every one of its " + k + " values is -Infinity; a counted row needs "
                     + "at least one finite logit";
         }
+        if (softcap) {
+            return null;
+        }
+        float it = invT(temperature);
+        boolean anyScaledAboveMinusInf = false;
+        for (int j = 0; j < k; j++) {
+            float v = x.get(row, j);
+            float z = v * it;
+            if (z == Float.POSITIVE_INFINITY) {
+                return name + "[" + row + ", " + j + "] = " + v + ": scaled by 1/T (T = " + temperature
+                        + ") it overflows float32 to +Infinity; use a larger temperature or a soft-cap";
+            }
+            anyScaledAboveMinusInf |= z != Float.NEGATIVE_INFINITY;
+        }
+        if (counted && !anyScaledAboveMinusInf) {
+            return name + " row " + row + ": scaled by 1/T (T = " + temperature + ") every one of its " + k
+                    + " values overflows float32 to -Infinity; a counted row needs at least one finite scaled logit";
+        }
         return null;
+    }
+
+    /** {@link #badLogitRow(String, FloatMatrix, int, boolean, float, boolean)} at T = 1 without a soft-cap. */
+    public static String badLogitRow(String name, FloatMatrix x, int row, boolean counted) {
+        return badLogitRow(name, x, row, counted, 1f, false);
     }
 
     /** Describes what is wrong with row {@code row} of soft targets (a negative or non-finite value), or null. */
@@ -154,6 +207,13 @@ public final class Checks {
         if (a.rows() != b.rows() || a.cols() != b.cols()) {
             throw new IllegalArgumentException(aName + " is " + a.rows() + "x" + a.cols() + " but " + bName
                     + " is " + b.rows() + "x" + b.cols());
+        }
+    }
+
+    /** An output must not be a read-only buffer (the OpenCL copy-back would write through it). */
+    static void writable(String name, FloatMatrix m) {
+        if (m.buffer() != null && m.buffer().isReadOnly()) {
+            throw new IllegalArgumentException(name + ": a read-only buffer cannot receive results");
         }
     }
 

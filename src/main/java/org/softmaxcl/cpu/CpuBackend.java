@@ -84,7 +84,7 @@ public final class CpuBackend implements Backend {
         ensureOpen();
         int k = t.cols();
         if (t.opts().nonFinite() == NonFinitePolicy.REFUSE) {
-            checkLogits(t.in(), null, "logits");
+            checkLogits(t.in(), null, "logits", i -> t.opts().temperature(i));
         }
         FloatMatrix in = t.in();
         FloatMatrix out = t.out();
@@ -141,7 +141,7 @@ public final class CpuBackend implements Backend {
         ensureOpen();
         int k = t.cols();
         if (t.opts().nonFinite() == NonFinitePolicy.REFUSE) {
-            checkLogits(t.logits(), t, "logits");
+            checkLogits(t.logits(), t, "logits", i -> t.opts().temperature(i));
         }
         if (!t.hard()) {
             checkSoftTargets(t.targets().distribution());
@@ -195,9 +195,16 @@ public final class CpuBackend implements Backend {
         });
     }
 
-    /** Refuses NaN/+∞ anywhere and all −∞ on counted rows; reports the first bad row. */
-    private void checkLogits(FloatMatrix x, XentTask t, String name) {
+    /**
+     * Refuses the rows {@link Checks#refusedRow} refuses (NaN/+∞ anywhere, all −∞ on counted rows,
+     * a scaled logit that overflows float32); reports the first bad row.
+     *
+     * @param t       the cross-entropy task, or null for softmax (every row counts, no soft-cap)
+     * @param temperatures the temperature of each row
+     */
+    private void checkLogits(FloatMatrix x, XentTask t, String name, java.util.function.IntToDoubleFunction temperatures) {
         int k = x.cols();
+        boolean softcap = t != null && t.opts().softcap() != 0;
         AtomicInteger firstBad = new AtomicInteger(Integer.MAX_VALUE);
         forRows(x.rows(), k, (r0, r1) -> {
             float[] xs = x.hasArray() ? null : new float[k];
@@ -210,7 +217,7 @@ public final class CpuBackend implements Backend {
                     m = kernels.rowMax(xs, 0, k);
                 }
                 boolean counted = t == null || t.counted(i);
-                if (Float.isNaN(m) || m == Float.POSITIVE_INFINITY || (counted && m == Float.NEGATIVE_INFINITY)) {
+                if (Checks.refusedRow(m, (float) temperatures.applyAsDouble(i), softcap, counted)) {
                     firstBad.accumulateAndGet(i, Math::min);
                     return;
                 }
@@ -218,7 +225,9 @@ public final class CpuBackend implements Backend {
         });
         int row = firstBad.get();
         if (row != Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(Checks.badLogitRow(name, x, row, t == null || t.counted(row)));
+            String msg = Checks.badLogitRow(name, x, row, t == null || t.counted(row),
+                    (float) temperatures.applyAsDouble(row), softcap);
+            throw new IllegalArgumentException(msg != null ? msg : name + " row " + row + " is refused");
         }
     }
 
@@ -265,29 +274,42 @@ public final class CpuBackend implements Backend {
             int r1 = (int) ((long) rows * (p + 1) / parts);
             futures.add(pool.submit(() -> job.run(r0, r1)));
         }
-        RuntimeException first = null;
+        Throwable first = null;
         try {
             job.run(0, (int) ((long) rows / parts));
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             first = e;
         }
+        // Every worker is waited for, even when this thread is interrupted: a call never returns
+        // (or throws) while a worker may still write the caller's outputs. The interrupt status is
+        // kept for the caller.
+        boolean interrupted = false;
         for (Future<?> f : futures) {
-            try {
-                f.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                if (first == null) {
-                    first = new IllegalStateException("interrupted while waiting for CPU workers", e);
-                }
-            } catch (ExecutionException e) {
-                if (first == null) {
-                    Throwable c = e.getCause();
-                    first = c instanceof RuntimeException ? (RuntimeException) c : new IllegalStateException(c);
+            while (true) {
+                try {
+                    f.get();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    if (first == null) {
+                        first = e.getCause();
+                    }
+                    break;
                 }
             }
         }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (first instanceof RuntimeException) {
+            throw (RuntimeException) first;
+        }
+        if (first instanceof Error) {
+            throw (Error) first;
+        }
         if (first != null) {
-            throw first;
+            throw new IllegalStateException(first);
         }
     }
 

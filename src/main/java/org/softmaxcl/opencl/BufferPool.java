@@ -30,22 +30,28 @@ final class BufferPool implements AutoCloseable {
         this.ctx = ctx;
     }
 
-    /** A read-write device buffer of at least {@code bytes} bytes for {@code slot}. */
-    cl_mem get(String slot, long bytes) {
+    /**
+     * A read-write device buffer of at least {@code bytes} bytes for {@code slot}.
+     *
+     * @param what what the buffer holds, for the message when it is too large ("logits 3x5")
+     * @throws IllegalArgumentException when {@code bytes} exceeds the device's largest allocation
+     */
+    cl_mem get(String slot, long bytes, String what) {
         long need = Math.max(bytes, 16);
         Slot s = slots.get(slot);
         if (s != null && s.bytes >= need) {
             return s.mem;
         }
+        long max = FaultInjection.maxAllocBytes(ctx.info().maxAllocBytes());
+        if (need > max) {
+            throw new IllegalArgumentException(what + ": needs a device buffer of " + need + " bytes, above the largest "
+                    + "allocation of " + ctx.info().name() + " (CL_DEVICE_MAX_MEM_ALLOC_SIZE = " + max + " bytes); "
+                    + "split the batch into fewer rows");
+        }
         if (s != null) {
             slots.remove(slot);
             clReleaseMemObject(s.mem);
             ClObjects.BUFFERS.decrementAndGet();
-        }
-        long max = ctx.info().maxAllocBytes();
-        if (need > max) {
-            throw new IllegalArgumentException("a buffer of " + need + " bytes for '" + slot
-                    + "' exceeds the device's largest allocation (" + max + " bytes)");
         }
         int[] err = new int[1];
         FaultInjection.before("clCreateBuffer");

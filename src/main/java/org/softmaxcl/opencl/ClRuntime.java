@@ -36,8 +36,14 @@ final class ClRuntime implements AutoCloseable {
         return programs.kernel(file, name, options + " -cl-std=CL1.2");
     }
 
+    /** A pooled device buffer of at least {@code bytes} bytes for {@code slot} (see {@link BufferPool#get}). */
     cl_mem buffer(String slot, long bytes) {
-        return buffers.get(slot, bytes);
+        return buffers.get(slot, bytes, "'" + slot + "'");
+    }
+
+    /** A pooled device buffer for {@code slot} holding {@code bytes} bytes of the argument {@code argument}. */
+    cl_mem buffer(String slot, long bytes, String argument) {
+        return buffers.get(slot, bytes, argument);
     }
 
     @Override

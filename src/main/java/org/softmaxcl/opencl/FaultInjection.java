@@ -5,12 +5,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A seam for tests of the OpenCL host layer's failure handling: makes the n-th OpenCL call whose
  * name starts with a prefix fail with a chosen error code, before the call is made (so nothing is
- * created that would leak), or makes the probe behave as if libOpenCL were missing. Process-wide;
- * not for production use. Every call site that can fail asks {@link #before(String)} first.
+ * created that would leak), makes the probe behave as if libOpenCL were missing, or makes the
+ * device's largest allocation look smaller than it is. Process-wide; not for production use.
+ * Every call site that can fail asks {@link #before(String)} first.
  */
 public final class FaultInjection {
     private static volatile Rule rule;
     private static volatile boolean noLibrary;
+    /** The largest buffer the device seems to allow (0: the device's own CL_DEVICE_MAX_MEM_ALLOC_SIZE). */
+    private static volatile long maxAllocBytes;
 
     private FaultInjection() {
     }
@@ -43,11 +46,30 @@ public final class FaultInjection {
         OpenClProbe.forget();
     }
 
+    /**
+     * Until {@link #clear()}, every device buffer above {@code bytes} is refused as if the device's
+     * largest allocation (CL_DEVICE_MAX_MEM_ALLOC_SIZE) were {@code bytes}: how tests reach the
+     * device's limit without allocating gigabytes.
+     */
+    public static void limitMaxAllocation(long bytes) {
+        if (bytes < 1) {
+            throw new IllegalArgumentException("bytes must be >= 1, got " + bytes);
+        }
+        maxAllocBytes = bytes;
+    }
+
+    /** The largest allocation to allow on a device whose own limit is {@code deviceMax}. */
+    static long maxAllocBytes(long deviceMax) {
+        long limit = maxAllocBytes;
+        return limit > 0 ? Math.min(limit, deviceMax) : deviceMax;
+    }
+
     /** Removes every injected fault and forgets the cached probe. */
     public static void clear() {
         boolean reprobe = noLibrary;
         rule = null;
         noLibrary = false;
+        maxAllocBytes = 0;
         if (reprobe) {
             OpenClProbe.forget();
         }

@@ -50,18 +50,25 @@ public final class OpenClBackend implements Backend {
         } catch (IllegalArgumentException e) {
             throw new OpenClUnavailableException(e.getMessage());
         }
+        // Parsed before the context exists, so a bad value leaks nothing.
+        KernelLayout forced = KernelLayout.parse(layout);
         ClContext ctx;
         try {
             ctx = ClContext.open(dev);
         } catch (OpenClException | LinkageError e) {
             throw new OpenClUnavailableException("device " + dev.info().name() + ": " + e.getMessage());
         }
-        ClRuntime rt = new ClRuntime(ctx, KernelLayout.parse(layout));
+        ClRuntime rt = new ClRuntime(ctx, forced);
+        boolean built = false;
         try {
             warmUp(rt);
+            built = true;
         } catch (OpenClException | LinkageError | IllegalStateException e) {
-            rt.close();
             throw new OpenClUnavailableException("device " + dev.info().name() + ": kernels do not build: " + e.getMessage());
+        } finally {
+            if (!built) {
+                rt.close();
+            }
         }
         LOG.log(Level.DEBUG, "OpenCL backend on {0}", dev.info().describe());
         return new OpenClBackend(rt, reason);

@@ -136,6 +136,7 @@ public final class OpenClProbe {
 
     private static void addDevices(int pi, cl_platform_id platform, List<ClDevice> out) {
         int[] count = new int[1];
+        FaultInjection.before("clGetDeviceIDs");
         int err = clGetDeviceIDs(platform, CL_DEVICE_TYPE_ALL, 0, null, count);
         if (err == CL_DEVICE_NOT_FOUND || (err == CL_SUCCESS && count[0] == 0)) {
             return;

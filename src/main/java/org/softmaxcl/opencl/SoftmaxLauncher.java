@@ -30,10 +30,10 @@ final class SoftmaxLauncher {
         KernelLayout layout = rt.layout(k);
         ClContext ctx = rt.ctx;
         FloatMatrix x = t.in();
-        cl_mem xm = rt.buffer("x", Transfers.span(x) * Sizeof.cl_float);
+        cl_mem xm = rt.buffer("x", Transfers.span(x) * Sizeof.cl_float, Transfers.describe("in", x));
         Transfers.upload(ctx, xm, x);
         boolean inPlace = t.out().sameViewAs(x);
-        cl_mem om = inPlace ? xm : rt.buffer("out", (long) n * k * Sizeof.cl_float);
+        cl_mem om = inPlace ? xm : rt.buffer("out", (long) n * k * Sizeof.cl_float, "out " + n + "x" + k);
         int ldo = inPlace ? x.stride() : k;
         cl_mem tm = rt.buffer("dummy", 16);
         if (o.hasRowTemperatures()) {
@@ -41,10 +41,10 @@ final class SoftmaxLauncher {
             for (int i = 0; i < n; i++) {
                 inv[i] = (float) (1.0 / o.temperature(i));
             }
-            tm = rt.buffer("rowInvT", (long) n * Sizeof.cl_float);
+            tm = rt.buffer("rowInvT", (long) n * Sizeof.cl_float, "rowTemperatures (" + n + " values)");
             Transfers.upload(ctx, tm, inv);
         }
-        cl_mem sm = rt.buffer("status", (long) n * Sizeof.cl_int);
+        cl_mem sm = rt.buffer("status", (long) n * Sizeof.cl_int, "per-row status (" + n + " rows)");
         String opts = layout.macros() + " -DLOG=" + (t.log() ? 1 : 0) + " -DROW_TEMP=" + (o.hasRowTemperatures() ? 1 : 0);
         KernelCall call = new KernelCall(rt.kernel(FILE, "softmax_fwd", opts), "softmax_fwd")
                 .i(n).i(k).mem(xm).i(x.stride()).mem(tm).mem(om).i(ldo).mem(sm).f((float) (1.0 / o.temperature()));
@@ -54,7 +54,7 @@ final class SoftmaxLauncher {
             Transfers.download(ctx, sm, status);
             for (int i = 0; i < n; i++) {
                 if (Float.floatToRawIntBits(status[i]) != 0) {
-                    String msg = Checks.badLogitRow("logits", x, i, true);
+                    String msg = Checks.badLogitRow("logits", x, i, true, o.temperature(i), false);
                     throw new IllegalArgumentException(msg != null ? msg
                             : "logits row " + i + ": a scaled logit overflows float32 (temperature too small)");
                 }
@@ -72,12 +72,12 @@ final class SoftmaxLauncher {
         }
         KernelLayout layout = rt.layout(k);
         ClContext ctx = rt.ctx;
-        cl_mem ym = rt.buffer("y", Transfers.span(t.y()) * Sizeof.cl_float);
+        cl_mem ym = rt.buffer("y", Transfers.span(t.y()) * Sizeof.cl_float, Transfers.describe(t.log() ? "logProbs" : "probs", t.y()));
         Transfers.upload(ctx, ym, t.y());
-        cl_mem gm = rt.buffer("g", Transfers.span(t.g()) * Sizeof.cl_float);
+        cl_mem gm = rt.buffer("g", Transfers.span(t.g()) * Sizeof.cl_float, Transfers.describe("gradOut", t.g()));
         Transfers.upload(ctx, gm, t.g());
         boolean inPlace = t.dx().sameViewAs(t.g());
-        cl_mem dm = inPlace ? gm : rt.buffer("dx", (long) n * k * Sizeof.cl_float);
+        cl_mem dm = inPlace ? gm : rt.buffer("dx", (long) n * k * Sizeof.cl_float, "gradIn " + n + "x" + k);
         int ldd = inPlace ? t.g().stride() : k;
         String opts = layout.macros() + " -DLOG=" + (t.log() ? 1 : 0);
         KernelCall call = new KernelCall(rt.kernel(FILE, "softmax_bwd", opts), "softmax_bwd")

@@ -22,6 +22,11 @@ final class Transfers {
         return m.rows() == 0 ? 0 : (long) (m.rows() - 1) * m.stride() + m.cols();
     }
 
+    /** The argument {@code name} with its shape, for messages: {@code "logits 3x5 (stride 7)"}. */
+    static String describe(String name, FloatMatrix m) {
+        return name + " " + m.rows() + "x" + m.cols() + (m.stride() != m.cols() ? " (stride " + m.stride() + ")" : "");
+    }
+
     static Pointer pointer(FloatMatrix m) {
         Pointer p = m.hasArray() ? Pointer.to(m.array()) : Pointer.to(m.buffer());
         return p.withByteOffset((long) m.offset() * Sizeof.cl_float);
@@ -31,6 +36,13 @@ final class Transfers {
     static void upload(ClContext ctx, cl_mem mem, FloatMatrix m) {
         long n = span(m);
         if (n == 0) {
+            return;
+        }
+        if (!m.hasArray() && !m.buffer().isDirect()) {
+            // A read-only heap buffer: JOCL reaches neither its array nor its memory, so copy it.
+            float[] copy = new float[(int) n];
+            m.buffer().get(m.offset(), copy, 0, copy.length);
+            upload(ctx, mem, copy);
             return;
         }
         FaultInjection.before("clEnqueueWriteBuffer");
@@ -65,6 +77,16 @@ final class Transfers {
     /** Reads an N×K result whose device rows are {@code deviceLd} floats apart into {@code dst}. */
     static void download(ClContext ctx, cl_mem mem, int deviceLd, FloatMatrix dst) {
         if (dst.rows() == 0) {
+            return;
+        }
+        if (!dst.hasArray() && !dst.buffer().isDirect()) {
+            // A heap buffer without an accessible array (a view of a heap ByteBuffer): read into an
+            // array, then copy row by row.
+            float[] tmp = new float[(int) ((long) (dst.rows() - 1) * deviceLd + dst.cols())];
+            download(ctx, mem, tmp);
+            for (int r = 0; r < dst.rows(); r++) {
+                dst.setRow(r, tmp, r * deviceLd);
+            }
             return;
         }
         if (deviceLd == dst.cols() && dst.stride() == dst.cols()) {

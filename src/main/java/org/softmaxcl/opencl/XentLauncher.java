@@ -51,25 +51,25 @@ final class XentLauncher {
         ClContext ctx = rt.ctx;
         FloatMatrix x = t.logits();
 
-        cl_mem xm = rt.buffer("x", Transfers.span(x) * Sizeof.cl_float);
+        cl_mem xm = rt.buffer("x", Transfers.span(x) * Sizeof.cl_float, Transfers.describe("logits", x));
         Transfers.upload(ctx, xm, x);
         cl_mem tm;
         cl_mem ym;
         int ldy = 1;
         if (t.hard()) {
-            tm = rt.buffer("targets", (long) n * Sizeof.cl_int);
+            tm = rt.buffer("targets", (long) n * Sizeof.cl_int, "targets (" + n + " class indices)");
             Transfers.upload(ctx, tm, t.targets().classes());
             ym = rt.buffer("dummy", 16);
         } else {
             FloatMatrix y = t.targets().distribution();
-            ym = rt.buffer("y", Transfers.span(y) * Sizeof.cl_float);
+            ym = rt.buffer("y", Transfers.span(y) * Sizeof.cl_float, Transfers.describe("targets", y));
             Transfers.upload(ctx, ym, y);
             ldy = y.stride();
             tm = rt.buffer("dummy", 16);
         }
         cl_mem wm = rt.buffer("dummy", 16);
         if (o.hasClassWeights()) {
-            wm = rt.buffer("weights", (long) k * Sizeof.cl_float);
+            wm = rt.buffer("weights", (long) k * Sizeof.cl_float, "classWeights (" + k + " values)");
             Transfers.upload(ctx, wm, o.classWeights());
         }
         cl_mem tempm = rt.buffer("dummy", 16);
@@ -78,7 +78,7 @@ final class XentLauncher {
             for (int i = 0; i < n; i++) {
                 inv[i] = (float) (1.0 / o.temperature(i));
             }
-            tempm = rt.buffer("rowInvT", (long) n * Sizeof.cl_float);
+            tempm = rt.buffer("rowInvT", (long) n * Sizeof.cl_float, "rowTemperatures (" + n + " values)");
             Transfers.upload(ctx, tempm, inv);
         }
         cl_mem scalem = rt.buffer("dummy", 16);
@@ -87,7 +87,7 @@ final class XentLauncher {
             for (int i = 0; i < n; i++) {
                 r[i] = t.rowScale(i);
             }
-            scalem = rt.buffer("rowScale", (long) n * Sizeof.cl_float);
+            scalem = rt.buffer("rowScale", (long) n * Sizeof.cl_float, "row scales (" + n + " values)");
             Transfers.upload(ctx, scalem, r);
         }
         FloatMatrix grad = t.grad();
@@ -98,11 +98,11 @@ final class XentLauncher {
                 gm = xm;
                 ldg = x.stride();
             } else {
-                gm = rt.buffer("grad", (long) n * k * Sizeof.cl_float);
+                gm = rt.buffer("grad", (long) n * k * Sizeof.cl_float, "grad " + n + "x" + k);
             }
         }
         int fields = o.rowStats() ? FIELDS_STATS : FIELDS;
-        cl_mem rowm = rt.buffer("rows", (long) fields * n * Sizeof.cl_float);
+        cl_mem rowm = rt.buffer("rows", (long) fields * n * Sizeof.cl_float, "per-row outputs (" + n + " rows)");
 
         String opts = options(t, layout);
         float invT = (float) (1.0 / o.temperature());
@@ -157,7 +157,8 @@ final class XentLauncher {
         for (int i = 0; i < n; i++) {
             int status = Float.floatToRawIntBits(rows[2 * n + i]);
             if (refuseLogits && (status & 1) != 0) {
-                String msg = Checks.badLogitRow("logits", t.logits(), i, t.counted(i));
+                String msg = Checks.badLogitRow("logits", t.logits(), i, t.counted(i), t.opts().temperature(i),
+                        t.opts().softcap() != 0);
                 throw new IllegalArgumentException(msg != null ? msg
                         : "logits row " + i + ": a scaled logit overflows float32 (temperature too small)");
             }

@@ -1,0 +1,160 @@
+package org.softmaxcl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.softmaxcl.testing.BackendTest;
+import org.softmaxcl.testing.Backends;
+import org.softmaxcl.testing.Compare;
+import org.softmaxcl.testing.Data;
+
+/**
+ * {@link NonFinitePolicy#PROPAGATE}: a row holding NaN, +∞ or only −∞ comes out NaN (loss, every
+ * gradient element, every softmax value) and every other row is bit for bit what it is when the
+ * bad row is replaced by a finite one. An ignored row with bad logits gives loss 0 and a zero
+ * gradient, as any ignored row. (A counted row whose target coefficients are all 0, such as a
+ * soft target row of zeros, has loss 0 whatever its logits, since 0·log p counts 0; its gradient
+ * is NaN.) The default policy refuses these rows: {@link Validation}.
+ */
+abstract class NonFinitePropagation extends BackendTest {
+    private static final int N = 7;
+    private static final int BAD = 4;
+
+    enum Bad {
+        NAN, PLUS_INF, ALL_MINUS_INF;
+
+        void plant(float[] x, int k) {
+            switch (this) {
+                case NAN -> x[BAD * k + k / 2] = Float.NaN;
+                case PLUS_INF -> x[BAD * k + k - 1] = Float.POSITIVE_INFINITY;
+                default -> Arrays.fill(x, BAD * k, (BAD + 1) * k, Float.NEGATIVE_INFINITY);
+            }
+        }
+    }
+
+    enum Kind { HARD_MEAN, HARD_NONE_SMOOTHED, SOFT_SUM_STATS, IGNORED_ROW }
+
+    Stream<Arguments> cases() {
+        return backends().stream().flatMap(b -> Stream.of(1, 3, 17, 70, 300).flatMap(k ->
+                Arrays.stream(Bad.values()).flatMap(bad -> Arrays.stream(Kind.values()).map(kind -> Arguments.of(b, k, bad, kind)))));
+    }
+
+    private static XentOptions options(Kind kind) {
+        XentOptions.Builder b = XentOptions.builder().nonFinite(NonFinitePolicy.PROPAGATE).rowStats(true);
+        return switch (kind) {
+            case HARD_NONE_SMOOTHED -> b.reduction(Reduction.NONE).labelSmoothing(0.1f).zLoss(0.01f).build();
+            case SOFT_SUM_STATS -> b.reduction(Reduction.SUM).temperature(0.7f).build();
+            default -> b.build();
+        };
+    }
+
+    @ParameterizedTest(name = "{0} K={1} {2} {3}")
+    @MethodSource("cases")
+    void crossEntropyGivesNaNForTheBadRowOnly(Backends backend, int k, Bad bad, Kind kind) {
+        Data d = new Data(31L * k + bad.ordinal());
+        float[] clean = d.logits(N, k, 2);
+        float[] dirty = clean.clone();
+        bad.plant(dirty, k);
+        Targets t;
+        if (kind == Kind.SOFT_SUM_STATS) {
+            float[] y = d.softTargets(N, k);
+            // A target row of zeros has loss 0 whatever the logits (0·log p counts 0): give the
+            // bad row some mass, so that its loss depends on its logits.
+            y[BAD * k] += 0.5f;
+            t = Targets.soft(FloatMatrix.of(y, N, k));
+        } else {
+            int[] hard = d.targets(N, k, 0, -100);
+            if (kind == Kind.IGNORED_ROW) {
+                hard[BAD] = XentOptions.DEFAULT_IGNORE_INDEX;
+            }
+            t = Targets.hard(hard);
+        }
+        XentOptions o = options(kind);
+        Engine e = backend.engine();
+        float[] gClean = new float[N * k];
+        float[] gDirty = new float[N * k];
+        XentResult rc = e.crossEntropyWithGradient(FloatMatrix.of(clean, N, k), t, o, FloatMatrix.of(gClean, N, k));
+        XentResult rd = e.crossEntropyWithGradient(FloatMatrix.of(dirty, N, k), t, o, FloatMatrix.of(gDirty, N, k));
+        for (int i = 0; i < N; i++) {
+            float[] rowClean = Arrays.copyOfRange(gClean, i * k, (i + 1) * k);
+            float[] rowDirty = Arrays.copyOfRange(gDirty, i * k, (i + 1) * k);
+            if (i != BAD) {
+                Compare.assertSameBits("grad row " + i, rowClean, rowDirty);
+                assertThat(Float.floatToRawIntBits(rd.rowLosses()[i])).as("row loss %d", i)
+                        .isEqualTo(Float.floatToRawIntBits(rc.rowLosses()[i]));
+                assertThat(rd.stats().argmax()[i]).isEqualTo(rc.stats().argmax()[i]);
+                assertThat(Float.floatToRawIntBits(rd.stats().lse()[i])).isEqualTo(Float.floatToRawIntBits(rc.stats().lse()[i]));
+            } else if (kind == Kind.IGNORED_ROW) {
+                assertThat(rd.rowLosses()[i]).as("an ignored row's loss").isZero();
+                assertThat(rowDirty).as("an ignored row's gradient").containsOnly(0f);
+            } else {
+                assertThat(rd.rowLosses()[i]).as("the bad row's loss").isNaN();
+                for (float v : rowDirty) {
+                    assertThat(v).as("the bad row's gradient").isNaN();
+                }
+            }
+        }
+        if (kind == Kind.IGNORED_ROW) {
+            assertThat(Double.doubleToLongBits(rd.loss())).isEqualTo(Double.doubleToLongBits(rc.loss()));
+        } else {
+            assertThat(rd.loss()).isNaN();
+        }
+    }
+
+    Stream<Arguments> softmaxCases() {
+        return backends().stream().flatMap(b -> Stream.of(1, 3, 17, 70, 300).flatMap(k ->
+                Arrays.stream(Bad.values()).flatMap(bad -> Stream.of(false, true).map(log -> Arguments.of(b, k, bad, log)))));
+    }
+
+    @ParameterizedTest(name = "{0} K={1} {2} log={3}")
+    @MethodSource("softmaxCases")
+    void softmaxGivesNaNForTheBadRowOnly(Backends backend, int k, Bad bad, boolean log) {
+        Data d = new Data(17L * k + bad.ordinal());
+        float[] clean = d.logits(N, k, 2);
+        float[] dirty = clean.clone();
+        bad.plant(dirty, k);
+        SoftmaxOptions o = SoftmaxOptions.temperature(1.5f).withNonFinite(NonFinitePolicy.PROPAGATE);
+        Engine e = backend.engine();
+        float[] pClean = new float[N * k];
+        float[] pDirty = new float[N * k];
+        if (log) {
+            e.logSoftmax(FloatMatrix.of(clean, N, k), FloatMatrix.of(pClean, N, k), o);
+            e.logSoftmax(FloatMatrix.of(dirty, N, k), FloatMatrix.of(pDirty, N, k), o);
+        } else {
+            e.softmax(FloatMatrix.of(clean, N, k), FloatMatrix.of(pClean, N, k), o);
+            e.softmax(FloatMatrix.of(dirty, N, k), FloatMatrix.of(pDirty, N, k), o);
+        }
+        for (int i = 0; i < N; i++) {
+            float[] rowDirty = Arrays.copyOfRange(pDirty, i * k, (i + 1) * k);
+            if (i == BAD) {
+                for (float v : rowDirty) {
+                    assertThat(v).as("the bad row").isNaN();
+                }
+            } else {
+                Compare.assertSameBits("row " + i, Arrays.copyOfRange(pClean, i * k, (i + 1) * k), rowDirty);
+            }
+        }
+    }
+
+    /** Soft targets and weights are still checked under PROPAGATE. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backendList")
+    void softTargetsAreStillCheckedUnderPropagate(Backends backend) {
+        float[] y = new Data(3).softTargets(N, 3);
+        y[5] = Float.NaN;
+        XentOptions o = XentOptions.builder().nonFinite(NonFinitePolicy.PROPAGATE).build();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> backend.engine().crossEntropy(
+                FloatMatrix.of(new float[N * 3], N, 3), Targets.soft(FloatMatrix.of(y, N, 3)), o))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("targets[1, 2] = NaN");
+    }
+
+    List<Backends> backendList() {
+        return backends();
+    }
+}
