@@ -53,22 +53,37 @@ __kernel void xent(const int N, const int K,
 
     // Pass 1: the max and its first index.
     float m = -INFINITY;
-    int jm = K;
+    int jz = K;
     int flags = 0;
+#if STATS
+    float xm = -INFINITY;   // statistics follow the raw logits (a saturating soft-cap ties scaled ones)
+    int jm = K;
+#endif
     COL_LOOP(j) {
         float xj = xr[j];
         float z = scaled(xj, it, c, inv_c);
         if (z > m) {
             m = z;
+            jz = j;
+        }
+#if STATS
+        if (xj > xm) {
+            xm = xj;
             jm = j;
         }
+#endif
         flags |= logit_flags(xj, z);
     } COL_LOOP_END
-    group_maxarg(&m, &jm, red_f, red_i);
+    group_maxarg(&m, &jz, red_f, red_i);
     flags = group_or(flags, red_i);
+#if STATS
+    group_maxarg(&xm, &jm, red_f, red_i);
     if (jm >= K) {
         jm = 0;
     }
+#else
+    const int jm = 0;
+#endif
     int status = logit_status(m, flags, counted);
     m = usable_max(m, flags);
     const float xmax = xr[jm];

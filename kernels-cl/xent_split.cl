@@ -21,7 +21,7 @@
 #define WG_PER_ROW 1
 #include "xent_common.cl"
 
-#define PFIELDS 11
+#define PFIELDS 12
 #define P_M 0
 #define P_DM1 1
 #define P_SA 2
@@ -33,6 +33,7 @@
 #define P_YMAX 8
 #define P_TY 9
 #define P_ZTY 10
+#define P_XMAX 11
 
 // The columns of a chunk: [c0, c1).
 #define CHUNK_BOUNDS \
@@ -84,6 +85,8 @@ __kernel void xent_split_partial(const int N, const int K,
 #endif
 
     float m = -INFINITY;
+    int jz = K;
+    float xm = -INFINITY;   // statistics follow the raw logits
     int jm = K;
     int flags = 0;
     CHUNK_LOOP(j) {
@@ -91,11 +94,16 @@ __kernel void xent_split_partial(const int N, const int K,
         float z = scaled(xj, it, c, inv_c);
         if (z > m) {
             m = z;
+            jz = j;
+        }
+        if (xj > xm) {
+            xm = xj;
             jm = j;
         }
         flags |= logit_flags(xj, z);
     } COL_LOOP_END
-    group_maxarg(&m, &jm, red_f, red_i);
+    group_maxarg(&m, &jz, red_f, red_i);
+    group_maxarg(&xm, &jm, red_f, red_i);
     flags = group_or(flags, red_i);
     // An empty or all -inf chunk has m = -inf: it contributes nothing below.
     const float mc = (flags & FLAG_BAD) ? NAN : m;
@@ -178,6 +186,7 @@ __kernel void xent_split_partial(const int N, const int K,
         p[P_SE] = se;
         p[P_FLAGS] = as_float(flags);
         p[P_ARGMAX] = as_float(jm);
+        p[P_XMAX] = xm;
         p[P_ZT] = (HARD_COUNTED && t >= c0 && t < c1) ? scaled(xr[t], it, c, inv_c) : 0.0f;
 #if SOFT
         p[P_YMAX] = ymax;
@@ -278,7 +287,15 @@ __kernel void xent_split_finish(const int N, const int K,
             zty = pq[P_ZTY];
         }
     }
-    int jm = as_int(p[cstar * PFIELDS + P_ARGMAX]);
+    // The first chunk holding the largest raw logit gives the argmax.
+    float xbest = -INFINITY;
+    int jm = K;
+    for (int q = 0; q < SPLIT; q++) {
+        if (p[q * PFIELDS + P_XMAX] > xbest) {
+            xbest = p[q * PFIELDS + P_XMAX];
+            jm = as_int(p[q * PFIELDS + P_ARGMAX]);
+        }
+    }
     if (jm >= K) {
         jm = 0;
     }

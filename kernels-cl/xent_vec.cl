@@ -74,19 +74,31 @@ __kernel void xent_vec(const int N, const int K,
     floatv vm = (floatv) (-INFINITY);
     intv vbad = (intv) 0;
     intv valive = (intv) 0;
+#if STATS
+    floatv vxm = (floatv) (-INFINITY);   // statistics follow the raw logits
+#endif
     for (int j = 0; j < kv; j += VECW) {
         floatv xv = VLOAD(0, xr + j);
         floatv zv = SCALEV(xv);
         vm = fmax(vm, zv);
+#if STATS
+        vxm = fmax(vxm, xv);
+#endif
         vbad |= isnan(zv) | (xv == (floatv) INFINITY);
         valive |= xv != (floatv) (-INFINITY);
     }
     float m = lane_max(vm);
     int flags = (any(vbad) ? FLAG_BAD : 0) | (any(valive) ? FLAG_ALIVE : 0);
+#if STATS
+    float xm = lane_max(vxm);
+#endif
     for (int j = kv; j < K; j++) {
         float xj = xr[j];
         float z = scaled(xj, it, c, inv_c);
         m = fmax(m, z);
+#if STATS
+        xm = fmax(xm, xj);
+#endif
         flags |= logit_flags(xj, z);
     }
     int status = logit_status(m, flags, counted);
@@ -96,7 +108,7 @@ __kernel void xent_vec(const int N, const int K,
     const float zt = HARD_COUNTED ? scaled(xr[t], it, c, inv_c) : 0.0f;
 #if STATS
     int jm = 0;
-    while (jm < K - 1 && !(scaled(xr[jm], it, c, inv_c) == m)) {
+    while (jm < K - 1 && !(xr[jm] == xm)) {
         jm++;
     }
     const float xmax = xr[jm];

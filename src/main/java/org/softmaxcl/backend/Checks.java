@@ -114,8 +114,10 @@ public final class Checks {
                 throw new IllegalArgumentException("targets: mean over an empty set (" + counted + " counted rows of "
                         + n + ", weighted count 0) and emptyMean is THROW");
             }
+            // An empty mean (denominator 0) is empty as a whole: its policy gives the loss, and the
+            // gradient is zero, z-loss included.
             ceScale = dce > 0 ? 1 / dce : 0;
-            zScale = dz > 0 ? 1 / dz : 0;
+            zScale = dce > 0 && dz > 0 ? 1 / dz : 0;
         }
         return new XentTask(logits, targets, opts, grad, ceScale, zScale, w, counted, denominator);
     }

@@ -123,7 +123,16 @@ final class ScalarKernels implements CpuKernels {
         // Pass 1: the max and where it is.
         final int jm = argmax(x, xo, k, t, c);
         final double m = jm < 0 ? Double.NaN : scaled(x[xo + jm], t, c);
-        final float xmax = x[xo + Math.max(jm, 0)];
+        // Statistics follow the raw logits (a saturating soft-cap can tie scaled ones).
+        int rawArg = 0;
+        if (s.stats) {
+            for (int j = 1; j < k; j++) {
+                if (x[xo + j] > x[xo + rawArg]) {
+                    rawArg = j;
+                }
+            }
+        }
+        final float xmax = x[xo + rawArg];
 
         // Pass 2: d − 1 and the sums the loss and statistics need.
         double less = 0;
@@ -185,13 +194,13 @@ final class ScalarKernels implements CpuKernels {
         out.lse[i] = (float) lse;
         if (s.stats) {
             out.max[i] = xmax;
-            out.argmax[i] = Math.max(jm, 0);
+            out.argmax[i] = rawArg;
             out.entropy[i] = (float) (sumE / (1 + dm1) + logd);
             int tcol = s.hard ? target : ty;
             if (counted && tcol >= 0) {
                 double lpT = s.hard ? -nlpT : (scaled(x[xo + tcol], t, c) - m) - logd;
                 out.targetProb[i] = (float) Math.exp(lpT);
-                out.hit[i] = jm == tcol;
+                out.hit[i] = rawArg == tcol;
             } else {
                 out.targetProb[i] = Float.NaN;
                 out.hit[i] = false;
