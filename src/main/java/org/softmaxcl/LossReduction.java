@@ -19,7 +19,7 @@ final class LossReduction {
         double zeta = o.zLoss();
         double ceSum = 0;
         double zSum = 0;
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < n && !rows.reduced; i++) {
             if (!t.counted(i)) {
                 continue;
             }
@@ -32,6 +32,10 @@ final class LossReduction {
             if (keepRows) {
                 rowLoss[i] = (float) (s * (ce + z));
             }
+        }
+        if (rows.reduced) {
+            ceSum = rows.ceSum;
+            zSum = rows.zSum;
         }
         double loss;
         if (o.reduction() == Reduction.MEAN) {

@@ -154,10 +154,19 @@ public final class Checks {
      */
     public static String badLogitRow(String name, FloatMatrix x, int row, boolean counted, float temperature,
                                      boolean softcap) {
+        return badLogitRow(name, x, row, row, counted, temperature, softcap);
+    }
+
+    /**
+     * As {@link #badLogitRow(String, FloatMatrix, int, boolean, float, boolean)} for row {@code at}
+     * of {@code x}, named row {@code row} in the message (a row copied out of device memory).
+     */
+    public static String badLogitRow(String name, FloatMatrix x, int at, int row, boolean counted, float temperature,
+                                     boolean softcap) {
         int k = x.cols();
         boolean anyAboveMinusInf = false;
         for (int j = 0; j < k; j++) {
-            float v = x.get(row, j);
+            float v = x.get(at, j);
             if (Float.isNaN(v) || v == Float.POSITIVE_INFINITY) {
                 return name + "[" + row + ", " + j + "] = " + v + ": NaN and +Infinity are refused "
                         + "(NonFinitePolicy.REFUSE); use PROPAGATE for PyTorch's behaviour";
@@ -174,7 +183,7 @@ public final class Checks {
         float it = invT(temperature);
         boolean anyScaledAboveMinusInf = false;
         for (int j = 0; j < k; j++) {
-            float v = x.get(row, j);
+            float v = x.get(at, j);
             float z = v * it;
             if (z == Float.POSITIVE_INFINITY) {
                 return name + "[" + row + ", " + j + "] = " + v + ": scaled by 1/T (T = " + temperature

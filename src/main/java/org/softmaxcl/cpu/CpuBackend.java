@@ -80,6 +80,12 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public org.softmaxcl.backend.DeviceData allocate(int rows, int cols) {
+        ensureOpen();
+        return new HostData(rows, cols);
+    }
+
+    @Override
     public void softmax(SoftmaxTask t) {
         ensureOpen();
         int k = t.cols();

@@ -25,12 +25,16 @@ public enum Backends {
     /** OpenCL, kernel layout V0: a work-item per row. */
     OPENCL_V0(() -> OpenClBackend.open(null, "v0", "test")),
     /** OpenCL, kernel layout V1: a work-group of 64 work-items per row. */
-    OPENCL_V1(() -> OpenClBackend.open(null, "v1:64", "test"));
+    OPENCL_V1(() -> OpenClBackend.open(null, "v1:64", "test")),
+    /** OpenCL, kernel layout V0v: a work-item per row in vectors of 8 (PoCL's default for K >= 8). */
+    OPENCL_V0V(() -> OpenClBackend.open(null, "v0v:8:8", "test")),
+    /** OpenCL, kernel layout V3: each row split across 3 work-groups of 16 (softmax runs V1 there). */
+    OPENCL_V3(() -> OpenClBackend.open(null, "v3:16:3", "test"));
 
     /** The CPU backends. */
     public static final List<Backends> CPU = List.of(CPU_SCALAR, CPU_DEFAULT);
     /** The OpenCL backends. */
-    public static final List<Backends> OPENCL = List.of(OPENCL_V0, OPENCL_V1);
+    public static final List<Backends> OPENCL = List.of(OPENCL_V0, OPENCL_V1, OPENCL_V0V, OPENCL_V3);
 
     private static final Map<Backends, Engine> ENGINES = new EnumMap<>(Backends.class);
 
