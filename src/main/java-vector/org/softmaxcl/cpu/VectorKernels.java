@@ -438,6 +438,19 @@ final class VectorKernels implements CpuKernels {
         }
     }
 
+    /** Small K: {@link SmallRowsSoftmax}, lanes on rows; the rest of the range row by row. */
+    @Override
+    public void softmaxRows(int r0, int r1, float[] x, int xo, int ldx, float[] out, int oo, int ldo, int k,
+                            java.util.function.IntToDoubleFunction temperatures, boolean log) {
+        int done = r0;
+        if (k < MIN_K) {
+            done = new SmallRowsSoftmax(k).softmax(r0, r1, x, xo, ldx, out, oo, ldo, temperatures, log, scalar);
+        }
+        for (int i = done; i < r1; i++) {
+            softmaxRow(x, xo + i * ldx, out, oo + i * ldo, k, (float) temperatures.applyAsDouble(i), log);
+        }
+    }
+
     /**
      * Small K (fewer than two vectors per row): {@link SmallRowsKernel} puts each vector lane on a
      * row instead of a column; ranges that are not whole groups of lanes end with the scalar kernel.

@@ -94,6 +94,11 @@ public final class CpuBackend implements Backend {
         }
         FloatMatrix in = t.in();
         FloatMatrix out = t.out();
+        if (in.hasArray() && out.hasArray()) {
+            forRows(t.rows(), k, (r0, r1) -> kernels.softmaxRows(r0, r1, in.array(), in.offset(), in.stride(),
+                    out.array(), out.offset(), out.stride(), k, i -> t.opts().temperature(i), t.log()));
+            return;
+        }
         forRows(t.rows(), k, (r0, r1) -> {
             float[] xs = in.hasArray() ? null : new float[k];
             float[] os = out.hasArray() ? null : new float[k];
