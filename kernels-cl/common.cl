@@ -32,6 +32,12 @@
 #define LOCAL_SCRATCH __local float *red_f = 0; __local int *red_i = 0;
 #endif
 
+// Loop over the columns of the row that belong to this work-item. Every work-item of a group runs
+// the same number of iterations (the column test is inside the body): PoCL 3.1's work-group
+// vectoriser crashes on loops whose trip count differs between work-items.
+#define COL_LOOP(j) for (int j##_base = 0; j##_base < K; j##_base += LSZ) { const int j = j##_base + LID; if (j < K)
+#define COL_LOOP_END }
+
 // Kahan-compensated running sum: s holds the sum, c the lost low-order part (negated).
 typedef struct { float s; float c; } ksum;
 
@@ -42,7 +48,9 @@ inline ksum ksum_zero(void) {
 inline void ksum_add(ksum *k, float v) {
     float y = v - k->c;
     float t = k->s + y;
-    k->c = (t - k->s) - y;
+    // An infinite term (a -inf logit under a nonzero target weight) must leave an infinite sum,
+    // not a NaN compensation.
+    k->c = isinf(t) ? 0.0f : (t - k->s) - y;
     k->s = t;
 }
 

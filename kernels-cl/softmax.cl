@@ -42,7 +42,7 @@ __kernel void softmax_fwd(const int N, const int K,
     float m = -INFINITY;
     int jm = K;
     int flags = 0;
-    for (int j = LID; j < K; j += LSZ) {
+    COL_LOOP(j) {
         float xj = xr[j];
         float z = xj * it;
         if (z > m) {
@@ -50,7 +50,7 @@ __kernel void softmax_fwd(const int N, const int K,
             jm = j;
         }
         flags |= logit_flags(xj, z);
-    }
+    } COL_LOOP_END
     group_maxarg(&m, &jm, red_f, red_i);
     flags = group_or(flags, red_i);
     if (LID == 0) {
@@ -60,28 +60,28 @@ __kernel void softmax_fwd(const int N, const int K,
 
     ksum less = ksum_zero();
     float ties = 0.0f;
-    for (int j = LID; j < K; j += LSZ) {
+    COL_LOOP(j) {
         float z = xr[j] * it;
         if (z < m) {
             ksum_add(&less, exp(z - m));
         } else {
             ties += 1.0f;
         }
-    }
+    } COL_LOOP_END
     float dm1 = group_sum(ksum_value(less), red_f) + (group_sum(ties, red_f) - 1.0f);
 #if LOG
     const float logd = log1p(dm1);
 #else
     const float inv_d = 1.0f / (1.0f + dm1);
 #endif
-    for (int j = LID; j < K; j += LSZ) {
+    COL_LOOP(j) {
         float z = xr[j] * it;
 #if LOG
         orow[j] = (z - m) - logd;
 #else
         orow[j] = exp(z - m) * inv_d;
 #endif
-    }
+    } COL_LOOP_END
 }
 
 __kernel void softmax_bwd(const int N, const int K,
@@ -97,19 +97,19 @@ __kernel void softmax_bwd(const int N, const int K,
     __global const float *gr = g + (size_t) i * ldg;
     __global float *dr = dx + (size_t) i * ldd;
     ksum acc = ksum_zero();
-    for (int j = LID; j < K; j += LSZ) {
+    COL_LOOP(j) {
 #if LOG
         ksum_add(&acc, gr[j]);
 #else
         ksum_add(&acc, gr[j] * yr[j]);
 #endif
-    }
+    } COL_LOOP_END
     const float s = group_sum(ksum_value(acc), red_f);
-    for (int j = LID; j < K; j += LSZ) {
+    COL_LOOP(j) {
 #if LOG
         dr[j] = gr[j] - exp(yr[j]) * s;
 #else
         dr[j] = yr[j] * (gr[j] - s);
 #endif
-    }
+    } COL_LOOP_END
 }

@@ -1,10 +1,8 @@
 // xent.cl - fused cross-entropy forward + backward: per row, the loss parts and (optionally) the
 // gradient with respect to the logits, in one kernel.
 //
-// Build macros (0/1, default 0): SOFT (soft targets y instead of class indices), WEIGHTS (class
-// weights w), SMOOTH (label smoothing eps > 0), SOFTCAP (z = c*tanh(x/(T*c))), ROW_TEMP (one 1/T per
-// row), ROW_SCALE (one gradient factor r_i per row), GRAD (write the gradient), STATS (per-row
-// statistics); WG_PER_ROW and WGS choose the work layout (see common.cl).
+// Build macros: the feature macros of xent_common.cl; WG_PER_ROW and WGS choose the work layout
+// (see common.cl): V0 a work-item per row (scalar loop), V1 a work-group per row.
 //
 // Per row i (z the scaled logits, a_j the target coefficients, A = sum a_j):
 //   pass 1  m = max z, j* its first index
@@ -17,49 +15,7 @@
 // STATS: 3 max logit, 4 argmax (int bits), 5 p of the target, 6 entropy, 7 hit (int bits).
 // The target logit is read before any gradient write, so g may alias x (in place).
 
-#include "common.cl"
-
-#ifndef SOFT
-#define SOFT 0
-#endif
-#ifndef WEIGHTS
-#define WEIGHTS 0
-#endif
-#ifndef SMOOTH
-#define SMOOTH 0
-#endif
-#ifndef SOFTCAP
-#define SOFTCAP 0
-#endif
-#ifndef ROW_TEMP
-#define ROW_TEMP 0
-#endif
-#ifndef ROW_SCALE
-#define ROW_SCALE 0
-#endif
-#ifndef GRAD
-#define GRAD 1
-#endif
-#ifndef STATS
-#define STATS 0
-#endif
-
-#define NEED_SUM (SOFT || SMOOTH)
-
-#if WEIGHTS
-#define WEIGHT(j) w[j]
-#else
-#define WEIGHT(j) 1.0f
-#endif
-
-// z from x: x/T, or c*tanh(x/(T*c)).
-inline float scaled(float x, float it, float c, float inv_c) {
-#if SOFTCAP
-    return c * tanh(x * it * inv_c);
-#else
-    return x * it;
-#endif
-}
+#include "xent_common.cl"
 
 __kernel void xent(const int N, const int K,
                    __global const float *x, const int ldx,
@@ -99,7 +55,7 @@ __kernel void xent(const int N, const int K,
     float m = -INFINITY;
     int jm = K;
     int flags = 0;
-    for (int j = LID; j < K; j += LSZ) {
+    COL_LOOP(j) {
         float xj = xr[j];
         float z = scaled(xj, it, c, inv_c);
         if (z > m) {
@@ -107,7 +63,7 @@ __kernel void xent(const int N, const int K,
             jm = j;
         }
         flags |= logit_flags(xj, z);
-    }
+    } COL_LOOP_END
     group_maxarg(&m, &jm, red_f, red_i);
     flags = group_or(flags, red_i);
     if (jm >= K) {
@@ -117,7 +73,7 @@ __kernel void xent(const int N, const int K,
     m = usable_max(m, flags);
     const float xmax = xr[jm];
     // Read before any write of the gradient (g may alias x).
-    const float zt = counted && t >= 0 ? scaled(xr[t], it, c, inv_c) : 0.0f;
+    const float zt = HARD_COUNTED ? scaled(xr[t], it, c, inv_c) : 0.0f;
 
     // Pass 2: d - 1 and the sums the loss and statistics need.
     ksum less = ksum_zero();
@@ -136,7 +92,7 @@ __kernel void xent(const int N, const int K,
     int ty = K;
 #endif
 #endif
-    for (int j = LID; j < K; j += LSZ) {
+    COL_LOOP(j) {
         float z = scaled(xr[j], it, c, inv_c);
         float e = exp(z - m);
         if (z < m) {
@@ -170,11 +126,8 @@ __kernel void xent(const int N, const int K,
         }
 #endif
 #endif
-    }
+    } COL_LOOP_END
     const float dm1 = group_sum(ksum_value(less), red_f) + (group_sum(ties, red_f) - 1.0f);
-    const float logd = log1p(dm1);
-    const float lse = m + logd;
-    const float inv_d = 1.0f / (1.0f + dm1);
 #if NEED_SUM
     const float sa = group_sum(ksum_value(sum_a), red_f);
     const float ta = group_sum(ksum_value(total_a), red_f);
@@ -185,24 +138,14 @@ __kernel void xent(const int N, const int K,
     }
 #endif
 
-    float ce = 0.0f;
-    float nlp_t = 0.0f;
-    float h = 0.0f;
-    float big_a;
-#if SOFT
-    ce = sa + ta * logd;
-    big_a = ta;
+#if NEED_SUM
+    const row_result rr = row_finish(m, dm1, sa, ta, zt, counted, eps, smooth, w_sum, HARD_COUNTED ? WEIGHT(t) : 0.0f);
 #else
-    if (counted) {
-        nlp_t = (m - zt) + logd;
-        h = (1.0f - eps) * WEIGHT(t);
-        ce = h * nlp_t;
-#if SMOOTH
-        ce += smooth * (sa + w_sum * logd);
+    const row_result rr = row_finish(m, dm1, 0.0f, 0.0f, zt, counted, eps, smooth, w_sum, HARD_COUNTED ? WEIGHT(t) : 0.0f);
 #endif
-    }
-    big_a = smooth * w_sum + h;
-#endif
+    const float logd = rr.logd;
+    const float inv_d = rr.inv_d;
+    const float nlp_t = rr.nlp_t;
 
 #if STATS
     const float ent = group_sum(ksum_value(sum_e), red_f) * inv_d + logd;
@@ -223,25 +166,22 @@ __kernel void xent(const int N, const int K,
 #endif
 #endif
 
-    if (LID == 0) {
-        rowout[i] = counted ? ce : 0.0f;
-        rowout[N + i] = lse;
-        rowout[2 * N + i] = as_float(status);
-#if STATS
-        rowout[3 * N + i] = xmax;
-        rowout[4 * N + i] = as_float(jm);
-        rowout[5 * N + i] = counted ? p_t : NAN;
-        rowout[6 * N + i] = ent;
-        rowout[7 * N + i] = as_float(counted && jm == tcol ? 1 : 0);
+#if !STATS
+    const float xmax_ = 0.0f, p_t = 0.0f, ent = 0.0f;
+    const int tcol = -1;
+#else
+    const float xmax_ = xmax;
 #endif
+    if (LID == 0) {
+        write_rowout(rowout, N, i, rr, status, xmax_, jm, p_t, ent, tcol, counted);
     }
 
 #if GRAD
     __global float *gr = g + (size_t) i * ldg;
     if (!counted) {
-        for (int j = LID; j < K; j += LSZ) {
+        COL_LOOP(j) {
             gr[j] = 0.0f;
-        }
+        } COL_LOOP_END
         return;
     }
 #if ROW_SCALE
@@ -249,11 +189,10 @@ __kernel void xent(const int N, const int K,
 #else
     const float r = r_scalar;
 #endif
-    const float coef_a = r * ce_scale;
-    const float coef_z = r * z_scale2 * lse;
-    const float coef_p = coef_a * big_a + coef_z;
-    const float em1_t = expm1(-nlp_t);
-    for (int j = LID; j < K; j += LSZ) {
+    const grad_coefs gc = grad_constants(rr, r, ce_scale, z_scale2);
+    const float coef_a = gc.coef_a;
+    const float coef_p = gc.coef_p;
+    COL_LOOP(j) {
         float xj = xr[j];
 #if SOFTCAP
         float th = tanh(xj * it * inv_c);
@@ -270,12 +209,12 @@ __kernel void xent(const int N, const int K,
         gz = coef_p * p - coef_a * a;
 #else
         if (j == t) {
-            gz = coef_a * (smooth * (w_sum * p - WEIGHT(j)) + h * em1_t) + coef_z * p;
+            gz = target_dz(rr, gc, smooth, w_sum, WEIGHT(j));
         } else {
             gz = coef_p * p - coef_a * (smooth * WEIGHT(j));
         }
 #endif
         gr[j] = gz * dzdx;
-    }
+    } COL_LOOP_END
 #endif
 }

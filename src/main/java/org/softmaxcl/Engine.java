@@ -4,8 +4,11 @@ import java.util.Objects;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import org.softmaxcl.backend.Backend;
+import org.softmaxcl.backend.BackwardTask;
 import org.softmaxcl.backend.Checks;
+import org.softmaxcl.backend.DeviceFailureException;
 import org.softmaxcl.backend.RowOutputs;
+import org.softmaxcl.backend.SoftmaxTask;
 import org.softmaxcl.backend.XentTask;
 
 /**
@@ -32,12 +35,22 @@ import org.softmaxcl.backend.XentTask;
  * for calls in flight and releases every native resource.
  */
 public final class Engine implements AutoCloseable {
-    private final Backend backend;
+    private static final System.Logger LOG = System.getLogger(Engine.class.getName());
+
+    private volatile Backend backend;
+    /** Why the backend was chosen (the selector's words, or the fallback's). */
+    private volatile String reason;
+    /** True when a device failure during a call moves the engine to the CPU (automatic choice). */
+    private final boolean fallBackOnFailure;
+    /** A device backend that failed and was replaced; closed with the engine. */
+    private Backend failed;
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private boolean closed;
 
-    Engine(Backend backend) {
+    Engine(Backend backend, String reason, boolean fallBackOnFailure) {
         this.backend = Objects.requireNonNull(backend, "backend");
+        this.reason = reason;
+        this.fallBackOnFailure = fallBackOnFailure;
     }
 
     /**
@@ -58,7 +71,8 @@ public final class Engine implements AutoCloseable {
      * @throws IllegalStateException for {@link BackendChoice#OPENCL} when no OpenCL device works
      */
     public static Engine create(BackendChoice choice) {
-        return new Engine(BackendSelector.select(Objects.requireNonNull(choice, "choice")));
+        BackendSelector.Selection s = BackendSelector.select(Objects.requireNonNull(choice, "choice"));
+        return new Engine(s.backend(), s.reason(), choice == BackendChoice.AUTO);
     }
 
     /** An engine on the CPU backend. */
@@ -77,12 +91,22 @@ public final class Engine implements AutoCloseable {
 
     /** An engine over a backend made elsewhere (tests, benchmarks). */
     public static Engine over(Backend backend) {
-        return new Engine(backend);
+        return new Engine(backend, backend.report().reason(), false);
     }
 
     /** The backend, the device and why they were chosen. */
     public BackendReport report() {
-        return backend.report();
+        BackendReport r = backend.report();
+        return new BackendReport(r.kind(), r.device(), reason);
+    }
+
+    /**
+     * Device time of the kernels of the last call on this engine in nanoseconds, from OpenCL
+     * profiling events; −1 on the CPU backend. A diagnostic: with several threads calling, "last"
+     * is whichever call finished last.
+     */
+    public long lastKernelNanos() {
+        return backend.lastKernelNanos();
     }
 
     /** The backend in use. */
@@ -112,7 +136,11 @@ public final class Engine implements AutoCloseable {
      * @param opts temperature and non-finite policy
      */
     public void softmax(FloatMatrix in, FloatMatrix out, SoftmaxOptions opts) {
-        run(() -> backend.softmax(Checks.softmax(in, out, false, opts)));
+        SoftmaxTask task = Checks.softmax(in, out, false, opts);
+        call(b -> {
+            b.softmax(task);
+            return null;
+        });
     }
 
     /** {@code out = log_softmax(in)} row-wise with T = 1. */
@@ -127,7 +155,11 @@ public final class Engine implements AutoCloseable {
      * @param out  log-probabilities, same shape; may be {@code in} itself. Modified
      */
     public void logSoftmax(FloatMatrix in, FloatMatrix out, SoftmaxOptions opts) {
-        run(() -> backend.softmax(Checks.softmax(in, out, true, opts)));
+        SoftmaxTask task = Checks.softmax(in, out, true, opts);
+        call(b -> {
+            b.softmax(task);
+            return null;
+        });
     }
 
     /**
@@ -139,7 +171,11 @@ public final class Engine implements AutoCloseable {
      * @param gradIn  ∂L/∂z, N×K; may be {@code gradOut} itself. Modified
      */
     public void softmaxBackward(FloatMatrix probs, FloatMatrix gradOut, FloatMatrix gradIn) {
-        run(() -> backend.backward(Checks.backward(probs, gradOut, gradIn, false)));
+        BackwardTask task = Checks.backward(probs, gradOut, gradIn, false);
+        call(b -> {
+            b.backward(task);
+            return null;
+        });
     }
 
     /**
@@ -150,7 +186,11 @@ public final class Engine implements AutoCloseable {
      * @param gradIn   ∂L/∂z, N×K; may be {@code gradOut} itself. Modified
      */
     public void logSoftmaxBackward(FloatMatrix logProbs, FloatMatrix gradOut, FloatMatrix gradIn) {
-        run(() -> backend.backward(Checks.backward(logProbs, gradOut, gradIn, true)));
+        BackwardTask task = Checks.backward(logProbs, gradOut, gradIn, true);
+        call(b -> {
+            b.backward(task);
+            return null;
+        });
     }
 
     /**
@@ -199,10 +239,10 @@ public final class Engine implements AutoCloseable {
     }
 
     private XentResult xent(FloatMatrix logits, Targets targets, XentOptions opts, FloatMatrix grad) {
-        return call(() -> {
-            XentTask task = Checks.xent(logits, targets, opts, grad);
+        XentTask task = Checks.xent(logits, targets, opts, grad);
+        return call(b -> {
             RowOutputs rows = new RowOutputs(task.rows(), opts.rowStats());
-            backend.crossEntropy(task, rows);
+            b.crossEntropy(task, rows);
             return LossReduction.reduce(task, rows);
         });
     }
@@ -216,30 +256,54 @@ public final class Engine implements AutoCloseable {
         try {
             if (!closed) {
                 closed = true;
-                backend.close();
+                try {
+                    backend.close();
+                } finally {
+                    if (failed != null) {
+                        failed.close();
+                    }
+                }
             }
         } finally {
             lifecycle.writeLock().unlock();
         }
     }
 
-    private void run(Runnable r) {
-        call(() -> {
-            r.run();
-            return null;
-        });
-    }
-
-    private <T> T call(java.util.function.Supplier<T> s) {
+    /**
+     * Runs a checked task on the current backend. A device failure on an automatically chosen
+     * engine moves it to the CPU backend (once, logged) and runs the task there; the failed call
+     * wrote nothing of the caller's, so the rerun starts clean.
+     */
+    private <T> T call(java.util.function.Function<Backend, T> task) {
         lifecycle.readLock().lock();
         try {
             if (closed) {
                 throw new IllegalStateException("engine is closed");
             }
-            return s.get();
+            Backend b = backend;
+            try {
+                return task.apply(b);
+            } catch (DeviceFailureException e) {
+                if (!fallBackOnFailure) {
+                    throw e;
+                }
+                return task.apply(fallBack(b, e));
+            }
         } finally {
             lifecycle.readLock().unlock();
         }
+    }
+
+    private synchronized Backend fallBack(Backend broken, DeviceFailureException e) {
+        if (backend == broken) {
+            String why = "auto: " + broken.report().kind().name().toLowerCase(java.util.Locale.ROOT)
+                    + " failed during a call (" + e.getMessage() + "); fell back to the CPU";
+            LOG.log(System.Logger.Level.WARNING, "softmax-cl: {0}", why);
+            backend = new org.softmaxcl.cpu.CpuBackend(BackendSelector.threads(), why);
+            reason = why;
+            failed = broken;
+        }
+        return backend;
     }
 
     @Override

@@ -296,9 +296,12 @@ public final class Npy {
     static void writeAtomically(Path file, byte[]... parts) throws IOException {
         Path target = file.toAbsolutePath();
         Path dir = target.getParent();
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+        // A fresh name beside the target, created with the default permissions (umask), unlike
+        // Files.createTempFile's owner-only ones, so the renamed file looks like any other output.
+        Path tmp = dir.resolve("." + target.getFileName() + "." + Long.toHexString(System.nanoTime())
+                + Long.toHexString(Thread.currentThread().getId()) + ".tmp");
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
                  OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
                 for (byte[] p : parts) {
                     out.write(p);

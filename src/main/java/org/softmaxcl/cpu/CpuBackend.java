@@ -59,6 +59,15 @@ public final class CpuBackend implements Backend {
         return new CpuBackend(new ScalarKernels(), threads, reason);
     }
 
+    /**
+     * A backend on the Vector API kernels.
+     *
+     * @throws IllegalStateException when jdk.incubator.vector is not readable
+     */
+    public static CpuBackend vector(int threads, String reason) {
+        return new CpuBackend(CpuKernelsProvider.vector(), threads, reason);
+    }
+
     /** Name of the kernel path in use ("scalar", "vector-256", …). */
     public String kernelPath() {
         return kernels.name();
@@ -142,6 +151,13 @@ public final class CpuBackend implements Backend {
         FloatMatrix grad = t.grad();
         FloatMatrix y = t.hard() ? null : t.targets().distribution();
         boolean inPlace = t.inPlace();
+        boolean allArrays = x.hasArray() && (y == null || y.hasArray()) && (grad == null || grad.hasArray());
+        if (allArrays) {
+            forRows(t.rows(), k, (r0, r1) -> kernels.xentRows(spec, r0, r1, x.array(), x.offset(), x.stride(),
+                    y == null ? null : y.array(), y == null ? 0 : y.offset(), y == null ? 0 : y.stride(),
+                    grad == null ? null : grad.array(), grad == null ? 0 : grad.offset(), grad == null ? 0 : grad.stride(), out));
+            return;
+        }
         forRows(t.rows(), k, (r0, r1) -> {
             float[] xs = x.hasArray() ? null : new float[k];
             float[] ys = y == null || y.hasArray() ? null : new float[k];

@@ -31,4 +31,16 @@ interface CpuKernels {
      * @param y  soft target row (or null for hard targets)
      */
     void xentRow(XentSpec s, int i, float[] x, int xo, float[] y, int yo, float[] g, int go, RowOutputs out);
+
+    /**
+     * {@link #xentRow} over rows [r0, r1) of array-backed matrices: row i of x starts at
+     * {@code xo + i·ldx} (likewise y and g; y or g may be null). Implementations may process
+     * several rows together (small K); the results are those of {@link #xentRow} row by row.
+     */
+    default void xentRows(XentSpec s, int r0, int r1, float[] x, int xo, int ldx, float[] y, int yo, int ldy,
+                          float[] g, int go, int ldg, RowOutputs out) {
+        for (int i = r0; i < r1; i++) {
+            xentRow(s, i, x, xo + i * ldx, y, y == null ? 0 : yo + i * ldy, g, g == null ? 0 : go + i * ldg, out);
+        }
+    }
 }

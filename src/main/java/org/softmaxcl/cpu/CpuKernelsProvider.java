@@ -1,11 +1,20 @@
 package org.softmaxcl.cpu;
 
+import java.lang.System.Logger.Level;
+
 /**
- * Chooses the CPU kernel path once per process. For now the scalar reference path; the Vector API
- * path is added by the performance work and chosen here when {@code jdk.incubator.vector} is
- * readable.
+ * Chooses the CPU kernel path once per process, the Lucene way: the Vector API kernels when the
+ * {@code jdk.incubator.vector} module is readable (the JVM was started with
+ * {@code --add-modules jdk.incubator.vector}) and the scalar reference kernels otherwise, with
+ * one log line saying which and, when the fast path is off, how to turn it on. A missing vector
+ * class inside the jar is a packaging bug and is thrown, not hidden. The system property
+ * {@value #PROPERTY} = {@code scalar} forces the scalar path.
  */
-final class CpuKernelsProvider {
+public final class CpuKernelsProvider {
+    /** System property forcing a path: {@code scalar} or {@code vector}. */
+    public static final String PROPERTY = "softmaxcl.cpu.kernels";
+    private static final System.Logger LOG = System.getLogger(CpuKernelsProvider.class.getName());
+
     private CpuKernelsProvider() {
     }
 
@@ -13,7 +22,50 @@ final class CpuKernelsProvider {
         return Holder.KERNELS;
     }
 
+    /** Name of the path in use ("scalar", "vector-256"). */
+    public static String pathName() {
+        return Holder.KERNELS.name();
+    }
+
+    /** True when the Vector API module is readable in this JVM. */
+    public static boolean vectorModuleReadable() {
+        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    }
+
+    /** The vector kernels; throws IllegalStateException when the module is not readable. */
+    static CpuKernels vector() {
+        if (!vectorModuleReadable()) {
+            throw new IllegalStateException("jdk.incubator.vector is not readable: start the JVM with "
+                    + "--add-modules jdk.incubator.vector");
+        }
+        try {
+            return (CpuKernels) Class.forName("org.softmaxcl.cpu.VectorKernels").getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("packaging bug: org.softmaxcl.cpu.VectorKernels cannot be loaded", e);
+        }
+    }
+
+    private static CpuKernels choose() {
+        String forced = System.getProperty(PROPERTY, "");
+        if (forced.equalsIgnoreCase("scalar")) {
+            LOG.log(Level.INFO, "softmax-cl CPU kernels: scalar ({0}=scalar)", PROPERTY);
+            return new ScalarKernels();
+        }
+        if (vectorModuleReadable()) {
+            CpuKernels k = vector();
+            LOG.log(Level.INFO, "softmax-cl CPU kernels: {0} (Vector API)", k.name());
+            return k;
+        }
+        if (forced.equalsIgnoreCase("vector")) {
+            throw new IllegalStateException(PROPERTY + "=vector but jdk.incubator.vector is not readable: "
+                    + "start the JVM with --add-modules jdk.incubator.vector");
+        }
+        LOG.log(Level.INFO, "softmax-cl CPU kernels: scalar; for the Vector API path (several times faster) "
+                + "start the JVM with --add-modules jdk.incubator.vector");
+        return new ScalarKernels();
+    }
+
     private static final class Holder {
-        static final CpuKernels KERNELS = new ScalarKernels();
+        static final CpuKernels KERNELS = choose();
     }
 }

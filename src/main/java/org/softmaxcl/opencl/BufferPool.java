@@ -40,6 +40,7 @@ final class BufferPool implements AutoCloseable {
         if (s != null) {
             slots.remove(slot);
             clReleaseMemObject(s.mem);
+            ClObjects.BUFFERS.decrementAndGet();
         }
         long max = ctx.info().maxAllocBytes();
         if (need > max) {
@@ -47,8 +48,10 @@ final class BufferPool implements AutoCloseable {
                     + "' exceeds the device's largest allocation (" + max + " bytes)");
         }
         int[] err = new int[1];
+        FaultInjection.before("clCreateBuffer");
         cl_mem mem = clCreateBuffer(ctx.context, CL_MEM_READ_WRITE, need, null, err);
         Cl.check(err[0], "clCreateBuffer(" + slot + ", " + need + " bytes)");
+        ClObjects.BUFFERS.incrementAndGet();
         slots.put(slot, new Slot(mem, need));
         return mem;
     }
@@ -67,6 +70,7 @@ final class BufferPool implements AutoCloseable {
     public void close() {
         for (Slot s : slots.values()) {
             clReleaseMemObject(s.mem);
+            ClObjects.BUFFERS.decrementAndGet();
         }
         slots.clear();
     }

@@ -29,18 +29,24 @@ final class ClContext implements AutoCloseable {
         int[] err = new int[1];
         cl_context_properties props = new cl_context_properties();
         props.addProperty(CL_CONTEXT_PLATFORM, d.platform());
+        FaultInjection.before("clCreateContext");
         cl_context ctx = clCreateContext(props, 1, new cl_device_id[] {d.id()}, null, null, err);
         Cl.check(err[0], "clCreateContext");
+        ClObjects.CONTEXTS.incrementAndGet();
         try {
-            return new ClContext(d, ctx, createQueue(ctx, d.id()));
+            cl_command_queue q = createQueue(ctx, d.id());
+            ClObjects.QUEUES.incrementAndGet();
+            return new ClContext(d, ctx, q);
         } catch (RuntimeException | Error e) {
             clReleaseContext(ctx);
+            ClObjects.CONTEXTS.decrementAndGet();
             throw e;
         }
     }
 
     private static cl_command_queue createQueue(cl_context ctx, cl_device_id dev) {
         int[] err = new int[1];
+        FaultInjection.before("clCreateCommandQueue");
         cl_command_queue q = null;
         try {
             cl_queue_properties qp = new cl_queue_properties();
@@ -70,6 +76,8 @@ final class ClContext implements AutoCloseable {
         }
         closed = true;
         clReleaseCommandQueue(queue);
+        ClObjects.QUEUES.decrementAndGet();
         clReleaseContext(context);
+        ClObjects.CONTEXTS.decrementAndGet();
     }
 }

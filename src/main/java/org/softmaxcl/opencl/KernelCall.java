@@ -40,9 +40,12 @@ final class KernelCall {
     /** Enqueues the kernel over {@code global} work-items in groups of {@code local}, waits, returns kernel nanoseconds. */
     long run(ClContext ctx, long global, long local) {
         cl_event ev = new cl_event();
+        FaultInjection.before("clEnqueueNDRangeKernel");
         Cl.check(clEnqueueNDRangeKernel(ctx.queue, kernel, 1, null, new long[] {global}, new long[] {local}, 0, null, ev),
                 "clEnqueueNDRangeKernel(" + name + ")");
+        ClObjects.EVENTS.incrementAndGet();
         try {
+            FaultInjection.before("clWaitForEvents");
             Cl.check(clWaitForEvents(1, new cl_event[] {ev}), "clWaitForEvents(" + name + ")");
             long[] t0 = new long[1];
             long[] t1 = new long[1];
@@ -53,6 +56,7 @@ final class KernelCall {
             return t1[0] - t0[0];
         } finally {
             clReleaseEvent(ev);
+            ClObjects.EVENTS.decrementAndGet();
         }
     }
 }

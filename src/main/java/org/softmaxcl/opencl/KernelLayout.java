@@ -4,28 +4,81 @@ import java.util.Locale;
 
 /**
  * How a row kernel is laid out on the device (see {@code kernels-cl/common.cl}):
- * V0 a work-item per row, V1 a work-group of {@code wgs} work-items per row.
+ * <ul>
+ *   <li>V0, a work-item per row walking it one float at a time ({@code xent.cl}, {@code softmax.cl});</li>
+ *   <li>V0v, a work-item per row in vectors of {@code vecw} floats ({@code xent_vec.cl},
+ *       {@code softmax_vec.cl}): the CPU-device variant;</li>
+ *   <li>V1, a work-group of {@code wgs} work-items per row with local-memory reductions: the GPU
+ *       variant for medium and large K;</li>
+ *   <li>V3, a row split into {@code split} chunks of one work-group each, two kernels
+ *       ({@code xent_split.cl}): few rows of huge K, where a work-group per row leaves most of a
+ *       GPU idle. Cross-entropy only; softmax runs V1 there.</li>
+ * </ul>
  *
- * @param wgPerRow true for V1
- * @param wgs      work-group size: rows per group in V0, work-items per row in V1 (a power of two)
+ * @param wgPerRow true for V1 and V3
+ * @param wgs      work-group size: rows per group in V0, work-items per row (V1) or per chunk (V3), a power of two
+ * @param vecw     floats per vector operation in V0v (4, 8 or 16), 1 for the scalar kernels
+ * @param split    chunks per row in V3, 0 otherwise
  */
-record KernelLayout(boolean wgPerRow, int wgs) {
+record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split) {
 
-    /** System property forcing a layout: {@code v0}, {@code v1} or {@code v1:256}. */
+    /** System property forcing a layout: {@code v0}, {@code v0:64}, {@code v0v:8}, {@code v1:256}, {@code v3:128:8}. */
     static final String PROPERTY = "softmaxcl.opencl.layout";
 
     KernelLayout {
         if (wgs < 1 || Integer.bitCount(wgs) != 1) {
             throw new IllegalArgumentException("work-group size must be a power of two, got " + wgs);
         }
+        if (vecw != 1 && vecw != 4 && vecw != 8 && vecw != 16) {
+            throw new IllegalArgumentException("vector width must be 1, 4, 8 or 16, got " + vecw);
+        }
+        if (wgPerRow && vecw != 1) {
+            throw new IllegalArgumentException("V1 (a work-group per row) has no vector variant");
+        }
+        if (split != 0 && (!wgPerRow || split < 2 || split > 1024)) {
+            throw new IllegalArgumentException("V3 splits a row into 2 to 1024 chunks, got " + split);
+        }
+    }
+
+    KernelLayout(boolean wgPerRow, int wgs, int vecw) {
+        this(wgPerRow, wgs, vecw, 0);
+    }
+
+    /** True for V3. */
+    boolean splitRows() {
+        return split > 0;
+    }
+
+    /** This layout for an operation without a V3 kernel: V1 with the same work-group size. */
+    KernelLayout withoutSplit() {
+        return splitRows() ? new KernelLayout(true, wgs, 1) : this;
+    }
+
+    /** True for the vector-register variant (V0v). */
+    boolean vector() {
+        return vecw > 1;
     }
 
     /** The -D options of this layout. */
     String macros() {
-        return "-DWG_PER_ROW=" + (wgPerRow ? 1 : 0) + " -DWGS=" + wgs;
+        return "-DWG_PER_ROW=" + (wgPerRow ? 1 : 0) + " -DWGS=" + wgs + (vector() ? " -DVECW=" + vecw : "")
+                + (splitRows() ? " -DSPLIT=" + split : "");
+    }
+
+    /** The kernel file of an operation for this layout: {@code base.cl}, {@code base_vec.cl} or {@code base_split.cl}. */
+    String file(String base) {
+        return vector() ? base + "_vec.cl" : splitRows() ? base + "_split.cl" : base + ".cl";
+    }
+
+    /** The kernel name of an operation for this layout (V3 appends {@code _partial} / {@code _finish} itself). */
+    String kernel(String name) {
+        return vector() ? name + "_vec" : name;
     }
 
     long global(int rows) {
+        if (splitRows()) {
+            return (long) rows * split * wgs;
+        }
         return wgPerRow ? (long) rows * wgs : ((rows + (long) wgs - 1) / wgs) * wgs;
     }
 
@@ -34,55 +87,71 @@ record KernelLayout(boolean wgPerRow, int wgs) {
     }
 
     /**
-     * The layout for rows of K classes on a device: a work-item per row on CPU devices (barriers are
-     * expensive there, and PoCL vectorises across work-items) and for small K; a work-group per row
-     * on GPUs otherwise.
+     * The layout for rows of K classes on a device: the forced one, else the device's entry in the
+     * {@link TuningDatabase} (CPU devices: a work-item per row in vector registers; GPUs: a
+     * work-group per row beyond small K). The work-group size is then fitted to the device and,
+     * for V1, to the row: no more work-items than K (rounded down to a power of two).
      */
     static KernelLayout choose(DeviceInfo d, int k, KernelLayout forced) {
-        if (forced != null) {
-            return clamp(forced, d, k);
-        }
-        if (d.isCpu() || k <= 32) {
-            return clamp(new KernelLayout(false, 64), d, k);
-        }
-        int wgs = k <= 512 ? 64 : k <= 4096 ? 128 : 256;
-        return clamp(new KernelLayout(true, wgs), d, k);
+        return choose(d, k, Integer.MAX_VALUE, forced);
     }
 
     /**
-     * Fits the work-group size to the device and, for V1, to the row: no more work-items than K
-     * (rounded down to a power of two), so every work-item owns at least one column. PoCL 3.1's
-     * default work-group method (loopvec) miscompiles the V1 kernels when some work-items have no
-     * column, and the kernel writes out of bounds (SIGSEGV, heap corruption).
+     * As {@link #choose(DeviceInfo, int, KernelLayout)}, and on a GPU a row of K ≥ {@value #SPLIT_MIN_K}
+     * classes is split (V3) when there are fewer rows than twice the compute units: into enough
+     * chunks for about four work-groups per compute unit, each at least a work-group wide.
      */
+    static KernelLayout choose(DeviceInfo d, int k, int rows, KernelLayout forced) {
+        KernelLayout l = forced != null ? forced : TuningDatabase.lookup(d).layoutFor(k);
+        if (forced == null && d.isGpu() && l.wgPerRow && !l.splitRows() && k >= SPLIT_MIN_K
+                && rows < 2L * d.computeUnits()) {
+            int want = (int) Math.min(1024, (4L * d.computeUnits() + rows - 1) / rows);
+            int split = Math.max(2, Math.min(want, k / l.wgs));
+            l = new KernelLayout(true, l.wgs, 1, split);
+        }
+        return clamp(l, d, k);
+    }
+
+    /** The smallest K a GPU splits across work-groups. */
+    static final int SPLIT_MIN_K = 8192;
+
     private static KernelLayout clamp(KernelLayout l, DeviceInfo d, int k) {
         int wgs = l.wgs;
         while (wgs > 1 && (wgs > d.maxWorkGroup() || (l.wgPerRow && wgs > k))) {
             wgs >>= 1;
         }
-        return wgs == l.wgs ? l : new KernelLayout(l.wgPerRow, wgs);
+        return wgs == l.wgs ? l : new KernelLayout(l.wgPerRow, wgs, l.vecw, l.split);
     }
 
-    /** Parses {@code v0}, {@code v0:64}, {@code v1}, {@code v1:256}; null for null or blank. */
+    /** Parses {@code v0[:wgs]}, {@code v0v[:vecw[:wgs]]}, {@code v1[:wgs]}; null for null or blank. */
     static KernelLayout parse(String s) {
         if (s == null || s.isBlank()) {
             return null;
         }
         String[] p = s.trim().toLowerCase(Locale.ROOT).split(":");
-        boolean v1;
-        if (p[0].equals("v0")) {
-            v1 = false;
-        } else if (p[0].equals("v1")) {
-            v1 = true;
-        } else {
-            throw new IllegalArgumentException(PROPERTY + " must be v0[:wgs] or v1[:wgs], got '" + s + "'");
+        try {
+            switch (p[0]) {
+                case "v0":
+                    return new KernelLayout(false, p.length > 1 ? Integer.parseInt(p[1]) : 64, 1);
+                case "v0v":
+                    return new KernelLayout(false, p.length > 2 ? Integer.parseInt(p[2]) : 8,
+                            p.length > 1 ? Integer.parseInt(p[1]) : 8);
+                case "v1":
+                    return new KernelLayout(true, p.length > 1 ? Integer.parseInt(p[1]) : 128, 1);
+                case "v3":
+                    return new KernelLayout(true, p.length > 1 ? Integer.parseInt(p[1]) : 128, 1,
+                            p.length > 2 ? Integer.parseInt(p[2]) : 8);
+                default:
+                    break;
+            }
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(PROPERTY + ": " + e.getMessage() + " in '" + s + "'");
         }
-        int wgs = p.length > 1 ? Integer.parseInt(p[1]) : (v1 ? 128 : 64);
-        return new KernelLayout(v1, wgs);
+        throw new IllegalArgumentException(PROPERTY + " must be v0[:wgs], v0v[:vecw[:wgs]], v1[:wgs] or v3[:wgs[:split]], got '" + s + "'");
     }
 
     @Override
     public String toString() {
-        return (wgPerRow ? "v1" : "v0") + ":" + wgs;
+        return splitRows() ? "v3:" + wgs + ":" + split : wgPerRow ? "v1:" + wgs : vector() ? "v0v:" + vecw + ":" + wgs : "v0:" + wgs;
     }
 }

@@ -70,8 +70,7 @@ public final class OpenClBackend implements Backend {
     /** Builds the common variants (and so checks the device's compiler works). */
     private static void warmUp(ClRuntime rt) {
         KernelLayout l = rt.layout(1024);
-        rt.kernel(SoftmaxLauncher.FILE, "softmax_fwd", l.macros() + " -DLOG=0 -DROW_TEMP=0");
-        rt.kernel(XentLauncher.FILE, "xent", l.macros()
+        rt.kernel(l.file(XentLauncher.OP), l.kernel(XentLauncher.OP), l.macros()
                 + " -DSOFT=0 -DWEIGHTS=0 -DSMOOTH=0 -DSOFTCAP=0 -DROW_TEMP=0 -DROW_SCALE=0 -DGRAD=1 -DSTATS=0");
     }
 
@@ -81,6 +80,7 @@ public final class OpenClBackend implements Backend {
     }
 
     /** Kernel-only device time of the last call in nanoseconds, from profiling events. */
+    @Override
     public long lastKernelNanos() {
         synchronized (lock) {
             return rt.lastKernelNanos;
@@ -91,6 +91,13 @@ public final class OpenClBackend implements Backend {
     public int programCount() {
         synchronized (lock) {
             return rt.programs.programCount();
+        }
+    }
+
+    /** Number of programs this backend built from a cached binary instead of source. */
+    public int binaryCacheHits() {
+        synchronized (lock) {
+            return rt.programs.binaryHits;
         }
     }
 

@@ -5,7 +5,7 @@ package org.softmaxcl.opencl;
  * ({@code "clCreateBuffer: CL_MEM_OBJECT_ALLOCATION_FAILURE (-4)"}), plus the build log for
  * programs that do not compile.
  */
-public final class OpenClException extends RuntimeException {
+public final class OpenClException extends org.softmaxcl.backend.DeviceFailureException {
     private static final long serialVersionUID = 1L;
     private final String call;
     private final int code;

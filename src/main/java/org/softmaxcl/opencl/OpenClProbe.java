@@ -78,8 +78,17 @@ public final class OpenClProbe {
         }
     }
 
+    /** Forgets the cached verdict (after a fault-injection change in tests). */
+    static synchronized void forget() {
+        cached = null;
+    }
+
     private static Probe run() {
         try {
+            if (FaultInjection.libraryMissing()) {
+                throw new UnsatisfiedLinkError("injected fault: libOpenCL.so not loadable");
+            }
+            FaultInjection.before("clGetPlatformIDs");
             int[] count = new int[1];
             int err = clGetPlatformIDs(0, null, count);
             if (err == CL_PLATFORM_NOT_FOUND_KHR) {
@@ -103,10 +112,26 @@ public final class OpenClProbe {
             List<DeviceInfo> infos = devices.stream().map(ClDevice::info).toList();
             return new Probe(new ProbeResult(true, np, infos, problems.isEmpty() ? null : String.join("; ", problems)), devices);
         } catch (LinkageError e) {
-            return new Probe(new ProbeResult(false, 0, List.of(), e.getClass().getSimpleName() + ": " + e.getMessage()), List.of());
+            return new Probe(new ProbeResult(false, 0, List.of(), e.getClass().getSimpleName() + ": " + e.getMessage()
+                    + loaderHint()), List.of());
         } catch (OpenClException e) {
             return new Probe(new ProbeResult(true, 0, List.of(), e.getMessage()), List.of());
         }
+    }
+
+    /**
+     * JOCL opens the unversioned libOpenCL.so, which Debian and Ubuntu ship only in the -dev package;
+     * when the runtime's libOpenCL.so.1 is there, say how to fix it.
+     */
+    private static String loaderHint() {
+        for (String dir : new String[] {"/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib"}) {
+            if (java.nio.file.Files.exists(java.nio.file.Path.of(dir, "libOpenCL.so.1"))
+                    && !java.nio.file.Files.exists(java.nio.file.Path.of(dir, "libOpenCL.so"))) {
+                return "; " + dir + "/libOpenCL.so.1 exists but JOCL loads libOpenCL.so: install ocl-icd-opencl-dev "
+                        + "(Debian/Ubuntu) or link libOpenCL.so to it";
+            }
+        }
+        return "";
     }
 
     private static void addDevices(int pi, cl_platform_id platform, List<ClDevice> out) {

@@ -31,12 +31,17 @@ final class ProgramCache implements AutoCloseable {
         if (k == null) {
             cl_program p = program(file, options);
             int[] err = new int[1];
+            FaultInjection.before("clCreateKernel");
             k = clCreateKernel(p, name, err);
             Cl.check(err[0], "clCreateKernel(" + name + ")");
+            ClObjects.KERNELS.incrementAndGet();
             kernels.put(key, k);
         }
         return k;
     }
+
+    /** Programs built from a cached binary so far. */
+    int binaryHits;
 
     /** Number of programs built so far. */
     int programCount() {
@@ -50,15 +55,27 @@ final class ProgramCache implements AutoCloseable {
             return p;
         }
         String src = KernelSource.load(file);
+        java.nio.file.Path binFile = BinaryCache.file(ctx.info(), file, src, options);
+        FaultInjection.before("clBuildProgram");
+        p = BinaryCache.load(ctx, binFile, options);
+        if (p != null) {
+            binaryHits++;
+            programs.put(key, p);
+            return p;
+        }
         int[] err = new int[1];
+        FaultInjection.before("clCreateProgramWithSource");
         p = clCreateProgramWithSource(ctx.context, 1, new String[] {src}, null, err);
         Cl.check(err[0], "clCreateProgramWithSource(" + file + ")");
+        ClObjects.PROGRAMS.incrementAndGet();
         int code = clBuildProgram(p, 1, new cl_device_id[] {ctx.device.id()}, options, null, null);
         if (code != CL_SUCCESS) {
             String log = buildLog(p);
             clReleaseProgram(p);
+            ClObjects.PROGRAMS.decrementAndGet();
             throw new OpenClException("clBuildProgram(" + file + " " + options + ")", code, log);
         }
+        BinaryCache.write(binFile, p);
         programs.put(key, p);
         return p;
     }
@@ -79,9 +96,11 @@ final class ProgramCache implements AutoCloseable {
     public void close() {
         for (cl_kernel k : kernels.values()) {
             clReleaseKernel(k);
+            ClObjects.KERNELS.decrementAndGet();
         }
         for (cl_program p : programs.values()) {
             clReleaseProgram(p);
+            ClObjects.PROGRAMS.decrementAndGet();
         }
         kernels.clear();
         programs.clear();

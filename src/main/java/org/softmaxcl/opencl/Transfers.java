@@ -33,12 +33,14 @@ final class Transfers {
         if (n == 0) {
             return;
         }
+        FaultInjection.before("clEnqueueWriteBuffer");
         Cl.check(clEnqueueWriteBuffer(ctx.queue, mem, CL_TRUE, 0, n * Sizeof.cl_float, pointer(m), 0, null, null),
                 "clEnqueueWriteBuffer");
     }
 
     static void upload(ClContext ctx, cl_mem mem, float[] a) {
         if (a.length > 0) {
+            FaultInjection.before("clEnqueueWriteBuffer");
             Cl.check(clEnqueueWriteBuffer(ctx.queue, mem, CL_TRUE, 0, (long) a.length * Sizeof.cl_float,
                     Pointer.to(a), 0, null, null), "clEnqueueWriteBuffer");
         }
@@ -46,6 +48,7 @@ final class Transfers {
 
     static void upload(ClContext ctx, cl_mem mem, int[] a) {
         if (a.length > 0) {
+            FaultInjection.before("clEnqueueWriteBuffer");
             Cl.check(clEnqueueWriteBuffer(ctx.queue, mem, CL_TRUE, 0, (long) a.length * Sizeof.cl_int,
                     Pointer.to(a), 0, null, null), "clEnqueueWriteBuffer");
         }
@@ -53,6 +56,7 @@ final class Transfers {
 
     static void download(ClContext ctx, cl_mem mem, float[] a) {
         if (a.length > 0) {
+            FaultInjection.before("clEnqueueReadBuffer");
             Cl.check(clEnqueueReadBuffer(ctx.queue, mem, CL_TRUE, 0, (long) a.length * Sizeof.cl_float,
                     Pointer.to(a), 0, null, null), "clEnqueueReadBuffer");
         }
@@ -64,11 +68,13 @@ final class Transfers {
             return;
         }
         if (deviceLd == dst.cols() && dst.stride() == dst.cols()) {
+            FaultInjection.before("clEnqueueReadBuffer");
             Cl.check(clEnqueueReadBuffer(ctx.queue, mem, CL_TRUE, 0, span(dst) * Sizeof.cl_float, pointer(dst),
                     0, null, null), "clEnqueueReadBuffer");
             return;
         }
         long f = Sizeof.cl_float;
+        FaultInjection.before("clEnqueueReadBuffer");
         Cl.check(clEnqueueReadBufferRect(ctx.queue, mem, CL_TRUE, new long[] {0, 0, 0}, new long[] {0, 0, 0},
                 new long[] {dst.cols() * f, dst.rows(), 1}, deviceLd * f, 0, dst.stride() * f, 0, pointer(dst),
                 0, null, null), "clEnqueueReadBufferRect");

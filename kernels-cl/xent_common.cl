@@ -1,0 +1,139 @@
+// xent_common.cl - what both cross-entropy kernels share (xent.cl: a work-item or a work-group per
+// row; xent_vec.cl: a work-item per row in vector registers): the feature macros, the scaled
+// logit, and the arithmetic that turns a row's sums into its loss, statistics and gradient
+// constants, so the two files differ only in how they walk a row.
+//
+// Feature macros (0/1, default 0): SOFT (soft targets y instead of class indices), WEIGHTS (class
+// weights w), SMOOTH (label smoothing eps > 0), SOFTCAP (z = c*tanh(x/(T*c))), ROW_TEMP (one 1/T per
+// row), ROW_SCALE (one gradient factor r_i per row), GRAD (write the gradient, default 1), STATS
+// (per-row statistics).
+
+#include "common.cl"
+
+#ifndef SOFT
+#define SOFT 0
+#endif
+#ifndef WEIGHTS
+#define WEIGHTS 0
+#endif
+#ifndef SMOOTH
+#define SMOOTH 0
+#endif
+#ifndef SOFTCAP
+#define SOFTCAP 0
+#endif
+#ifndef ROW_TEMP
+#define ROW_TEMP 0
+#endif
+#ifndef ROW_SCALE
+#define ROW_SCALE 0
+#endif
+#ifndef GRAD
+#define GRAD 1
+#endif
+#ifndef STATS
+#define STATS 0
+#endif
+
+#define NEED_SUM (SOFT || SMOOTH)
+
+// True when the row has a hard target that counts (so t indexes a column).
+#if SOFT
+#define HARD_COUNTED 0
+#else
+#define HARD_COUNTED (counted)
+#endif
+
+#if WEIGHTS
+#define WEIGHT(j) w[j]
+#else
+#define WEIGHT(j) 1.0f
+#endif
+
+// z from x: x/T, or c*tanh(x/(T*c)).
+inline float scaled(float x, float it, float c, float inv_c) {
+#if SOFTCAP
+    return c * tanh(x * it * inv_c);
+#else
+    return x * it;
+#endif
+}
+
+// A row's loss part and the constants of its gradient, from m = max z, d - 1, the weighted sums
+// sa = sum a_j (m - z_j) and ta = sum a_j (soft targets), and the target's z_t (hard targets).
+typedef struct {
+    float ce;      // -sum_j a_j log p_j (0 when the row does not count)
+    float lse;     // m + log d
+    float logd;    // log d
+    float inv_d;   // 1 / d
+    float nlp_t;   // -log p_t (hard, counted)
+    float h;       // (1 - eps) w_t (hard, counted)
+    float big_a;   // A = sum_j a_j
+} row_result;
+
+inline row_result row_finish(float m, float dm1, float sa, float ta, float zt, int counted, float eps,
+                             float smooth, float w_sum, float wt) {
+    row_result r;
+    r.logd = log1p(dm1);
+    r.lse = m + r.logd;
+    r.inv_d = 1.0f / (1.0f + dm1);
+    r.ce = 0.0f;
+    r.nlp_t = 0.0f;
+    r.h = 0.0f;
+#if SOFT
+    r.ce = sa + ta * r.logd;
+    r.big_a = ta;
+#else
+    if (counted) {
+        r.nlp_t = (m - zt) + r.logd;
+        r.h = (1.0f - eps) * wt;
+        r.ce = r.h * r.nlp_t;
+#if SMOOTH
+        r.ce += smooth * (sa + w_sum * r.logd);
+#endif
+    }
+    r.big_a = smooth * w_sum + r.h;
+#endif
+    if (!counted) {
+        r.ce = 0.0f;
+    }
+    return r;
+}
+
+// The gradient of one row: dz_j = coef_p p_j - coef_a a_j off the target, times dz/dx.
+typedef struct {
+    float coef_a;  // r * ceScale
+    float coef_z;  // r * zScale * 2 zeta * lse
+    float coef_p;  // coef_a * A + coef_z
+} grad_coefs;
+
+inline grad_coefs grad_constants(row_result rr, float r, float ce_scale, float z_scale2) {
+    grad_coefs gc;
+    gc.coef_a = r * ce_scale;
+    gc.coef_z = r * z_scale2 * rr.lse;
+    gc.coef_p = gc.coef_a * rr.big_a + gc.coef_z;
+    return gc;
+}
+
+// The target's entry A p_t - a_t without cancellation: (eps/K)(W p_t - w_t) + (1-eps) w_t (p_t - 1)
+// with p_t - 1 = expm1(-loss_t), plus the z-loss term; before the factor dz/dx.
+inline float target_dz(row_result rr, grad_coefs gc, float smooth, float w_sum, float wt) {
+    float p_t = exp(-rr.nlp_t);
+    return gc.coef_a * (smooth * (w_sum * p_t - wt) + rr.h * expm1(-rr.nlp_t)) + gc.coef_z * p_t;
+}
+
+// Writes the per-row outputs (struct of arrays, FIELDS x N): 0 ce, 1 lse, 2 status (int bits), and
+// with STATS: 3 max logit, 4 argmax (int bits), 5 p of the target, 6 entropy, 7 hit (int bits).
+inline void write_rowout(__global float *rowout, int N, int i, row_result rr, int status, float xmax, int jm,
+                         float p_t, float ent, int tcol, int counted) {
+    rowout[i] = rr.ce;
+    rowout[N + i] = rr.lse;
+    rowout[2 * N + i] = as_float(status);
+#if STATS
+    rowout[3 * N + i] = xmax;
+    rowout[4 * N + i] = as_float(jm);
+    rowout[5 * N + i] = counted ? p_t : NAN;
+    rowout[6 * N + i] = ent;
+    rowout[7 * N + i] = as_float(counted && jm == tcol ? 1 : 0);
+#endif
+}

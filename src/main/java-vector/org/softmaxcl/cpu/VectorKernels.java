@@ -1,0 +1,546 @@
+package org.softmaxcl.cpu;
+
+import static org.softmaxcl.cpu.VectorExp.S;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+
+import org.softmaxcl.backend.RowOutputs;
+
+/**
+ * Row kernels on the Vector API (Java 17 incubator), chosen when {@code jdk.incubator.vector} is
+ * readable. Same formulas as {@link ScalarKernels}, arranged so each element costs one exp and the
+ * row is read from memory once and written once while it stays in cache:
+ * <ol>
+ *   <li>max of the raw logits (exact, any order);</li>
+ *   <li>e_j = exp(z_j − m) stored into the output row, and the sums (d − 1 from the terms below
+ *       the max plus the ties, the loss's weighted sums) in float lanes, folded into float64 every
+ *       {@value #BLOCK} elements in a fixed lane order (deterministic, and long rows keep their
+ *       digits);</li>
+ *   <li>the output from the stored e_j: one multiply (plus one fma for smoothing or soft targets).</li>
+ * </ol>
+ * Rows with a NaN, +∞ or only −∞ (only reached under the PROPAGATE policy or for ignored rows),
+ * soft-capped logits and rows shorter than two vectors go to the scalar kernels.
+ */
+final class VectorKernels implements CpuKernels {
+    static final int L = S.length();
+    static final int BLOCK = 2048;
+    private static final int MIN_K = 2 * L;
+
+    private final ScalarKernels scalar = new ScalarKernels();
+
+    @Override
+    public String name() {
+        return "vector-" + S.vectorBitSize();
+    }
+
+    @Override
+    public float rowMax(float[] x, int xo, int k) {
+        int j = 0;
+        float m = Float.NEGATIVE_INFINITY;
+        if (k >= L) {
+            FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            for (int ub = S.loopBound(k); j < ub; j += L) {
+                acc = acc.max(FloatVector.fromArray(S, x, xo + j));
+            }
+            m = acc.reduceLanes(VectorOperators.MAX);
+        }
+        for (; j < k; j++) {
+            m = Math.max(m, x[xo + j]);
+        }
+        return m;
+    }
+
+    @Override
+    public float rowMin(float[] x, int xo, int k) {
+        int j = 0;
+        float m = Float.POSITIVE_INFINITY;
+        if (k >= L) {
+            FloatVector acc = FloatVector.broadcast(S, Float.POSITIVE_INFINITY);
+            for (int ub = S.loopBound(k); j < ub; j += L) {
+                acc = acc.min(FloatVector.fromArray(S, x, xo + j));
+            }
+            m = acc.reduceLanes(VectorOperators.MIN);
+        }
+        for (; j < k; j++) {
+            m = Math.min(m, x[xo + j]);
+        }
+        return m;
+    }
+
+    /** Sum of the lanes in lane order, in float64. */
+    private static double lanes(FloatVector v, float[] tmp) {
+        v.intoArray(tmp, 0);
+        double s = 0;
+        for (int l = 0; l < L; l++) {
+            s += tmp[l];
+        }
+        return s;
+    }
+
+    @Override
+    public void softmaxRow(float[] x, int xo, float[] out, int oo, int k, float temperature, boolean log) {
+        float xmax = rowMax(x, xo, k);
+        if (k < MIN_K || !Float.isFinite(xmax)) {
+            scalar.softmaxRow(x, xo, out, oo, k, temperature, log);
+            return;
+        }
+        float invT = (float) (1.0 / temperature);
+        float m = xmax * invT;
+        float[] tmp = new float[L];
+        FloatVector vinvT = FloatVector.broadcast(S, invT);
+        FloatVector vm = FloatVector.broadcast(S, m);
+        double less = 0;
+        long ties = 0;
+        int ub = S.loopBound(k);
+        for (int b = 0; b < ub; b += BLOCK) {
+            int be = Math.min(ub, b + BLOCK);
+            FloatVector acc = FloatVector.zero(S);
+            for (int j = b; j < be; j += L) {
+                FloatVector zs = FloatVector.fromArray(S, x, xo + j).mul(vinvT).sub(vm);
+                FloatVector e = VectorExp.exp(zs);
+                if (!log) {
+                    e.intoArray(out, oo + j);
+                }
+                VectorMask<Float> lt = zs.compare(VectorOperators.LT, 0f);
+                acc = acc.add(e, lt);
+                ties += L - lt.trueCount();
+            }
+            less += lanes(acc, tmp);
+        }
+        for (int j = ub; j < k; j++) {
+            float zs = x[xo + j] * invT - m;
+            float e = VectorExp.exp(zs);
+            if (!log) {
+                out[oo + j] = e;
+            }
+            if (zs < 0f) {
+                less += e;
+            } else {
+                ties++;
+            }
+        }
+        double dm1 = less + (ties - 1);
+        if (log) {
+            float logd = (float) Math.log1p(dm1);
+            FloatVector vl = FloatVector.broadcast(S, logd);
+            int j = 0;
+            for (; j < ub; j += L) {
+                FloatVector.fromArray(S, x, xo + j).mul(vinvT).sub(vm).sub(vl).intoArray(out, oo + j);
+            }
+            for (; j < k; j++) {
+                out[oo + j] = (x[xo + j] * invT - m) - logd;
+            }
+        } else {
+            scaleInPlace(out, oo, k, (float) (1.0 / (1.0 + dm1)));
+        }
+    }
+
+    private static void scaleInPlace(float[] a, int o, int k, float f) {
+        FloatVector vf = FloatVector.broadcast(S, f);
+        int j = 0;
+        for (int ub = S.loopBound(k); j < ub; j += L) {
+            FloatVector.fromArray(S, a, o + j).mul(vf).intoArray(a, o + j);
+        }
+        for (; j < k; j++) {
+            a[o + j] *= f;
+        }
+    }
+
+    @Override
+    public void backwardRow(float[] y, int yo, float[] g, int go, float[] dx, int dxo, int k, boolean log) {
+        if (k < MIN_K) {
+            scalar.backwardRow(y, yo, g, go, dx, dxo, k, log);
+            return;
+        }
+        float[] tmp = new float[L];
+        int ub = S.loopBound(k);
+        double acc = 0;
+        for (int b = 0; b < ub; b += BLOCK) {
+            int be = Math.min(ub, b + BLOCK);
+            FloatVector a = FloatVector.zero(S);
+            for (int j = b; j < be; j += L) {
+                FloatVector gv = FloatVector.fromArray(S, g, go + j);
+                a = log ? a.add(gv) : gv.fma(FloatVector.fromArray(S, y, yo + j), a);
+            }
+            acc += lanes(a, tmp);
+        }
+        for (int j = ub; j < k; j++) {
+            acc += log ? g[go + j] : (double) g[go + j] * y[yo + j];
+        }
+        float s = (float) acc;
+        FloatVector vs = FloatVector.broadcast(S, s);
+        int j = 0;
+        for (; j < ub; j += L) {
+            FloatVector gv = FloatVector.fromArray(S, g, go + j);
+            FloatVector yv = FloatVector.fromArray(S, y, yo + j);
+            FloatVector r = log ? VectorExp.exp(yv).fma(vs.neg(), gv) : yv.mul(gv.sub(vs));
+            r.intoArray(dx, dxo + j);
+        }
+        for (; j < k; j++) {
+            dx[dxo + j] = log ? Math.fma(VectorExp.exp(y[yo + j]), -s, g[go + j]) : y[yo + j] * (g[go + j] - s);
+        }
+    }
+
+    /** One row's state between the passes, and the constants of its gradient. */
+    private static final class Row {
+        float invT;
+        float m;
+        float xmax;
+        int argmax;
+        /** z_t − m for a counted hard target; z − m at the soft target's largest value (stats). */
+        float zsT;
+        int ty = -1;
+        double less;
+        long ties;
+        double sumA;
+        double totalA;
+        double sumE;
+        // derived by finish()
+        double logd;
+        double invd;
+        double nlpT;
+        double h;
+        double coefA;
+        double coefZ;
+        float alpha;
+        float beta;
+    }
+
+    /**
+     * From the sums of pass 2: the row's loss part, lse and statistics into {@code out}, and the
+     * gradient constants: dx_j = alpha·e_j − beta·a_j off the target.
+     */
+    private static void finish(XentSpec s, int i, int t, boolean counted, Row r, RowOutputs out) {
+        final double dm1 = r.less + (r.ties - 1);
+        r.logd = Math.log1p(dm1);
+        r.invd = 1 / (1 + dm1);
+        final double lse = r.m + r.logd;
+        double ce = 0;
+        double bigA;
+        if (s.hard) {
+            if (counted) {
+                r.nlpT = -r.zsT + r.logd;
+                r.h = (1 - s.eps) * s.weight(t);
+                ce = r.h * r.nlpT;
+                if (s.eps != 0) {
+                    ce += s.smooth * (r.sumA + s.wSum * r.logd);
+                }
+            }
+            bigA = s.smooth * s.wSum + r.h;
+        } else {
+            ce = r.sumA + r.totalA * r.logd;
+            bigA = r.totalA;
+        }
+        out.ce[i] = counted ? (float) ce : 0f;
+        out.lse[i] = (float) lse;
+        if (s.stats) {
+            out.max[i] = r.xmax;
+            out.argmax[i] = r.argmax;
+            out.entropy[i] = (float) (r.sumE * r.invd + r.logd);
+            int tcol = s.hard ? t : r.ty;
+            if (counted && tcol >= 0) {
+                out.targetProb[i] = (float) Math.exp(s.hard ? -r.nlpT : r.zsT - r.logd);
+                out.hit[i] = r.argmax == tcol;
+            } else {
+                out.targetProb[i] = Float.NaN;
+                out.hit[i] = false;
+            }
+        }
+        final double rs = s.task.rowScale(i);
+        r.coefA = rs * s.ceScale;
+        r.coefZ = rs * s.zScale * 2 * s.zeta * lse;
+        r.alpha = (float) ((r.coefA * bigA + r.coefZ) * r.invd * r.invT);
+        r.beta = (float) (r.coefA * r.invT);
+    }
+
+    /** The target's gradient entry without cancellation, as in the scalar kernel. */
+    private static float targetGrad(XentSpec s, int t, Row r) {
+        double pT = Math.exp(-r.nlpT);
+        double gz = r.coefA * (s.smooth * (s.wSum * pT - s.weight(t)) + r.h * Math.expm1(-r.nlpT)) + r.coefZ * pT;
+        return (float) (gz * r.invT);
+    }
+
+    /** a_j of a soft target: w_j·((1−ε)·y_j + ε/K). */
+    private static float softCoef(XentSpec s, float yj, int j) {
+        return Math.fma(yj, (float) (1 - s.eps), (float) s.smooth) * (s.w != null ? s.w[j] : 1f);
+    }
+
+    @Override
+    public void xentRow(XentSpec s, int i, float[] x, int xo, float[] y, int yo, float[] g, int go, RowOutputs out) {
+        final int k = s.k;
+        final float xmax = rowMax(x, xo, k);
+        if (k < MIN_K || s.softcap > 0 || !Float.isFinite(xmax)) {
+            scalar.xentRow(s, i, x, xo, y, yo, g, go, out);
+            return;
+        }
+        final Row r = new Row();
+        r.invT = (float) (1.0 / s.temperature(i));
+        r.xmax = xmax;
+        r.m = xmax * r.invT;
+        final float invT = r.invT;
+        final float m = r.m;
+        final int t = s.hard ? s.targets[i] : -1;
+        final boolean counted = !s.hard || t != s.ignore;
+        // Everything read from x after pass 2 is read now: pass 2 may overwrite x (in place).
+        if (s.hard && counted) {
+            r.zsT = x[xo + t] * invT - m;
+        }
+        if (s.stats) {
+            while (x[xo + r.argmax] != xmax) {
+                r.argmax++;
+            }
+            if (!s.hard) {
+                float ym = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < k; j++) {
+                    if (y[yo + j] > ym) {
+                        ym = y[yo + j];
+                        r.ty = j;
+                    }
+                }
+                r.zsT = x[xo + r.ty] * invT - m;
+            }
+        }
+
+        // Pass 2: e_j = exp(z_j − m) into g, and the sums.
+        final boolean store = g != null && counted;
+        final boolean soft = !s.hard;
+        final boolean needSum = s.needSum;
+        final float[] w = s.w;
+        final float oneMinusEps = (float) (1 - s.eps);
+        final float smooth = (float) s.smooth;
+        final float[] tmp = new float[L];
+        final FloatVector vinvT = FloatVector.broadcast(S, invT);
+        final FloatVector negM = FloatVector.broadcast(S, -m);
+        final int ub = S.loopBound(k);
+        for (int b = 0; b < ub; b += BLOCK) {
+            int be = Math.min(ub, b + BLOCK);
+            FloatVector accL = FloatVector.zero(S);
+            FloatVector accS = FloatVector.zero(S);
+            FloatVector accT = FloatVector.zero(S);
+            FloatVector accE = FloatVector.zero(S);
+            for (int j = b; j < be; j += L) {
+                FloatVector zs = FloatVector.fromArray(S, x, xo + j).mul(vinvT).add(negM);
+                FloatVector e = VectorExp.exp(zs);
+                if (store) {
+                    e.intoArray(g, go + j);
+                }
+                VectorMask<Float> lt = zs.compare(VectorOperators.LT, 0f);
+                accL = accL.add(e, lt);
+                r.ties += L - lt.trueCount();
+                if (needSum) {
+                    FloatVector a;
+                    if (soft) {
+                        a = FloatVector.fromArray(S, y, yo + j).fma(oneMinusEps, smooth);
+                        if (w != null) {
+                            a = a.mul(FloatVector.fromArray(S, w, j));
+                        }
+                        accT = accT.add(a);
+                    } else {
+                        a = w != null ? FloatVector.fromArray(S, w, j) : FloatVector.broadcast(S, 1f);
+                    }
+                    // a·(m − z); a zero coefficient against a −∞ logit counts 0, not NaN.
+                    accS = accS.add(a.mul(zs.neg()), a.compare(VectorOperators.NE, 0f));
+                }
+                if (s.stats) {
+                    accE = accE.add(e.mul(zs.neg()), e.compare(VectorOperators.NE, 0f));
+                }
+            }
+            r.less += lanes(accL, tmp);
+            if (needSum) {
+                r.sumA += lanes(accS, tmp);
+                r.totalA += lanes(accT, tmp);
+            }
+            if (s.stats) {
+                r.sumE += lanes(accE, tmp);
+            }
+        }
+        for (int j = ub; j < k; j++) {
+            float zs = x[xo + j] * invT - m;
+            float e = VectorExp.exp(zs);
+            if (store) {
+                g[go + j] = e;
+            }
+            accumulate(s, r, zs, e, soft ? y[yo + j] : 0f, j);
+        }
+        finish(s, i, t, counted, r, out);
+
+        // Pass 3, from the e_j stored in g.
+        if (g == null) {
+            return;
+        }
+        if (!counted) {
+            java.util.Arrays.fill(g, go, go + k, 0f);
+            return;
+        }
+        final float alpha = r.alpha;
+        final float beta = r.beta;
+        final FloatVector va = FloatVector.broadcast(S, alpha);
+        int j = 0;
+        if (!needSum) {
+            for (; j < ub; j += L) {
+                FloatVector.fromArray(S, g, go + j).mul(va).intoArray(g, go + j);
+            }
+            for (; j < k; j++) {
+                g[go + j] *= alpha;
+            }
+        } else if (s.hard) {
+            // a_j = (ε/K)·w_j off the target.
+            final float bs = beta * smooth;
+            final FloatVector vbs = FloatVector.broadcast(S, -bs);
+            for (; j < ub; j += L) {
+                FloatVector wv = w != null ? FloatVector.fromArray(S, w, j) : FloatVector.broadcast(S, 1f);
+                FloatVector.fromArray(S, g, go + j).fma(va, wv.mul(vbs)).intoArray(g, go + j);
+            }
+            for (; j < k; j++) {
+                g[go + j] = Math.fma(g[go + j], alpha, (w != null ? w[j] : 1f) * -bs);
+            }
+        } else {
+            final FloatVector vnb = FloatVector.broadcast(S, -beta);
+            for (; j < ub; j += L) {
+                FloatVector a = FloatVector.fromArray(S, y, yo + j).fma(oneMinusEps, smooth);
+                if (w != null) {
+                    a = a.mul(FloatVector.fromArray(S, w, j));
+                }
+                FloatVector.fromArray(S, g, go + j).fma(va, a.mul(vnb)).intoArray(g, go + j);
+            }
+            for (; j < k; j++) {
+                g[go + j] = Math.fma(g[go + j], alpha, softCoef(s, y[yo + j], j) * -beta);
+            }
+        }
+        if (s.hard) {
+            g[go + t] = targetGrad(s, t, r);
+        }
+    }
+
+    /** Pass-2 bookkeeping of one element done one at a time (tails and small K). */
+    private static void accumulate(XentSpec s, Row r, float zs, float e, float yj, int j) {
+        if (zs < 0f) {
+            r.less += e;
+        } else {
+            r.ties++;
+        }
+        if (s.needSum) {
+            float a;
+            if (s.hard) {
+                a = s.w != null ? s.w[j] : 1f;
+            } else {
+                a = softCoef(s, yj, j);
+                r.totalA += a;
+            }
+            if (a != 0f) {
+                r.sumA += a * -zs;
+            }
+        }
+        if (s.stats && e != 0f) {
+            r.sumE += e * -zs;
+        }
+    }
+
+    /** Elements per block of the small-K path (about 16 KiB of scratch per array). */
+    private static final int SMALL_BLOCK = 4096;
+
+    /**
+     * Small K (fewer than two vectors per row): several rows at a time. Row maxima and z − m are
+     * formed one element at a time into a scratch block, the exponentials of the whole block in
+     * vectors, then each row's sums and gradient one element at a time. Nothing is written to g
+     * before a row's last step, so in-place use is safe.
+     */
+    @Override
+    public void xentRows(XentSpec s, int r0, int r1, float[] x, int xo, int ldx, float[] y, int yo, int ldy,
+                         float[] g, int go, int ldg, RowOutputs out) {
+        final int k = s.k;
+        if (k >= MIN_K || s.softcap > 0) {
+            CpuKernels.super.xentRows(s, r0, r1, x, xo, ldx, y, yo, ldy, g, go, ldg, out);
+            return;
+        }
+        final int rowsPerBlock = Math.max(1, SMALL_BLOCK / k);
+        final float[] zsBuf = new float[rowsPerBlock * k];
+        final float[] eBuf = new float[rowsPerBlock * k];
+        final Row[] rows = new Row[rowsPerBlock];
+        for (int b0 = r0; b0 < r1; b0 += rowsPerBlock) {
+            final int b1 = Math.min(r1, b0 + rowsPerBlock);
+            for (int i = b0; i < b1; i++) {
+                final int xr = xo + i * ldx;
+                float xm = Float.NEGATIVE_INFINITY;
+                boolean nan = false;
+                for (int j = 0; j < k; j++) {
+                    float v = x[xr + j];
+                    if (v > xm) {
+                        xm = v;
+                    } else if (v != v) {
+                        nan = true;
+                    }
+                }
+                if (nan || !Float.isFinite(xm)) {
+                    rows[i - b0] = null;   // the scalar kernel gives these rows their NaN semantics
+                    continue;
+                }
+                Row r = new Row();
+                rows[i - b0] = r;
+                r.invT = (float) (1.0 / s.temperature(i));
+                r.xmax = xm;
+                r.m = xm * r.invT;
+                final int base = (i - b0) * k;
+                for (int j = 0; j < k; j++) {
+                    zsBuf[base + j] = x[xr + j] * r.invT - r.m;
+                }
+                while (x[xr + r.argmax] != xm) {
+                    r.argmax++;
+                }
+            }
+            final int total = (b1 - b0) * k;
+            int e0 = 0;
+            for (int ub = S.loopBound(total); e0 < ub; e0 += L) {
+                VectorExp.exp(FloatVector.fromArray(S, zsBuf, e0)).intoArray(eBuf, e0);
+            }
+            for (; e0 < total; e0++) {
+                eBuf[e0] = VectorExp.exp(zsBuf[e0]);
+            }
+            for (int i = b0; i < b1; i++) {
+                final int xr = xo + i * ldx;
+                final int yr = y == null ? 0 : yo + i * ldy;
+                final int gr = g == null ? 0 : go + i * ldg;
+                final Row r = rows[i - b0];
+                if (r == null) {
+                    scalar.xentRow(s, i, x, xr, y, yr, g, gr, out);
+                    continue;
+                }
+                final int t = s.hard ? s.targets[i] : -1;
+                final boolean counted = !s.hard || t != s.ignore;
+                final int base = (i - b0) * k;
+                float ym = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < k; j++) {
+                    float yj = s.hard ? 0f : y[yr + j];
+                    accumulate(s, r, zsBuf[base + j], eBuf[base + j], yj, j);
+                    if (!s.hard && s.stats && yj > ym) {
+                        ym = yj;
+                        r.ty = j;
+                    }
+                }
+                if (s.hard && counted) {
+                    r.zsT = zsBuf[base + t];
+                } else if (!s.hard && s.stats) {
+                    r.zsT = zsBuf[base + r.ty];
+                }
+                finish(s, i, t, counted, r, out);
+                if (g == null) {
+                    continue;
+                }
+                if (!counted) {
+                    java.util.Arrays.fill(g, gr, gr + k, 0f);
+                    continue;
+                }
+                for (int j = 0; j < k; j++) {
+                    float e = eBuf[base + j];
+                    float a = s.hard ? (float) s.smooth * (s.w != null ? s.w[j] : 1f) : softCoef(s, y[yr + j], j);
+                    g[gr + j] = s.needSum ? Math.fma(e, r.alpha, a * -r.beta) : e * r.alpha;
+                }
+                if (s.hard) {
+                    g[gr + t] = targetGrad(s, t, r);
+                }
+            }
+        }
+    }
+}
