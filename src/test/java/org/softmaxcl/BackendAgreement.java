@@ -35,7 +35,8 @@ abstract class BackendAgreement {
         }
         for (Shapes.Shape s : Shapes.sweep()) {
             if (s.n() * s.k() <= 200_000) {
-                cases.add(new XentCase(s.name(), s.n(), s.k(), s.x(), s.hard(), null, XentOptions.DEFAULTS));
+                cases.add(new XentCase(s.name(), s.n(), s.k(), s.x(), s.hard(), null,
+                        XentOptions.builder().rowStats(true).build()));
             }
         }
         for (Shapes.Shape s : Shapes.extremes()) {
