@@ -317,7 +317,7 @@ __kernel void xent_split_finish(const int N, const int K,
         const int tcol = t;
         const float p_t = exp(-rr.nlp_t);
 #endif
-        write_rowout(rowout, N, row, rr, status, xr[jm], jm, p_t, ent, tcol, counted);
+        write_rowout(rowout, N, row, rr, status, xbest, jm, p_t, ent, tcol, counted);
 #else
         write_rowout(rowout, N, row, rr, status, 0.0f, 0, 0.0f, 0.0f, -1, counted);
 #endif

@@ -10,6 +10,6 @@ import org.softmaxcl.testing.Backends;
 class DeviceMatricesOpenClTest extends DeviceMatrices {
     @Override
     protected List<Backends> backends() {
-        return Backends.OPENCL;
+        return java.util.stream.Stream.concat(Backends.OPENCL.stream(), Backends.OPENCL_MORE.stream()).toList();
     }
 }
