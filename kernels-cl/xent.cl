@@ -34,22 +34,7 @@ __kernel void xent(const int N, const int K,
     if (i >= N) {
         return;
     }
-    __global const float *xr = x + (size_t) i * ldx;
-#if ROW_TEMP
-    const float it = row_inv_t[i];
-#else
-    const float it = inv_t;
-#endif
-    const float c = softcap;
-    const float inv_c = SOFTCAP ? 1.0f / softcap : 0.0f;
-#if SOFT
-    __global const float *yr = y + (size_t) i * ldy;
-    const int t = -1;
-    const int counted = 1;
-#else
-    const int t = targets[i];
-    const int counted = t != ignore_index;
-#endif
+    XENT_ROW_SETUP(i)
 
     // Pass 1: the max and its first index.
     float m = -INFINITY;

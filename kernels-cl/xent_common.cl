@@ -50,6 +50,31 @@
 #define WEIGHT(j) 1.0f
 #endif
 
+// The per-row constants every cross-entropy kernel starts with: the row's logits xr (and soft
+// targets yr), its 1/T (it), the soft-cap c and 1/c, the hard target t and whether the row counts.
+// Expects the kernel arguments x, ldx, y, ldy, targets, row_inv_t, inv_t, softcap, ignore_index.
+#if ROW_TEMP
+#define ROW_INV_T(row) row_inv_t[row]
+#else
+#define ROW_INV_T(row) inv_t
+#endif
+#if SOFT
+#define ROW_TARGET(row) \
+    __global const float *yr = y + (size_t) (row) * ldy; \
+    const int t = -1; \
+    const int counted = 1;
+#else
+#define ROW_TARGET(row) \
+    const int t = targets[row]; \
+    const int counted = t != ignore_index;
+#endif
+#define XENT_ROW_SETUP(row) \
+    __global const float *xr = x + (size_t) (row) * ldx; \
+    const float it = ROW_INV_T(row); \
+    const float c = softcap; \
+    const float inv_c = SOFTCAP ? 1.0f / softcap : 0.0f; \
+    ROW_TARGET(row)
+
 // z from x: x/T, or c*tanh(x/(T*c)).
 inline float scaled(float x, float it, float c, float inv_c) {
 #if SOFTCAP

@@ -67,22 +67,7 @@ __kernel void xent_split_partial(const int N, const int K,
     if (row >= N) {
         return;
     }
-    __global const float *xr = x + (size_t) row * ldx;
-#if ROW_TEMP
-    const float it = row_inv_t[row];
-#else
-    const float it = inv_t;
-#endif
-    const float c = softcap;
-    const float inv_c = SOFTCAP ? 1.0f / softcap : 0.0f;
-#if SOFT
-    __global const float *yr = y + (size_t) row * ldy;
-    const int t = -1;
-    const int counted = 1;
-#else
-    const int t = targets[row];
-    const int counted = t != ignore_index;
-#endif
+    XENT_ROW_SETUP(row)
 
     float m = -INFINITY;
     int jz = K;
@@ -217,22 +202,7 @@ __kernel void xent_split_finish(const int N, const int K,
     if (row >= N) {
         return;
     }
-    __global const float *xr = x + (size_t) row * ldx;
-#if ROW_TEMP
-    const float it = row_inv_t[row];
-#else
-    const float it = inv_t;
-#endif
-    const float c = softcap;
-    const float inv_c = SOFTCAP ? 1.0f / softcap : 0.0f;
-#if SOFT
-    __global const float *yr = y + (size_t) row * ldy;
-    const int t = -1;
-    const int counted = 1;
-#else
-    const int t = targets[row];
-    const int counted = t != ignore_index;
-#endif
+    XENT_ROW_SETUP(row)
 
     // Merge the row's partials in chunk order (every work-item does it: SPLIT is small).
     __global const float *p = partials + (size_t) row * SPLIT * PFIELDS;

@@ -51,23 +51,8 @@ __kernel void xent_vec(const int N, const int K,
     if (i >= N) {
         return;
     }
-    __global const float *xr = x + (size_t) i * ldx;
+    XENT_ROW_SETUP(i)
     __global float *gr = g + (size_t) i * ldg;
-#if ROW_TEMP
-    const float it = row_inv_t[i];
-#else
-    const float it = inv_t;
-#endif
-    const float c = softcap;
-    const float inv_c = SOFTCAP ? 1.0f / softcap : 0.0f;
-#if SOFT
-    __global const float *yr = y + (size_t) i * ldy;
-    const int t = -1;
-    const int counted = 1;
-#else
-    const int t = targets[i];
-    const int counted = t != ignore_index;
-#endif
     const int kv = K - K % VECW;
 
     // Pass 1: the max and the flags.

@@ -2,6 +2,7 @@ package org.softmaxcl.opencl;
 
 import org.jocl.cl_kernel;
 import org.jocl.cl_mem;
+import org.softmaxcl.FloatMatrix;
 
 /**
  * What the launchers share: the context and queue, the program cache, the buffer pool, the
@@ -37,6 +38,37 @@ final class ClRuntime implements AutoCloseable {
     }
 
     /** A pooled device buffer of at least {@code bytes} bytes for {@code slot} (see {@link BufferPool#get}). */
+    /** A matrix the kernel reads: its device buffer and row stride. */
+    record Operand(cl_mem mem, int ld) {
+    }
+
+    /**
+     * The device buffer of an input matrix: a resident one as it is (dense, stride K), else the
+     * host matrix uploaded into the pooled slot {@code slot} (its own stride).
+     */
+    Operand input(String slot, String name, FloatMatrix host, ClData resident) {
+        if (resident != null) {
+            return new Operand(resident.mem, resident.cols());
+        }
+        cl_mem mem = buffer(slot, Transfers.span(host) * org.jocl.Sizeof.cl_float, Transfers.describe(name, host));
+        Transfers.upload(ctx, mem, host);
+        return new Operand(mem, host.stride());
+    }
+
+    /** 1/T per row as float32 on the device when there are row temperatures, else a placeholder. */
+    cl_mem rowInverseTemperatures(int n, boolean perRow, java.util.function.IntToDoubleFunction temperature) {
+        if (!perRow) {
+            return buffer("dummy", 16);
+        }
+        float[] inv = new float[n];
+        for (int i = 0; i < n; i++) {
+            inv[i] = (float) (1.0 / temperature.applyAsDouble(i));
+        }
+        cl_mem m = buffer("rowInvT", (long) n * org.jocl.Sizeof.cl_float, "rowTemperatures (" + n + " values)");
+        Transfers.upload(ctx, m, inv);
+        return m;
+    }
+
     cl_mem buffer(String slot, long bytes) {
         return buffers.get(slot, bytes, "'" + slot + "'");
     }

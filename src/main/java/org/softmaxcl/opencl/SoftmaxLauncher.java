@@ -40,16 +40,9 @@ final class SoftmaxLauncher {
         ClContext ctx = rt.ctx;
         FloatMatrix x = t.in();
         boolean refuse = o.nonFinite() == NonFinitePolicy.REFUSE;
-        final cl_mem xm;
-        final int ldx;
-        if (xd != null) {
-            xm = xd.mem;
-            ldx = k;
-        } else {
-            xm = rt.buffer("x", Transfers.span(x) * Sizeof.cl_float, Transfers.describe("in", x));
-            Transfers.upload(ctx, xm, x);
-            ldx = x.stride();
-        }
+        ClRuntime.Operand xin = rt.input("x", "in", x, xd);
+        final cl_mem xm = xin.mem();
+        final int ldx = xin.ld();
         boolean inPlace = t.out().sameViewAs(x);
         boolean copyBack = od != null && refuse;
         cl_mem om;
@@ -64,15 +57,7 @@ final class SoftmaxLauncher {
             om = rt.buffer("out", (long) n * k * Sizeof.cl_float, "out " + n + "x" + k);
             ldo = k;
         }
-        cl_mem tm = rt.buffer("dummy", 16);
-        if (o.hasRowTemperatures()) {
-            float[] inv = new float[n];
-            for (int i = 0; i < n; i++) {
-                inv[i] = (float) (1.0 / o.temperature(i));
-            }
-            tm = rt.buffer("rowInvT", (long) n * Sizeof.cl_float, "rowTemperatures (" + n + " values)");
-            Transfers.upload(ctx, tm, inv);
-        }
+        cl_mem tm = rt.rowInverseTemperatures(n, o.hasRowTemperatures(), i -> o.temperature(i));
         cl_mem sm = rt.buffer("status", (long) n * Sizeof.cl_int, "per-row status (" + n + " rows)");
         String opts = layout.macros() + " -DLOG=" + (t.log() ? 1 : 0) + " -DROW_TEMP=" + (o.hasRowTemperatures() ? 1 : 0);
         KernelCall call = new KernelCall(rt.kernel(FILE, "softmax_fwd", opts), "softmax_fwd")

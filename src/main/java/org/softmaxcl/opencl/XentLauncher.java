@@ -57,16 +57,9 @@ final class XentLauncher {
         ClContext ctx = rt.ctx;
         FloatMatrix x = t.logits();
 
-        final cl_mem xm;
-        final int ldx;
-        if (xd != null) {
-            xm = xd.mem;
-            ldx = k;
-        } else {
-            xm = rt.buffer("x", Transfers.span(x) * Sizeof.cl_float, Transfers.describe("logits", x));
-            Transfers.upload(ctx, xm, x);
-            ldx = x.stride();
-        }
+        ClRuntime.Operand xin = rt.input("x", "logits", x, xd);
+        final cl_mem xm = xin.mem();
+        final int ldx = xin.ld();
         cl_mem tm;
         cl_mem ym;
         int ldy = 1;
@@ -86,15 +79,7 @@ final class XentLauncher {
             wm = rt.buffer("weights", (long) k * Sizeof.cl_float, "classWeights (" + k + " values)");
             Transfers.upload(ctx, wm, o.classWeights());
         }
-        cl_mem tempm = rt.buffer("dummy", 16);
-        if (o.hasRowTemperatures()) {
-            float[] inv = new float[n];
-            for (int i = 0; i < n; i++) {
-                inv[i] = (float) (1.0 / o.temperature(i));
-            }
-            tempm = rt.buffer("rowInvT", (long) n * Sizeof.cl_float, "rowTemperatures (" + n + " values)");
-            Transfers.upload(ctx, tempm, inv);
-        }
+        cl_mem tempm = rt.rowInverseTemperatures(n, o.hasRowTemperatures(), i -> o.temperature(i));
         cl_mem scalem = rt.buffer("dummy", 16);
         if (o.hasSampleWeights() || o.hasRowGradScales()) {
             float[] r = new float[n];
