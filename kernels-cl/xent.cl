@@ -73,7 +73,7 @@ __kernel void xent(const int N, const int K,
     m = usable_max(m, flags);
     const float xmax = xr[jm];
     // Read before any write of the gradient (g may alias x).
-    const float zt = counted && t >= 0 ? scaled(xr[t], it, c, inv_c) : 0.0f;
+    const float zt = HARD_COUNTED ? scaled(xr[t], it, c, inv_c) : 0.0f;
 
     // Pass 2: d - 1 and the sums the loss and statistics need.
     ksum less = ksum_zero();
@@ -139,9 +139,9 @@ __kernel void xent(const int N, const int K,
 #endif
 
 #if NEED_SUM
-    const row_result rr = row_finish(m, dm1, sa, ta, zt, counted, eps, smooth, w_sum, counted && t >= 0 ? WEIGHT(t) : 0.0f);
+    const row_result rr = row_finish(m, dm1, sa, ta, zt, counted, eps, smooth, w_sum, HARD_COUNTED ? WEIGHT(t) : 0.0f);
 #else
-    const row_result rr = row_finish(m, dm1, 0.0f, 0.0f, zt, counted, eps, smooth, w_sum, counted && t >= 0 ? WEIGHT(t) : 0.0f);
+    const row_result rr = row_finish(m, dm1, 0.0f, 0.0f, zt, counted, eps, smooth, w_sum, HARD_COUNTED ? WEIGHT(t) : 0.0f);
 #endif
     const float logd = rr.logd;
     const float inv_d = rr.inv_d;

@@ -37,6 +37,13 @@
 
 #define NEED_SUM (SOFT || SMOOTH)
 
+// True when the row has a hard target that counts (so t indexes a column).
+#if SOFT
+#define HARD_COUNTED 0
+#else
+#define HARD_COUNTED (counted)
+#endif
+
 #if WEIGHTS
 #define WEIGHT(j) w[j]
 #else

@@ -93,7 +93,7 @@ __kernel void xent_vec(const int N, const int K,
     m = usable_max(m, flags);
 
     // What later passes need from x, read before pass 2 may overwrite it.
-    const float zt = counted && t >= 0 ? scaled(xr[t], it, c, inv_c) : 0.0f;
+    const float zt = HARD_COUNTED ? scaled(xr[t], it, c, inv_c) : 0.0f;
 #if STATS
     int jm = 0;
     while (jm < K - 1 && !(scaled(xr[jm], it, c, inv_c) == m)) {
@@ -205,7 +205,7 @@ __kernel void xent_vec(const int N, const int K,
     const float sa = 0.0f;
     const float ta = 0.0f;
 #endif
-    const row_result rr = row_finish(m, dm1, sa, ta, zt, counted, eps, smooth, w_sum, counted && t >= 0 ? WEIGHT(t) : 0.0f);
+    const row_result rr = row_finish(m, dm1, sa, ta, zt, counted, eps, smooth, w_sum, HARD_COUNTED ? WEIGHT(t) : 0.0f);
 
 #if STATS
     const float ent = ksumv_total(vse, sum_e) * rr.inv_d + rr.logd;

@@ -22,35 +22,72 @@ final class BackendSelector {
     private BackendSelector() {
     }
 
-    static Backend select(BackendChoice choice) {
-        Backend b;
+    /** A chosen backend and why it was chosen. */
+    record Selection(Backend backend, String reason) {
+    }
+
+    /** The last calibration {@code auto} used (for tests and reports), or null. */
+    static volatile Calibration lastCalibration;
+
+    static Selection select(BackendChoice choice) {
+        Selection s;
         switch (choice) {
             case CPU:
-                b = new CpuBackend(threads(), "CPU backend requested");
+                s = new Selection(new CpuBackend(threads(), "CPU backend requested"), "CPU backend requested");
                 break;
             case OPENCL:
                 try {
-                    b = OpenClGate.open(setting(DEVICE_PROPERTY, DEVICE_ENV), "OpenCL backend requested");
+                    s = new Selection(OpenClGate.open(setting(DEVICE_PROPERTY, DEVICE_ENV), "OpenCL backend requested"),
+                            "OpenCL backend requested");
                 } catch (RuntimeException e) {
                     throw new IllegalStateException("OpenCL backend requested, but no OpenCL device can be used: "
                             + e.getMessage(), e);
                 }
                 break;
             default:
-                b = auto();
+                s = auto();
         }
-        LOG.log(Level.DEBUG, "softmax-cl: {0}", b.report());
-        return b;
+        LOG.log(Level.DEBUG, "softmax-cl: {0} ({1})", s.backend().report(), s.reason());
+        return s;
     }
 
-    private static Backend auto() {
-        String why;
+    /**
+     * An OpenCL GPU when there is one; another OpenCL device only when it measured faster than the
+     * Java CPU path ({@link Calibration}); otherwise the CPU, with the reason.
+     */
+    private static Selection auto() {
+        Backend opencl;
         try {
-            return OpenClGate.open(setting(DEVICE_PROPERTY, DEVICE_ENV), "auto: an OpenCL device is available");
+            opencl = OpenClGate.open(setting(DEVICE_PROPERTY, DEVICE_ENV), "auto");
         } catch (RuntimeException | LinkageError e) {
-            why = e.getMessage();
+            String why = "auto: OpenCL unavailable: " + e.getMessage();
+            return new Selection(new CpuBackend(threads(), why), why);
         }
-        return new CpuBackend(threads(), "auto: OpenCL unavailable: " + why);
+        String device = opencl.report().device();
+        if (OpenClGate.isGpu(opencl)) {
+            return new Selection(opencl, "auto: an OpenCL GPU is available");
+        }
+        if (!Calibration.enabled()) {
+            return new Selection(opencl, "auto: an OpenCL device is available (calibration off: "
+                    + Calibration.PROPERTY + "=false)");
+        }
+        CpuBackend cpu = new CpuBackend(threads(), "auto");
+        Calibration c;
+        try {
+            c = Calibration.of(opencl, cpu);
+        } catch (RuntimeException e) {
+            opencl.close();
+            String why = "auto: OpenCL device " + device + " failed its calibration (" + e.getMessage() + ")";
+            return new Selection(cpu, why);
+        }
+        lastCalibration = c;
+        String measured = c.describe(device, cpu.report().device());
+        if (c.openClWins()) {
+            cpu.close();
+            return new Selection(opencl, "auto: the OpenCL device measured faster: " + measured);
+        }
+        opencl.close();
+        return new Selection(cpu, "auto: the Java CPU path measured faster than the OpenCL device: " + measured);
     }
 
     static int threads() {

@@ -52,9 +52,12 @@ public final class Engine implements AutoCloseable {
     private final Cleaner.Cleanable cleanable;
     /** True when a device failure during a call moves the engine to the CPU (automatic choice). */
     private final boolean fallBackOnFailure;
+    /** Why the backend was chosen (the selector's words, or the fallback's). */
+    private volatile String reason;
 
-    Engine(Backend backend, boolean fallBackOnFailure) {
+    Engine(Backend backend, String reason, boolean fallBackOnFailure) {
         this.resources = new Resources(Objects.requireNonNull(backend, "backend"));
+        this.reason = reason;
         this.fallBackOnFailure = fallBackOnFailure;
         this.cleanable = CLEANER.register(this, resources);
     }
@@ -122,8 +125,8 @@ public final class Engine implements AutoCloseable {
      * @throws IllegalStateException for {@link BackendChoice#OPENCL} when no OpenCL device works
      */
     public static Engine create(BackendChoice choice) {
-        Backend b = BackendSelector.select(Objects.requireNonNull(choice, "choice"));
-        return new Engine(b, choice == BackendChoice.AUTO);
+        BackendSelector.Selection s = BackendSelector.select(Objects.requireNonNull(choice, "choice"));
+        return new Engine(s.backend(), s.reason(), choice == BackendChoice.AUTO);
     }
 
     /** An engine on the CPU backend. */
@@ -142,12 +145,22 @@ public final class Engine implements AutoCloseable {
 
     /** An engine over a backend made elsewhere (tests, benchmarks). */
     public static Engine over(Backend backend) {
-        return new Engine(backend, false);
+        return new Engine(backend, backend.report().reason(), false);
     }
 
     /** The backend, the device and why they were chosen. */
     public BackendReport report() {
-        return resources.backend.report();
+        BackendReport r = resources.backend.report();
+        return new BackendReport(r.kind(), r.device(), reason);
+    }
+
+    /**
+     * Device time of the kernels of the last call on this engine in nanoseconds, from OpenCL
+     * profiling events; −1 on the CPU backend. A diagnostic: with several threads calling, "last"
+     * is whichever call finished last.
+     */
+    public long lastKernelNanos() {
+        return resources.backend.lastKernelNanos();
     }
 
     /** The backend in use. */
@@ -346,6 +359,7 @@ public final class Engine implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "softmax-cl: {0}", why);
                 r.backend = new org.softmaxcl.cpu.CpuBackend(BackendSelector.threads(), why);
                 r.failed = broken;
+                reason = why;
             }
             return r.backend;
         }

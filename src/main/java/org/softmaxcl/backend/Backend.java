@@ -26,6 +26,11 @@ public interface Backend extends AutoCloseable {
      */
     void crossEntropy(XentTask t, RowOutputs out);
 
+    /** Kernel-only device time of the last call in nanoseconds, or −1 where there is no such measure. */
+    default long lastKernelNanos() {
+        return -1;
+    }
+
     /** Releases every resource; later calls throw {@link IllegalStateException}. */
     @Override
     void close();

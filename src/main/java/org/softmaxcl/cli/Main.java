@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
                 "With no command: the fused cross-entropy pass on an embedded 1024 x 32000 batch, on the backend "
                         + "'auto' picks: loss, backend, device, reason, throughput."},
         subcommands = {DevicesCommand.class, XentCommand.class, SoftmaxCommand.class, BenchCommand.class,
-                GradcheckCommand.class},
+                GradcheckCommand.class, TuneCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:success", "1:failure (I/O error, OpenCL requested but unavailable, ...)",
                 "2:bad usage or bad input (nothing written)"})

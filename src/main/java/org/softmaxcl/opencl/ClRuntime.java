@@ -22,8 +22,14 @@ final class ClRuntime implements AutoCloseable {
         this.forcedLayout = forcedLayout;
     }
 
+    /** The layout for rows of K classes, without V3 (operations that have no split kernel). */
     KernelLayout layout(int k) {
-        return KernelLayout.choose(ctx.info(), k, forcedLayout);
+        return KernelLayout.choose(ctx.info(), k, forcedLayout).withoutSplit();
+    }
+
+    /** The layout for N rows of K classes of the cross-entropy, V3 included. */
+    KernelLayout xentLayout(int k, int rows) {
+        return KernelLayout.choose(ctx.info(), k, rows, forcedLayout);
     }
 
     cl_kernel kernel(String file, String name, String options) {

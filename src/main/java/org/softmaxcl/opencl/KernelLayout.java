@@ -9,16 +9,20 @@ import java.util.Locale;
  *   <li>V0v, a work-item per row in vectors of {@code vecw} floats ({@code xent_vec.cl},
  *       {@code softmax_vec.cl}): the CPU-device variant;</li>
  *   <li>V1, a work-group of {@code wgs} work-items per row with local-memory reductions: the GPU
- *       variant for medium and large K.</li>
+ *       variant for medium and large K;</li>
+ *   <li>V3, a row split into {@code split} chunks of one work-group each, two kernels
+ *       ({@code xent_split.cl}): few rows of huge K, where a work-group per row leaves most of a
+ *       GPU idle. Cross-entropy only; softmax runs V1 there.</li>
  * </ul>
  *
- * @param wgPerRow true for V1
- * @param wgs      work-group size: rows per group in V0, work-items per row in V1 (a power of two)
+ * @param wgPerRow true for V1 and V3
+ * @param wgs      work-group size: rows per group in V0, work-items per row (V1) or per chunk (V3), a power of two
  * @param vecw     floats per vector operation in V0v (4, 8 or 16), 1 for the scalar kernels
+ * @param split    chunks per row in V3, 0 otherwise
  */
-record KernelLayout(boolean wgPerRow, int wgs, int vecw) {
+record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split) {
 
-    /** System property forcing a layout: {@code v0}, {@code v0:64}, {@code v0v:8}, {@code v1:256}. */
+    /** System property forcing a layout: {@code v0}, {@code v0:64}, {@code v0v:8}, {@code v1:256}, {@code v3:128:8}. */
     static final String PROPERTY = "softmaxcl.opencl.layout";
 
     KernelLayout {
@@ -31,6 +35,23 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw) {
         if (wgPerRow && vecw != 1) {
             throw new IllegalArgumentException("V1 (a work-group per row) has no vector variant");
         }
+        if (split != 0 && (!wgPerRow || split < 2 || split > 1024)) {
+            throw new IllegalArgumentException("V3 splits a row into 2 to 1024 chunks, got " + split);
+        }
+    }
+
+    KernelLayout(boolean wgPerRow, int wgs, int vecw) {
+        this(wgPerRow, wgs, vecw, 0);
+    }
+
+    /** True for V3. */
+    boolean splitRows() {
+        return split > 0;
+    }
+
+    /** This layout for an operation without a V3 kernel: V1 with the same work-group size. */
+    KernelLayout withoutSplit() {
+        return splitRows() ? new KernelLayout(true, wgs, 1) : this;
     }
 
     /** True for the vector-register variant (V0v). */
@@ -40,20 +61,24 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw) {
 
     /** The -D options of this layout. */
     String macros() {
-        return "-DWG_PER_ROW=" + (wgPerRow ? 1 : 0) + " -DWGS=" + wgs + (vector() ? " -DVECW=" + vecw : "");
+        return "-DWG_PER_ROW=" + (wgPerRow ? 1 : 0) + " -DWGS=" + wgs + (vector() ? " -DVECW=" + vecw : "")
+                + (splitRows() ? " -DSPLIT=" + split : "");
     }
 
-    /** The kernel file of an operation for this layout: {@code base.cl} or {@code base_vec.cl}. */
+    /** The kernel file of an operation for this layout: {@code base.cl}, {@code base_vec.cl} or {@code base_split.cl}. */
     String file(String base) {
-        return vector() ? base + "_vec.cl" : base + ".cl";
+        return vector() ? base + "_vec.cl" : splitRows() ? base + "_split.cl" : base + ".cl";
     }
 
-    /** The kernel name of an operation for this layout. */
+    /** The kernel name of an operation for this layout (V3 appends {@code _partial} / {@code _finish} itself). */
     String kernel(String name) {
         return vector() ? name + "_vec" : name;
     }
 
     long global(int rows) {
+        if (splitRows()) {
+            return (long) rows * split * wgs;
+        }
         return wgPerRow ? (long) rows * wgs : ((rows + (long) wgs - 1) / wgs) * wgs;
     }
 
@@ -62,32 +87,40 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw) {
     }
 
     /**
-     * The layout for rows of K classes on a device: on CPU devices a work-item per row in vector
-     * registers (barriers are expensive there, and explicit vectors map onto SIMD), and the scalar
-     * V0 when K is below one vector; on GPUs a work-item per row for small K, else a work-group per
-     * row. The work-group size fits the device and, for V1, the row: no more work-items than K
-     * (rounded down to a power of two), so no work-item is idle.
+     * The layout for rows of K classes on a device: the forced one, else the device's entry in the
+     * {@link TuningDatabase} (CPU devices: a work-item per row in vector registers; GPUs: a
+     * work-group per row beyond small K). The work-group size is then fitted to the device and,
+     * for V1, to the row: no more work-items than K (rounded down to a power of two).
      */
     static KernelLayout choose(DeviceInfo d, int k, KernelLayout forced) {
-        KernelLayout l;
-        if (forced != null) {
-            l = forced;
-        } else if (d.isCpu()) {
-            l = k >= 8 ? new KernelLayout(false, 8, 8) : new KernelLayout(false, 64, 1);
-        } else if (k <= 32) {
-            l = new KernelLayout(false, 64, 1);
-        } else {
-            l = new KernelLayout(true, k <= 512 ? 64 : k <= 4096 ? 128 : 256, 1);
+        return choose(d, k, Integer.MAX_VALUE, forced);
+    }
+
+    /**
+     * As {@link #choose(DeviceInfo, int, KernelLayout)}, and on a GPU a row of K ≥ {@value #SPLIT_MIN_K}
+     * classes is split (V3) when there are fewer rows than twice the compute units: into enough
+     * chunks for about four work-groups per compute unit, each at least a work-group wide.
+     */
+    static KernelLayout choose(DeviceInfo d, int k, int rows, KernelLayout forced) {
+        KernelLayout l = forced != null ? forced : TuningDatabase.lookup(d).layoutFor(k);
+        if (forced == null && d.isGpu() && l.wgPerRow && !l.splitRows() && k >= SPLIT_MIN_K
+                && rows < 2L * d.computeUnits()) {
+            int want = (int) Math.min(1024, (4L * d.computeUnits() + rows - 1) / rows);
+            int split = Math.max(2, Math.min(want, k / l.wgs));
+            l = new KernelLayout(true, l.wgs, 1, split);
         }
         return clamp(l, d, k);
     }
+
+    /** The smallest K a GPU splits across work-groups. */
+    static final int SPLIT_MIN_K = 8192;
 
     private static KernelLayout clamp(KernelLayout l, DeviceInfo d, int k) {
         int wgs = l.wgs;
         while (wgs > 1 && (wgs > d.maxWorkGroup() || (l.wgPerRow && wgs > k))) {
             wgs >>= 1;
         }
-        return wgs == l.wgs ? l : new KernelLayout(l.wgPerRow, wgs, l.vecw);
+        return wgs == l.wgs ? l : new KernelLayout(l.wgPerRow, wgs, l.vecw, l.split);
     }
 
     /** Parses {@code v0[:wgs]}, {@code v0v[:vecw[:wgs]]}, {@code v1[:wgs]}; null for null or blank. */
@@ -105,17 +138,20 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw) {
                             p.length > 1 ? Integer.parseInt(p[1]) : 8);
                 case "v1":
                     return new KernelLayout(true, p.length > 1 ? Integer.parseInt(p[1]) : 128, 1);
+                case "v3":
+                    return new KernelLayout(true, p.length > 1 ? Integer.parseInt(p[1]) : 128, 1,
+                            p.length > 2 ? Integer.parseInt(p[2]) : 8);
                 default:
                     break;
             }
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(PROPERTY + ": " + e.getMessage() + " in '" + s + "'");
         }
-        throw new IllegalArgumentException(PROPERTY + " must be v0[:wgs], v0v[:vecw[:wgs]] or v1[:wgs], got '" + s + "'");
+        throw new IllegalArgumentException(PROPERTY + " must be v0[:wgs], v0v[:vecw[:wgs]], v1[:wgs] or v3[:wgs[:split]], got '" + s + "'");
     }
 
     @Override
     public String toString() {
-        return wgPerRow ? "v1:" + wgs : vector() ? "v0v:" + vecw + ":" + wgs : "v0:" + wgs;
+        return splitRows() ? "v3:" + wgs + ":" + split : wgPerRow ? "v1:" + wgs : vector() ? "v0v:" + vecw + ":" + wgs : "v0:" + wgs;
     }
 }

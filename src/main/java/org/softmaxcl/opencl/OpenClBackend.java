@@ -87,6 +87,7 @@ public final class OpenClBackend implements Backend {
     }
 
     /** Kernel-only device time of the last call in nanoseconds, from profiling events. */
+    @Override
     public long lastKernelNanos() {
         synchronized (lock) {
             return rt.lastKernelNanos;
@@ -97,6 +98,13 @@ public final class OpenClBackend implements Backend {
     public int programCount() {
         synchronized (lock) {
             return rt.programs.programCount();
+        }
+    }
+
+    /** Number of programs this backend built from a cached binary instead of source. */
+    public int binaryCacheHits() {
+        synchronized (lock) {
+            return rt.programs.binaryHits;
         }
     }
 

@@ -40,6 +40,9 @@ final class ProgramCache implements AutoCloseable {
         return k;
     }
 
+    /** Programs built from a cached binary so far. */
+    int binaryHits;
+
     /** Number of programs built so far. */
     int programCount() {
         return programs.size();
@@ -52,22 +55,30 @@ final class ProgramCache implements AutoCloseable {
             return p;
         }
         String src = KernelSource.load(file);
+        java.nio.file.Path binFile = BinaryCache.file(ctx.info(), file, src, options);
+        // An injected build failure also skips the binary cache (a cached binary would hide it).
+        int injected = FaultInjection.returnCode("clBuildProgram");
+        p = injected != CL_SUCCESS ? null : BinaryCache.load(ctx, binFile, options);
+        if (p != null) {
+            binaryHits++;
+            programs.put(key, p);
+            return p;
+        }
         int[] err = new int[1];
         FaultInjection.before("clCreateProgramWithSource");
         p = clCreateProgramWithSource(ctx.context, 1, new String[] {src}, null, err);
         Cl.check(err[0], "clCreateProgramWithSource(" + file + ")");
         ClObjects.PROGRAMS.incrementAndGet();
         // An injected failure takes the same path as a real one: the build log, release, message.
-        int code = FaultInjection.returnCode("clBuildProgram");
-        if (code == CL_SUCCESS) {
-            code = clBuildProgram(p, 1, new cl_device_id[] {ctx.device.id()}, options, null, null);
-        }
+        int code = injected != CL_SUCCESS ? injected
+                : clBuildProgram(p, 1, new cl_device_id[] {ctx.device.id()}, options, null, null);
         if (code != CL_SUCCESS) {
             String log = buildLog(p);
             clReleaseProgram(p);
             ClObjects.PROGRAMS.decrementAndGet();
             throw new OpenClException("clBuildProgram(" + file + " " + options + ")", code, log);
         }
+        BinaryCache.write(binFile, p);
         programs.put(key, p);
         return p;
     }

@@ -10,7 +10,7 @@ import org.softmaxcl.backend.RowOutputs;
 import org.softmaxcl.backend.XentTask;
 
 /**
- * Routine of {@code kernels-cl/xent.cl} and {@code xent_vec.cl}: chooses the build options from the task's options,
+ * Routine of {@code kernels-cl/xent.cl}, {@code xent_vec.cl} and {@code xent_split.cl}: chooses the build options from the task's options,
  * uploads the inputs, launches one kernel over the rows, refuses flagged rows, and only then
  * copies the gradient and the per-row results to the caller.
  */
@@ -19,6 +19,8 @@ final class XentLauncher {
     /** Fields of the per-row output: ce, lse, status (+ max, argmax, p_target, entropy, hit). */
     static final int FIELDS = 3;
     static final int FIELDS_STATS = 8;
+    /** Floats per (row, chunk) partial of V3 (xent_split.cl's PFIELDS). */
+    static final int SPLIT_FIELDS = 11;
 
     private XentLauncher() {
     }
@@ -45,7 +47,7 @@ final class XentLauncher {
             return;
         }
         XentOptions o = t.opts();
-        KernelLayout layout = rt.layout(k);
+        KernelLayout layout = rt.xentLayout(k, n);
         ClContext ctx = rt.ctx;
         FloatMatrix x = t.logits();
 
@@ -103,14 +105,31 @@ final class XentLauncher {
         cl_mem rowm = rt.buffer("rows", (long) fields * n * Sizeof.cl_float, "per-row outputs (" + n + " rows)");
 
         String opts = options(t, layout);
-        String name = layout.kernel(OP);
-        KernelCall call = new KernelCall(rt.kernel(layout.file(OP), name, opts), name)
-                .i(n).i(k).mem(xm).i(x.stride()).mem(tm).mem(ym).i(ldy).mem(wm).mem(tempm).mem(scalem)
-                .mem(gm).i(ldg).mem(rowm)
-                .f((float) (1.0 / o.temperature())).f(o.softcap()).f(o.labelSmoothing())
-                .f((float) ((double) o.labelSmoothing() / k)).f((float) t.classWeightSum()).i(o.ignoreIndex())
-                .f((float) t.ceScale()).f((float) (t.zScale() * 2.0 * o.zLoss())).f(o.gradScale());
-        rt.lastKernelNanos = call.run(ctx, layout.global(n), layout.local());
+        float invT = (float) (1.0 / o.temperature());
+        float smooth = (float) ((double) o.labelSmoothing() / k);
+        if (layout.splitRows()) {
+            // V3: partial sums per chunk, then merge and write; two launches, no host sync between.
+            cl_mem pm = rt.buffer("partials", (long) n * layout.split() * SPLIT_FIELDS * Sizeof.cl_float);
+            String file = layout.file(OP);
+            KernelCall partial = new KernelCall(rt.kernel(file, "xent_split_partial", opts), "xent_split_partial")
+                    .i(n).i(k).mem(xm).i(x.stride()).mem(tm).mem(ym).i(ldy).mem(wm).mem(tempm).mem(pm)
+                    .f(invT).f(o.softcap()).f(o.labelSmoothing()).f(smooth).i(o.ignoreIndex());
+            long ns = partial.run(ctx, layout.global(n), layout.local());
+            KernelCall finish = new KernelCall(rt.kernel(file, "xent_split_finish", opts), "xent_split_finish")
+                    .i(n).i(k).mem(xm).i(x.stride()).mem(tm).mem(ym).i(ldy).mem(wm).mem(tempm).mem(scalem)
+                    .mem(gm).i(ldg).mem(rowm).mem(pm)
+                    .f(invT).f(o.softcap()).f(o.labelSmoothing()).f(smooth).f((float) t.classWeightSum())
+                    .i(o.ignoreIndex()).f((float) t.ceScale()).f((float) (t.zScale() * 2.0 * o.zLoss())).f(o.gradScale());
+            rt.lastKernelNanos = ns + finish.run(ctx, layout.global(n), layout.local());
+        } else {
+            String name = layout.kernel(OP);
+            KernelCall call = new KernelCall(rt.kernel(layout.file(OP), name, opts), name)
+                    .i(n).i(k).mem(xm).i(x.stride()).mem(tm).mem(ym).i(ldy).mem(wm).mem(tempm).mem(scalem)
+                    .mem(gm).i(ldg).mem(rowm)
+                    .f(invT).f(o.softcap()).f(o.labelSmoothing()).f(smooth).f((float) t.classWeightSum())
+                    .i(o.ignoreIndex()).f((float) t.ceScale()).f((float) (t.zScale() * 2.0 * o.zLoss())).f(o.gradScale());
+            rt.lastKernelNanos = call.run(ctx, layout.global(n), layout.local());
+        }
 
         float[] rows = new float[fields * n];
         Transfers.download(ctx, rowm, rows);

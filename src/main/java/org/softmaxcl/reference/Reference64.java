@@ -17,7 +17,8 @@ import org.softmaxcl.XentOptions;
  * read, widened exactly to double):
  * <pre>
  *   z_ij   = c·tanh(x_ij / (T_i·c))  with a soft-cap c > 0,  else  x_ij / T_i
- *   m_i    = max_j z_ij,   lse_i = m_i + log Σ_j exp(z_ij − m_i),   log p_ij = z_ij − lse_i
+ *   m_i    = max_j z_ij,   log d_i = log Σ_j exp(z_ij − m_i),   lse_i = m_i + log d_i
+ *   log p_ij = (z_ij − m_i) − log d_i      (log d_i as log1p of the terms other than the max's own 1)
  *   a_ij   = (1−ε)·w[t_i]·δ(j, t_i) + (ε/K)·w_j        (hard target t_i)
  *   a_ij   = w_j·((1−ε)·y_ij + ε/K)                     (soft target row y_i)
  *   ce_i   = Σ_j a_ij·(−log p_ij)      (a term with a_ij = 0 counts 0, also where p_ij = 0)
@@ -41,7 +42,8 @@ import org.softmaxcl.XentOptions;
  * </pre>
  * A −∞ logit is a legal mask (p = 0). Under {@link NonFinitePolicy#REFUSE} NaN or +∞ logits
  * anywhere, and a counted row with only −∞ logits, throw {@link IllegalArgumentException}; under
- * {@link NonFinitePolicy#PROPAGATE} such rows come out NaN, as the formulas give.
+ * {@link NonFinitePolicy#PROPAGATE} such rows come out NaN (loss, lse and gradient), as PyTorch
+ * gives; ignored rows stay 0.
  */
 public final class Reference64 {
 
@@ -335,17 +337,14 @@ public final class Reference64 {
         double[] out = new double[n * k];
         for (int i = 0; i < n; i++) {
             double t = rowTemperature == null ? 1 : rowTemperature[i];
-            double m = Double.NEGATIVE_INFINITY;
+            double[] z = new double[k];
             for (int j = 0; j < k; j++) {
-                m = Math.max(m, x[i * k + j] / t);
+                z[j] = x[i * k + j] / t;
             }
-            double d = 0;
+            double m = maxOf(z);
+            double logd = logD(z);
             for (int j = 0; j < k; j++) {
-                d += Math.exp(x[i * k + j] / t - m);
-            }
-            double lse = m + Math.log(d);
-            for (int j = 0; j < k; j++) {
-                double lp = x[i * k + j] / t - lse;
+                double lp = (z[j] - m) - logd;
                 out[i * k + j] = log ? lp : Math.exp(lp);
             }
         }
@@ -398,30 +397,63 @@ public final class Reference64 {
     }
 
     private static double lseOfRow(double[] x, int i, int k, XentOptions o) {
+        if (nonFiniteRow(x, i, k)) {
+            return Double.NaN;
+        }
         double[] z = scaledRow(x, i, k, o);
+        return maxOf(z) + logD(z);
+    }
+
+    /** True when the raw row holds NaN or +∞, or only −∞ (refused under REFUSE, NaN under PROPAGATE). */
+    private static boolean nonFiniteRow(double[] x, int i, int k) {
+        boolean alive = false;
+        for (int j = 0; j < k; j++) {
+            double v = x[i * k + j];
+            if (Double.isNaN(v) || v == Double.POSITIVE_INFINITY) {
+                return true;
+            }
+            alive |= v != Double.NEGATIVE_INFINITY;
+        }
+        return !alive;
+    }
+
+    private static double maxOf(double[] z) {
         double m = Double.NEGATIVE_INFINITY;
         for (double v : z) {
             m = Math.max(m, v);
         }
-        double d = 0;
-        for (double v : z) {
-            d += Math.exp(v - m);
+        return m;
+    }
+
+    /**
+     * log d = log Σ_j exp(z_j − m), as log1p of the sum without the (first) max's own 1, so a row
+     * where one class dominates keeps its tiny loss (log(1 + 1e-24) would round to 0).
+     */
+    private static double logD(double[] z) {
+        double m = maxOf(z);
+        int jm = 0;
+        while (jm < z.length - 1 && !(z[jm] == m)) {
+            jm++;
         }
-        return m + Math.log(d);
+        double rest = 0;
+        for (int j = 0; j < z.length; j++) {
+            if (j != jm) {
+                rest += Math.exp(z[j] - m);
+            }
+        }
+        return Double.isNaN(m) ? Double.NaN : Math.log1p(rest);
     }
 
     private static double[] logSoftmaxRow(double[] x, int i, int k, XentOptions o) {
         double[] z = scaledRow(x, i, k, o);
-        double m = Double.NEGATIVE_INFINITY;
-        for (double v : z) {
-            m = Math.max(m, v);
-        }
-        double d = 0;
-        for (double v : z) {
-            d += Math.exp(v - m);
-        }
-        double logd = Math.log(d);
         double[] lp = new double[k];
+        if (nonFiniteRow(x, i, k)) {
+            // NaN, +∞ or only −∞ (PROPAGATE): the whole row is NaN, as PyTorch gives.
+            java.util.Arrays.fill(lp, Double.NaN);
+            return lp;
+        }
+        double m = maxOf(z);
+        double logd = logD(z);
         for (int j = 0; j < k; j++) {
             // (z − m) − log d: the stable form, exact for the max's own class when d ≈ 1.
             lp[j] = (z[j] - m) - logd;

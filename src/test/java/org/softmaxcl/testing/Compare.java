@@ -100,8 +100,32 @@ public final class Compare {
         return d;
     }
 
+    /** Both statistics are null, or every array of them holds the same bits. */
+    public static void assertSameStats(String what, org.softmaxcl.RowStats a, org.softmaxcl.RowStats b) {
+        if (a == null || b == null) {
+            if (a != b) {
+                throw new AssertionError(what + ": stats " + a + " vs " + b);
+            }
+            return;
+        }
+        assertSameBits(what + " stats.loss", a.loss(), b.loss());
+        assertSameBits(what + " stats.lse", a.lse(), b.lse());
+        assertSameBits(what + " stats.max", a.max(), b.max());
+        assertSameBits(what + " stats.targetProb", a.targetProb(), b.targetProb());
+        assertSameBits(what + " stats.entropy", a.entropy(), b.entropy());
+        if (!java.util.Arrays.equals(a.argmax(), b.argmax()) || !java.util.Arrays.equals(a.hit(), b.hit())) {
+            throw new AssertionError(what + ": stats.argmax or stats.hit differ");
+        }
+    }
+
     /** The bits of {@code a} and {@code b} are identical (NaN payloads included); names the first difference. */
     public static void assertSameBits(String what, float[] a, float[] b) {
+        if (a == null || b == null) {
+            if (a != b) {
+                throw new AssertionError(what + ": one of the arrays is null");
+            }
+            return;
+        }
         if (a.length != b.length) {
             throw new AssertionError(what + ": length " + b.length + ", expected " + a.length);
         }

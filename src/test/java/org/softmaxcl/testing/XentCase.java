@@ -122,38 +122,96 @@ public final class XentCase {
         return Reference64.stats(Data.d(x), n, k, hard, soft == null ? null : Data.d(soft), opts);
     }
 
-    /** Checks loss, per-row losses (when returned), gradient (when computed) and statistics (when requested). */
+    /**
+     * Checks loss, per-row losses (when returned), gradient (when computed) and statistics (when
+     * requested); every check runs, and the failure lists all that failed.
+     */
     public void check(String label, Outcome out) {
         String what = label + " " + this;
         Reference64.Result ref = reference(out.grad != null);
         Allowance al = allowance();
-        Compare.check(what + ": loss", new double[] {ref.loss()}, new double[] {out.result().loss()},
-                al.loss, LOSS_TOL);
+        java.util.List<String> failed = new java.util.ArrayList<>();
+        attempt(failed, () -> Compare.check(what + ": loss", new double[] {ref.loss()},
+                new double[] {out.result().loss()}, al.loss, LOSS_TOL));
         if (opts.reduction() == Reduction.NONE || opts.rowStats()) {
-            assertThat(out.result().rowLosses()).as(what + ": row losses").isNotNull();
-            Compare.check(what + ": row losses", ref.rowLoss(), Data.d(out.result().rowLosses()), al.rowLoss, LOSS_TOL);
+            attempt(failed, () -> {
+                assertThat(out.result().rowLosses()).as(what + ": row losses").isNotNull();
+                Compare.check(what + ": row losses", ref.rowLoss(), Data.d(out.result().rowLosses()), al.rowLoss, LOSS_TOL);
+            });
         }
         if (out.grad != null) {
-            Compare.check(what + ": grad", ref.grad(), Data.d(out.grad), al.grad, 1e-6);
+            attempt(failed, () -> Compare.check(what + ": grad", ref.grad(), Data.d(out.grad), al.grad, 1e-6));
         }
         if (opts.rowStats()) {
-            checkStats(what, out.result().stats(), al);
+            attempt(failed, () -> checkStats(what, out.result().stats(), al));
+        }
+        if (!failed.isEmpty()) {
+            throw new AssertionError(String.join("\n", failed));
+        }
+    }
+
+    /**
+     * Checks two backends' outcomes against each other: each is within the allowance of the
+     * reference, so they are within twice that of each other (loss, row losses, gradient, lse,
+     * target probability, entropy); max, argmax and hit must agree exactly.
+     */
+    public void checkAgreement(String what, Outcome a, Outcome b) {
+        String w = what + " " + this;
+        Allowance al = allowance();
+        java.util.List<String> failed = new java.util.ArrayList<>();
+        attempt(failed, () -> Compare.check(w + ": loss", new double[] {a.result().loss()},
+                new double[] {b.result().loss()}, 2 * al.loss, 2 * LOSS_TOL));
+        if (a.result().rowLosses() != null) {
+            attempt(failed, () -> Compare.check(w + ": row losses", Data.d(a.result().rowLosses()),
+                    Data.d(b.result().rowLosses()), i -> 2 * al.rowLoss[i], 2 * LOSS_TOL));
+        }
+        if (a.grad() != null) {
+            attempt(failed, () -> Compare.check(w + ": grad", Data.d(a.grad()), Data.d(b.grad()), i -> 2 * al.grad[i], 2e-6));
+        }
+        RowStats sa = a.result().stats();
+        RowStats sb = b.result().stats();
+        if (sa != null) {
+            attempt(failed, () -> Compare.check(w + ": stats.lse", Data.d(sa.lse()), Data.d(sb.lse()),
+                    i -> 4 * Z_TOL * al.zMax[i], 2 * LOSS_TOL));
+            attempt(failed, () -> Compare.check(w + ": stats.targetProb", Data.d(sa.targetProb()), Data.d(sb.targetProb()),
+                    i -> 2 * Z_TOL * al.zRound[i] * Math.abs(sa.targetProb()[i]) + 1e-37, 2 * LOSS_TOL));
+            attempt(failed, () -> Compare.check(w + ": stats.entropy", Data.d(sa.entropy()), Data.d(sb.entropy()),
+                    i -> 2 * Z_TOL * (1 + al.zRound[i]), 2 * LOSS_TOL));
+            attempt(failed, () -> Compare.check(w + ": stats.max", Data.d(sa.max()), Data.d(sb.max()), 0, 0));
+            attempt(failed, () -> assertThat(sb.argmax()).as(w + ": stats.argmax").isEqualTo(sa.argmax()));
+            attempt(failed, () -> assertThat(sb.hit()).as(w + ": stats.hit").isEqualTo(sa.hit()));
+        }
+        if (!failed.isEmpty()) {
+            throw new AssertionError(String.join("\n", failed));
+        }
+    }
+
+    private static void attempt(java.util.List<String> failed, Runnable check) {
+        try {
+            check.run();
+        } catch (AssertionError e) {
+            failed.add(e.getMessage());
         }
     }
 
     private void checkStats(String what, RowStats got, Allowance al) {
         assertThat(got).as(what + ": stats").isNotNull();
         Reference64.Stats ref = referenceStats();
-        Compare.check(what + ": stats.loss", ref.loss(), Data.d(got.loss()), al.rowLoss, LOSS_TOL);
-        Compare.check(what + ": stats.lse", ref.lse(), Data.d(got.lse()), i -> 2 * Z_TOL * al.zMax[i], LOSS_TOL);
-        Compare.check(what + ": stats.max", ref.max(), Data.d(got.max()), 0, 0);
-        assertThat(got.argmax()).as(what + ": stats.argmax").isEqualTo(ref.argmax());
-        assertThat(got.hit()).as(what + ": stats.hit").isEqualTo(ref.hit());
+        java.util.List<String> failed = new java.util.ArrayList<>();
+        attempt(failed, () -> Compare.check(what + ": stats.loss", ref.loss(), Data.d(got.loss()), al.rowLoss, LOSS_TOL));
+        attempt(failed, () -> Compare.check(what + ": stats.lse", ref.lse(), Data.d(got.lse()),
+                i -> 2 * Z_TOL * al.zMax[i], LOSS_TOL));
+        attempt(failed, () -> Compare.check(what + ": stats.max", ref.max(), Data.d(got.max()), 0, 0));
+        attempt(failed, () -> assertThat(got.argmax()).as(what + ": stats.argmax").isEqualTo(ref.argmax()));
+        attempt(failed, () -> assertThat(got.hit()).as(what + ": stats.hit").isEqualTo(ref.hit()));
         double[] tp = ref.targetProb();
-        Compare.check(what + ": stats.targetProb", tp, Data.d(got.targetProb()),
-                i -> Z_TOL * al.zRound[i] * Math.abs(tp[i]) + 1e-37, LOSS_TOL);
-        Compare.check(what + ": stats.entropy", ref.entropy(), Data.d(got.entropy()),
-                i -> Z_TOL * (1 + al.zRound[i]), LOSS_TOL);
+        attempt(failed, () -> Compare.check(what + ": stats.targetProb", tp, Data.d(got.targetProb()),
+                i -> Z_TOL * al.zRound[i] * Math.abs(tp[i]) + 1e-37, LOSS_TOL));
+        attempt(failed, () -> Compare.check(what + ": stats.entropy", ref.entropy(), Data.d(got.entropy()),
+                i -> Z_TOL * (1 + al.zRound[i]), LOSS_TOL));
+        if (!failed.isEmpty()) {
+            throw new AssertionError(String.join("\n", failed));
+        }
     }
 
     /** Absolute allowances on top of the relative tolerances (see the class comment). */

@@ -1,0 +1,348 @@
+// xent_split.cl - fused cross-entropy for few rows of huge K (variant V3): each row is split into
+// SPLIT chunks, one work-group of WGS work-items per chunk, and two kernels run back to back (no
+// spin locks: OpenCL gives no forward-progress guarantee across work-groups).
+//
+//   xent_split_partial  per (row, chunk): the chunk's max m_c and its flags, d_c - 1 relative to
+//                       m_c, the weighted sums relative to m_c, the first argmax, and the values
+//                       later groups may no longer read from x (z at the target, at the soft
+//                       target's largest value) -> partials[(row * SPLIT + chunk) * PFIELDS + f]
+//   xent_split_finish   per (row, chunk): merges the row's SPLIT partials with the online rule
+//                       (M = max m_c; d = sum_c d_c e^(m_c - M); sums shift by (M - m_c)), finishes
+//                       the row like xent.cl (chunk 0 writes the row outputs) and writes the
+//                       gradient of its own chunk.
+//
+// Build macros: the feature macros of xent_common.cl, WGS (work-items per chunk, a power of two)
+// and SPLIT (chunks per row). WG_PER_ROW is forced to 1 for the group reductions.
+
+#ifndef SPLIT
+#define SPLIT 8
+#endif
+#undef WG_PER_ROW
+#define WG_PER_ROW 1
+#include "xent_common.cl"
+
+#define PFIELDS 11
+#define P_M 0
+#define P_DM1 1
+#define P_SA 2
+#define P_TA 3
+#define P_SE 4
+#define P_FLAGS 5
+#define P_ARGMAX 6
+#define P_ZT 7
+#define P_YMAX 8
+#define P_TY 9
+#define P_ZTY 10
+
+// The columns of a chunk: [c0, c1).
+#define CHUNK_BOUNDS \
+    const int row = (int) get_group_id(0) / SPLIT; \
+    const int chunk = (int) get_group_id(0) % SPLIT; \
+    const int width = (K + SPLIT - 1) / SPLIT; \
+    const int c0 = min(K, chunk * width); \
+    const int c1 = min(K, c0 + width);
+
+// a_j, the coefficient of -log p_j (its smoothing part for hard targets).
+#if SOFT
+#define A_OF(j) (WEIGHT(j) * ((1.0f - eps) * yr[j] + smooth))
+#else
+#define A_OF(j) WEIGHT(j)
+#endif
+
+// Every work-item runs the same number of iterations (see COL_LOOP in common.cl).
+#define CHUNK_LOOP(j) for (int j##_base = c0; j##_base < c1; j##_base += LSZ) { const int j = j##_base + LID; if (j < c1)
+
+__kernel void xent_split_partial(const int N, const int K,
+                                 __global const float *x, const int ldx,
+                                 __global const int *targets,
+                                 __global const float *y, const int ldy,
+                                 __global const float *w,
+                                 __global const float *row_inv_t,
+                                 __global float *partials,
+                                 const float inv_t, const float softcap, const float eps, const float smooth,
+                                 const int ignore_index) {
+    LOCAL_SCRATCH
+    CHUNK_BOUNDS
+    if (row >= N) {
+        return;
+    }
+    __global const float *xr = x + (size_t) row * ldx;
+#if ROW_TEMP
+    const float it = row_inv_t[row];
+#else
+    const float it = inv_t;
+#endif
+    const float c = softcap;
+    const float inv_c = SOFTCAP ? 1.0f / softcap : 0.0f;
+#if SOFT
+    __global const float *yr = y + (size_t) row * ldy;
+    const int t = -1;
+    const int counted = 1;
+#else
+    const int t = targets[row];
+    const int counted = t != ignore_index;
+#endif
+
+    float m = -INFINITY;
+    int jm = K;
+    int flags = 0;
+    CHUNK_LOOP(j) {
+        float xj = xr[j];
+        float z = scaled(xj, it, c, inv_c);
+        if (z > m) {
+            m = z;
+            jm = j;
+        }
+        flags |= logit_flags(xj, z);
+    } COL_LOOP_END
+    group_maxarg(&m, &jm, red_f, red_i);
+    flags = group_or(flags, red_i);
+    // An empty or all -inf chunk has m = -inf: it contributes nothing below.
+    const float mc = (flags & FLAG_BAD) ? NAN : m;
+
+    ksum less = ksum_zero();
+    float ties = 0.0f;
+    ksum sum_a = ksum_zero();
+    ksum total_a = ksum_zero();
+    ksum sum_e = ksum_zero();
+#if SOFT
+    int ybad = 0;
+    float ymax = -INFINITY;
+    int ty = K;
+#endif
+    if (mc > -INFINITY) {
+        CHUNK_LOOP(j) {
+            float z = scaled(xr[j], it, c, inv_c);
+            float e = exp(z - mc);
+            if (z < mc) {
+                ksum_add(&less, e);
+            } else {
+                ties += 1.0f;
+            }
+#if SOFT
+            float yj = yr[j];
+            if (!(yj >= 0.0f) || isinf(yj)) {
+                ybad = 1;
+            }
+            if (yj > ymax) {
+                ymax = yj;
+                ty = j;
+            }
+#endif
+            float a = A_OF(j);
+            if (a != 0.0f) {
+                ksum_add(&sum_a, a * (mc - z));
+            }
+            ksum_add(&total_a, a);
+            if (e != 0.0f) {
+                ksum_add(&sum_e, e * (mc - z));
+            }
+        } COL_LOOP_END
+    } else {
+        // An empty or all -inf chunk: no exponentials; a nonzero coefficient on a -inf logit makes
+        // the loss infinite.
+        CHUNK_LOOP(j) {
+#if SOFT
+            float yj = yr[j];
+            if (!(yj >= 0.0f) || isinf(yj)) {
+                ybad = 1;
+            }
+            if (yj > ymax) {
+                ymax = yj;
+                ty = j;
+            }
+#endif
+            float a = A_OF(j);
+            ksum_add(&total_a, a);
+            if (a != 0.0f) {
+                ksum_add(&sum_a, INFINITY);
+            }
+        } COL_LOOP_END
+    }
+    const float dm1 = group_sum(ksum_value(less), red_f) + (group_sum(ties, red_f) - 1.0f);
+    const float sa = group_sum(ksum_value(sum_a), red_f);
+    const float ta = group_sum(ksum_value(total_a), red_f);
+    const float se = group_sum(ksum_value(sum_e), red_f);
+#if SOFT
+    if (group_or(ybad, red_i)) {
+        flags |= 4;   // a bad soft target, reported as STATUS_BAD_TARGET by the finishing kernel
+    }
+    group_maxarg(&ymax, &ty, red_f, red_i);
+#endif
+    if (LID == 0) {
+        __global float *p = partials + ((size_t) row * SPLIT + chunk) * PFIELDS;
+        p[P_M] = mc;
+        p[P_DM1] = dm1;
+        p[P_SA] = sa;
+        p[P_TA] = ta;
+        p[P_SE] = se;
+        p[P_FLAGS] = as_float(flags);
+        p[P_ARGMAX] = as_float(jm);
+        p[P_ZT] = (HARD_COUNTED && t >= c0 && t < c1) ? scaled(xr[t], it, c, inv_c) : 0.0f;
+#if SOFT
+        p[P_YMAX] = ymax;
+        p[P_TY] = as_float(ty);
+        p[P_ZTY] = ty < K ? scaled(xr[ty], it, c, inv_c) : 0.0f;
+#else
+        p[P_YMAX] = 0.0f;
+        p[P_TY] = as_float(K);
+        p[P_ZTY] = 0.0f;
+#endif
+    }
+}
+
+__kernel void xent_split_finish(const int N, const int K,
+                                __global const float *x, const int ldx,
+                                __global const int *targets,
+                                __global const float *y, const int ldy,
+                                __global const float *w,
+                                __global const float *row_inv_t,
+                                __global const float *row_scale,
+                                __global float *g, const int ldg,
+                                __global float *rowout,
+                                __global const float *partials,
+                                const float inv_t, const float softcap, const float eps, const float smooth,
+                                const float w_sum, const int ignore_index, const float ce_scale,
+                                const float z_scale2, const float r_scalar) {
+    CHUNK_BOUNDS
+    if (row >= N) {
+        return;
+    }
+    __global const float *xr = x + (size_t) row * ldx;
+#if ROW_TEMP
+    const float it = row_inv_t[row];
+#else
+    const float it = inv_t;
+#endif
+    const float c = softcap;
+    const float inv_c = SOFTCAP ? 1.0f / softcap : 0.0f;
+#if SOFT
+    __global const float *yr = y + (size_t) row * ldy;
+    const int t = -1;
+    const int counted = 1;
+#else
+    const int t = targets[row];
+    const int counted = t != ignore_index;
+#endif
+
+    // Merge the row's partials in chunk order (every work-item does it: SPLIT is small).
+    __global const float *p = partials + (size_t) row * SPLIT * PFIELDS;
+    float mm = -INFINITY;
+    int flags = 0;
+    int cstar = 0;
+    for (int q = 0; q < SPLIT; q++) {
+        float mq = p[q * PFIELDS + P_M];
+        int fq = as_int(p[q * PFIELDS + P_FLAGS]);
+        flags |= fq;
+        if (mq > mm) {
+            mm = mq;
+            cstar = q;
+        }
+    }
+    int status = logit_status(mm, flags & (FLAG_BAD | FLAG_ALIVE), counted) | ((flags & 4) ? STATUS_BAD_TARGET : 0);
+    const float m = usable_max(mm, flags & FLAG_BAD);
+    ksum dsum = ksum_zero();
+    ksum sa = ksum_zero();
+    ksum ta = ksum_zero();
+    ksum se = ksum_zero();
+    float zt = 0.0f;
+    float ymax = -INFINITY;
+    int ty = K;
+    float zty = 0.0f;
+    for (int q = 0; q < SPLIT; q++) {
+        __global const float *pq = p + q * PFIELDS;
+        float mq = pq[P_M];
+        float dq = pq[P_DM1];
+        float shift = m - mq;                          // >= 0
+        float scale = mq > -INFINITY ? exp(-shift) : 0.0f;
+        if (q == cstar) {
+            ksum_add(&dsum, dq);                      // the max's own 1 stays out: d - 1
+        } else if (mq > -INFINITY) {
+            ksum_add(&dsum, (1.0f + dq) * scale);
+        }
+        float taq = pq[P_TA];
+        ksum_add(&ta, taq);
+        if (mq > -INFINITY) {
+            ksum_add(&sa, pq[P_SA] + (taq != 0.0f ? taq * shift : 0.0f));
+            ksum_add(&se, scale * (pq[P_SE] + (1.0f + dq) * shift));
+        } else if (pq[P_SA] != 0.0f) {
+            ksum_add(&sa, pq[P_SA]);
+        }
+        if (HARD_COUNTED && t >= min(K, q * ((K + SPLIT - 1) / SPLIT))
+                && t < min(K, (q + 1) * ((K + SPLIT - 1) / SPLIT))) {
+            zt = pq[P_ZT];
+        }
+        if (pq[P_YMAX] > ymax) {
+            ymax = pq[P_YMAX];
+            ty = as_int(pq[P_TY]);
+            zty = pq[P_ZTY];
+        }
+    }
+    int jm = as_int(p[cstar * PFIELDS + P_ARGMAX]);
+    if (jm >= K) {
+        jm = 0;
+    }
+    const float dm1 = ksum_value(dsum);
+#if SOFT || SMOOTH
+    const row_result rr = row_finish(m, dm1, ksum_value(sa), ksum_value(ta), zt, counted, eps, smooth, w_sum,
+                                     HARD_COUNTED ? WEIGHT(t) : 0.0f);
+#else
+    const row_result rr = row_finish(m, dm1, 0.0f, 0.0f, zt, counted, eps, smooth, w_sum, HARD_COUNTED ? WEIGHT(t) : 0.0f);
+#endif
+
+    if (chunk == 0 && LID == 0) {
+#if STATS
+        const float ent = ksum_value(se) * rr.inv_d + rr.logd;
+#if SOFT
+        const int tcol = ty < K ? ty : 0;
+        const float p_t = exp((zty - m) - rr.logd);
+#else
+        const int tcol = t;
+        const float p_t = exp(-rr.nlp_t);
+#endif
+        write_rowout(rowout, N, row, rr, status, xr[jm], jm, p_t, ent, tcol, counted);
+#else
+        write_rowout(rowout, N, row, rr, status, 0.0f, 0, 0.0f, 0.0f, -1, counted);
+#endif
+    }
+
+#if GRAD
+    __global float *gr = g + (size_t) row * ldg;
+    if (!counted) {
+        CHUNK_LOOP(j) {
+            gr[j] = 0.0f;
+        } COL_LOOP_END
+        return;
+    }
+#if ROW_SCALE
+    const float r = row_scale[row];
+#else
+    const float r = r_scalar;
+#endif
+    const grad_coefs gc = grad_constants(rr, r, ce_scale, z_scale2);
+    CHUNK_LOOP(j) {
+        float xj = xr[j];
+#if SOFTCAP
+        float th = tanh(xj * it * inv_c);
+        float z = c * th;
+        float dzdx = ((1.0f - th) * (1.0f + th)) * it;
+#else
+        float z = xj * it;
+        float dzdx = it;
+#endif
+        float pj = exp(z - m) * rr.inv_d;
+        float gz;
+#if SOFT
+        float a = WEIGHT(j) * ((1.0f - eps) * yr[j] + smooth);
+        gz = gc.coef_p * pj - gc.coef_a * a;
+#else
+        if (j == t) {
+            gz = target_dz(rr, gc, smooth, w_sum, WEIGHT(j));
+        } else {
+            gz = gc.coef_p * pj - gc.coef_a * (smooth * WEIGHT(j));
+        }
+#endif
+        gr[j] = gz * dzdx;
+    } COL_LOOP_END
+#endif
+}

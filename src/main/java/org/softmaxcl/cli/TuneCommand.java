@@ -1,0 +1,61 @@
+package org.softmaxcl.cli;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+
+import org.softmaxcl.opencl.Tuner;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tune}: times every candidate kernel layout of the OpenCL device over a K sweep and writes
+ * the device's cut-overs into the user's tuning file, which later engines read.
+ */
+@Command(name = "tune", mixinStandardHelpOptions = true,
+        description = {"Time every kernel layout on the OpenCL device over a K sweep (kernel-only time of the fused "
+                + "cross-entropy) and store the fastest layout per K in ~/.cache/softmax-cl/tuning.properties."})
+final class TuneCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--device", paramLabel = "SEL", description = "device: platform:device index or part of its name")
+    String device;
+
+    @Option(names = "--classes", paramLabel = "K", split = ",",
+            description = "K values to sweep (default: 2,8,32,128,512,2048,8192,32768,131072)")
+    int[] ks = Tuner.DEFAULT_KS;
+
+    @Option(names = "--elements", paramLabel = "E", defaultValue = "4194304", description = "about N·K per shape (default: ${DEFAULT-VALUE})")
+    long elements;
+
+    @Option(names = "--reps", paramLabel = "R", defaultValue = "5", description = "timed launches per layout and K (default: ${DEFAULT-VALUE})")
+    int reps;
+
+    @Option(names = "--dry-run", description = "measure and print, but do not store the result")
+    boolean dryRun;
+
+    @Override
+    public Integer call() {
+        for (int i = 0; i < ks.length; i++) {
+            if (ks[i] < 1 || (i > 0 && ks[i] <= ks[i - 1])) {
+                throw new UsageException("--classes: K values must be >= 1 and increasing, got " + java.util.Arrays.toString(ks));
+            }
+        }
+        if (elements < 1 || reps < 1) {
+            throw new UsageException("--elements and --reps must be >= 1, got " + elements + " and " + reps);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Tuner.Result r = Tuner.tune(device, ks, elements, reps, !dryRun, line -> {
+            err.println(line);
+            err.flush();
+        });
+        out.println("device  " + r.device().describe());
+        out.println("entry   " + r.entry());
+        out.println(r.file() != null ? "stored  " + r.file() : "stored  nothing (--dry-run)");
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,122 @@
+package org.softmaxcl.opencl;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Consumer;
+
+import org.softmaxcl.backend.Checks;
+import org.softmaxcl.backend.RowOutputs;
+import org.softmaxcl.backend.XentTask;
+import org.softmaxcl.FloatMatrix;
+import org.softmaxcl.NonFinitePolicy;
+import org.softmaxcl.Targets;
+import org.softmaxcl.XentOptions;
+
+/**
+ * Measures every candidate kernel layout on a device over a K sweep (kernel-only time of the fused
+ * cross-entropy pass, from profiling events) and derives the device's cut-overs for the
+ * {@link TuningDatabase}: for each K the fastest layout, with a cut wherever the winner changes.
+ * The search space is data: {@link #candidates(DeviceInfo)}.
+ */
+public final class Tuner {
+    private Tuner() {
+    }
+
+    /** One timing: layout × K. */
+    public record Measurement(int k, int rows, String layout, double kernelMs, double gelemPerS) {
+    }
+
+    /** What the tuner found, and where it stored the entry (null when not stored). */
+    public record Result(DeviceInfo device, List<Measurement> measurements, String entry, Path file) {
+    }
+
+    /** The layouts tried on a device. */
+    static List<String> candidates(DeviceInfo d) {
+        if (d.isCpu()) {
+            return List.of("v0:64", "v0v:4:8", "v0v:8:1", "v0v:8:8", "v1:16");
+        }
+        return List.of("v0:64", "v0:128", "v0v:4:64", "v1:32", "v1:64", "v1:128", "v1:256");
+    }
+
+    /** The K values swept. */
+    public static final int[] DEFAULT_KS = {2, 8, 32, 128, 512, 2048, 8192, 32768, 131072};
+
+    /**
+     * Tunes the device picked by {@code selector} (null: the preferred one).
+     *
+     * @param ks       the K values, increasing
+     * @param elements about N·K per shape
+     * @param reps     timed launches per (layout, K); the median counts
+     * @param store    whether to write the entry into the user's tuning file
+     * @param progress receives one line per measurement
+     */
+    public static Result tune(String selector, int[] ks, long elements, int reps, boolean store, Consumer<String> progress) {
+        List<Measurement> all = new ArrayList<>();
+        DeviceInfo device = null;
+        List<String> layouts;
+        try (OpenClBackend probe = OpenClBackend.open(selector, null, "tune")) {
+            device = probe.device();
+            layouts = candidates(device);
+        }
+        for (String layout : layouts) {
+            try (OpenClBackend b = OpenClBackend.open(selector, layout, "tune")) {
+                for (int k : ks) {
+                    int rows = (int) Math.max(1, Math.min(elements / k, Integer.MAX_VALUE / k));
+                    double ms = time(b, rows, k, reps);
+                    Measurement m = new Measurement(k, rows, layout, ms, (double) rows * k / ms / 1e6);
+                    all.add(m);
+                    progress.accept(String.format(java.util.Locale.ROOT, "%-10s K=%-7d N=%-8d kernel %9.3f ms  %7.3f Gelem/s",
+                            layout, k, rows, ms, m.gelemPerS()));
+                }
+            } catch (RuntimeException e) {
+                progress.accept(layout + ": skipped (" + e.getMessage() + ")");
+            }
+        }
+        List<TuningDatabase.CutOver> cuts = cutOvers(ks, all);
+        Path file = store ? TuningDatabase.store(device, cuts) : null;
+        return new Result(device, all, TuningDatabase.format(cuts), file);
+    }
+
+    /** For each K the fastest layout; a cut wherever the winner changes; the last winner covers max. */
+    static List<TuningDatabase.CutOver> cutOvers(int[] ks, List<Measurement> all) {
+        List<TuningDatabase.CutOver> cuts = new ArrayList<>();
+        String prev = null;
+        int prevK = 0;
+        for (int k : ks) {
+            String best = all.stream().filter(m -> m.k() == k).min((a, b) -> Double.compare(a.kernelMs(), b.kernelMs()))
+                    .map(Measurement::layout).orElseThrow();
+            if (prev != null && !best.equals(prev)) {
+                cuts.add(new TuningDatabase.CutOver(prevK, KernelLayout.parse(prev)));
+            }
+            prev = best;
+            prevK = k;
+        }
+        cuts.add(new TuningDatabase.CutOver(Integer.MAX_VALUE, KernelLayout.parse(prev)));
+        return cuts;
+    }
+
+    private static double time(OpenClBackend b, int rows, int k, int reps) {
+        Random r = new Random(k);
+        float[] x = new float[rows * k];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (2 * r.nextGaussian());
+        }
+        int[] t = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            t[i] = r.nextInt(k);
+        }
+        XentTask task = Checks.xent(FloatMatrix.of(x, rows, k), Targets.hard(t),
+                XentOptions.builder().nonFinite(NonFinitePolicy.PROPAGATE).build(), FloatMatrix.of(new float[rows * k], rows, k));
+        long[] ns = new long[reps];
+        b.crossEntropy(task, new RowOutputs(rows, false));
+        for (int i = 0; i < reps; i++) {
+            b.crossEntropy(task, new RowOutputs(rows, false));
+            ns[i] = b.lastKernelNanos();
+        }
+        Arrays.sort(ns);
+        return ns[reps / 2] / 1e6;
+    }
+}
