@@ -35,13 +35,12 @@ final class LossReduction {
         }
         double loss;
         if (o.reduction() == Reduction.MEAN) {
-            double cePart;
             if (t.denominator() == 0) {
-                cePart = o.emptyMean() == EmptyMeanPolicy.NAN ? Double.NaN : 0;
+                // An empty mean, z-loss included (EmptyMeanPolicy: loss 0 or NaN, zero gradient).
+                loss = o.emptyMean() == EmptyMeanPolicy.NAN ? Double.NaN : 0;
             } else {
-                cePart = ceSum * t.ceScale();
+                loss = ceSum * t.ceScale() + zSum * t.zScale();
             }
-            loss = cePart + zSum * t.zScale();
         } else {
             loss = ceSum + zSum;
         }

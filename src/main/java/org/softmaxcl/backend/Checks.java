@@ -115,7 +115,8 @@ public final class Checks {
                         + n + ", weighted count 0) and emptyMean is THROW");
             }
             ceScale = dce > 0 ? 1 / dce : 0;
-            zScale = dz > 0 ? 1 / dz : 0;
+            // An empty mean (EmptyMeanPolicy) has a zero gradient and loss 0 (or NaN), z-loss included.
+            zScale = dce > 0 && dz > 0 ? 1 / dz : 0;
         }
         return new XentTask(logits, targets, opts, grad, ceScale, zScale, w, counted, denominator);
     }
