@@ -51,10 +51,15 @@ __kernel void xent(const int N, const int K,
     const int counted = t != ignore_index;
 #endif
 
-    // Pass 1: the max and its first index.
+    // Pass 1: the max of z, and (for the statistics) the first index of the largest raw logit:
+    // z can tie where x does not (a saturated soft-cap, x * (1/T) rounding).
     float m = -INFINITY;
     int jm = K;
     int flags = 0;
+#if STATS
+    float xm = -INFINITY;
+    int jx = K;
+#endif
     COL_LOOP(j) {
         float xj = xr[j];
         float z = scaled(xj, it, c, inv_c);
@@ -62,10 +67,20 @@ __kernel void xent(const int N, const int K,
             m = z;
             jm = j;
         }
+#if STATS
+        if (xj > xm) {
+            xm = xj;
+            jx = j;
+        }
+#endif
         flags |= logit_flags(xj, z);
     } COL_LOOP_END
     group_maxarg(&m, &jm, red_f, red_i);
     flags = group_or(flags, red_i);
+#if STATS
+    group_maxarg(&xm, &jx, red_f, red_i);
+    jm = jx;
+#endif
     if (jm >= K) {
         jm = 0;
     }

@@ -3,7 +3,8 @@
 // spin locks: OpenCL gives no forward-progress guarantee across work-groups).
 //
 //   xent_split_partial  per (row, chunk): the chunk's max m_c and its flags, d_c - 1 relative to
-//                       m_c, the weighted sums relative to m_c, the first argmax, and the values
+//                       m_c, the weighted sums relative to m_c, the largest raw logit and its
+//                       first index, and the values
 //                       later groups may no longer read from x (z at the target, at the soft
 //                       target's largest value) -> partials[(row * SPLIT + chunk) * PFIELDS + f]
 //   xent_split_finish   per (row, chunk): merges the row's SPLIT partials with the online rule
@@ -21,7 +22,7 @@
 #define WG_PER_ROW 1
 #include "xent_common.cl"
 
-#define PFIELDS 11
+#define PFIELDS 12
 #define P_M 0
 #define P_DM1 1
 #define P_SA 2
@@ -33,6 +34,7 @@
 #define P_YMAX 8
 #define P_TY 9
 #define P_ZTY 10
+#define P_XMAX 11
 
 // The columns of a chunk: [c0, c1).
 #define CHUNK_BOUNDS \
@@ -86,6 +88,10 @@ __kernel void xent_split_partial(const int N, const int K,
     float m = -INFINITY;
     int jm = K;
     int flags = 0;
+    // The chunk's largest raw logit and its first index, for the statistics (z can tie where x
+    // does not: a saturated soft-cap, x * (1/T) rounding).
+    float xm = -INFINITY;
+    int jx = K;
     CHUNK_LOOP(j) {
         float xj = xr[j];
         float z = scaled(xj, it, c, inv_c);
@@ -93,10 +99,17 @@ __kernel void xent_split_partial(const int N, const int K,
             m = z;
             jm = j;
         }
+        if (xj > xm) {
+            xm = xj;
+            jx = j;
+        }
         flags |= logit_flags(xj, z);
     } COL_LOOP_END
     group_maxarg(&m, &jm, red_f, red_i);
     flags = group_or(flags, red_i);
+#if STATS
+    group_maxarg(&xm, &jx, red_f, red_i);
+#endif
     // An empty or all -inf chunk has m = -inf: it contributes nothing below.
     const float mc = (flags & FLAG_BAD) ? NAN : m;
 
@@ -177,7 +190,8 @@ __kernel void xent_split_partial(const int N, const int K,
         p[P_TA] = ta;
         p[P_SE] = se;
         p[P_FLAGS] = as_float(flags);
-        p[P_ARGMAX] = as_float(jm);
+        p[P_ARGMAX] = as_float(jx);
+        p[P_XMAX] = xm;
         p[P_ZT] = (HARD_COUNTED && t >= c0 && t < c1) ? scaled(xr[t], it, c, inv_c) : 0.0f;
 #if SOFT
         p[P_YMAX] = ymax;
@@ -278,7 +292,15 @@ __kernel void xent_split_finish(const int N, const int K,
             zty = pq[P_ZTY];
         }
     }
-    int jm = as_int(p[cstar * PFIELDS + P_ARGMAX]);
+    // The row's first largest raw logit: the first chunk holding the largest chunk maximum.
+    int jm = K;
+    float xm = -INFINITY;
+    for (int q = 0; q < SPLIT; q++) {
+        if (p[q * PFIELDS + P_XMAX] > xm) {
+            xm = p[q * PFIELDS + P_XMAX];
+            jm = as_int(p[q * PFIELDS + P_ARGMAX]);
+        }
+    }
     if (jm >= K) {
         jm = 0;
     }

@@ -95,11 +95,17 @@ __kernel void xent_vec(const int N, const int K,
     // What later passes need from x, read before pass 2 may overwrite it.
     const float zt = HARD_COUNTED ? scaled(xr[t], it, c, inv_c) : 0.0f;
 #if STATS
+    // The first index of the largest raw logit (z can tie where x does not: a saturated
+    // soft-cap, x * (1/T) rounding).
     int jm = 0;
-    while (jm < K - 1 && !(scaled(xr[jm], it, c, inv_c) == m)) {
-        jm++;
+    float xmax = -INFINITY;
+    for (int j = 0; j < K; j++) {
+        if (xr[j] > xmax) {
+            xmax = xr[j];
+            jm = j;
+        }
     }
-    const float xmax = xr[jm];
+    xmax = xr[jm];
 #if SOFT
     float ymax = -INFINITY;
     int ty = 0;

@@ -65,6 +65,19 @@ final class ScalarKernels implements CpuKernels {
         return nan || !(m > Double.NEGATIVE_INFINITY && m < Double.POSITIVE_INFINITY) ? -1 : jm;
     }
 
+    /** Index of the first largest raw logit (NaN never wins; 0 when no value is above −∞). */
+    private static int rawArgmax(float[] x, int xo, int k) {
+        int jm = 0;
+        float m = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < k; j++) {
+            if (x[xo + j] > m) {
+                m = x[xo + j];
+                jm = j;
+            }
+        }
+        return jm;
+    }
+
     /** d − 1 = Σ_{j≠j*} exp(z_j − m): all terms below the max, plus 1 for each further tie. */
     private static double sumBelowMax(float[] x, int xo, int k, double t, double c, double m) {
         double less = 0;
@@ -123,7 +136,6 @@ final class ScalarKernels implements CpuKernels {
         // Pass 1: the max and where it is.
         final int jm = argmax(x, xo, k, t, c);
         final double m = jm < 0 ? Double.NaN : scaled(x[xo + jm], t, c);
-        final float xmax = x[xo + Math.max(jm, 0)];
 
         // Pass 2: d − 1 and the sums the loss and statistics need.
         double less = 0;
@@ -184,14 +196,16 @@ final class ScalarKernels implements CpuKernels {
         out.ce[i] = counted ? (float) ce : 0f;
         out.lse[i] = (float) lse;
         if (s.stats) {
-            out.max[i] = xmax;
-            out.argmax[i] = Math.max(jm, 0);
+            // The first largest raw logit: z can tie where x does not (a saturated soft-cap).
+            int jx = rawArgmax(x, xo, k);
+            out.max[i] = x[xo + jx];
+            out.argmax[i] = jx;
             out.entropy[i] = (float) (sumE / (1 + dm1) + logd);
             int tcol = s.hard ? target : ty;
             if (counted && tcol >= 0) {
                 double lpT = s.hard ? -nlpT : (scaled(x[xo + tcol], t, c) - m) - logd;
                 out.targetProb[i] = (float) Math.exp(lpT);
-                out.hit[i] = jm == tcol;
+                out.hit[i] = jx == tcol;
             } else {
                 out.targetProb[i] = Float.NaN;
                 out.hit[i] = false;

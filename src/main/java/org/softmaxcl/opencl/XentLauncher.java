@@ -20,7 +20,7 @@ final class XentLauncher {
     static final int FIELDS = 3;
     static final int FIELDS_STATS = 8;
     /** Floats per (row, chunk) partial of V3 (xent_split.cl's PFIELDS). */
-    static final int SPLIT_FIELDS = 11;
+    static final int SPLIT_FIELDS = 12;
 
     private XentLauncher() {
     }
