@@ -51,39 +51,39 @@ __kernel void xent(const int N, const int K,
     const int counted = t != ignore_index;
 #endif
 
-    // Pass 1: the max of z, and (for the statistics) the first index of the largest raw logit:
-    // z can tie where x does not (a saturated soft-cap, x * (1/T) rounding).
+    // Pass 1: the max and its first index.
     float m = -INFINITY;
-    int jm = K;
+    int jz = K;
     int flags = 0;
 #if STATS
-    float xm = -INFINITY;
-    int jx = K;
+    float xm = -INFINITY;   // statistics follow the raw logits (a saturating soft-cap ties scaled ones)
+    int jm = K;
 #endif
     COL_LOOP(j) {
         float xj = xr[j];
         float z = scaled(xj, it, c, inv_c);
         if (z > m) {
             m = z;
-            jm = j;
+            jz = j;
         }
 #if STATS
         if (xj > xm) {
             xm = xj;
-            jx = j;
+            jm = j;
         }
 #endif
         flags |= logit_flags(xj, z);
     } COL_LOOP_END
-    group_maxarg(&m, &jm, red_f, red_i);
+    group_maxarg(&m, &jz, red_f, red_i);
     flags = group_or(flags, red_i);
 #if STATS
-    group_maxarg(&xm, &jx, red_f, red_i);
-    jm = jx;
-#endif
+    group_maxarg(&xm, &jm, red_f, red_i);
     if (jm >= K) {
         jm = 0;
     }
+#else
+    const int jm = 0;
+#endif
     int status = logit_status(m, flags, counted);
     m = usable_max(m, flags);
     const float xmax = xr[jm];

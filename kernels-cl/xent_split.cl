@@ -3,8 +3,7 @@
 // spin locks: OpenCL gives no forward-progress guarantee across work-groups).
 //
 //   xent_split_partial  per (row, chunk): the chunk's max m_c and its flags, d_c - 1 relative to
-//                       m_c, the weighted sums relative to m_c, the largest raw logit and its
-//                       first index, and the values
+//                       m_c, the weighted sums relative to m_c, the first argmax, and the values
 //                       later groups may no longer read from x (z at the target, at the soft
 //                       target's largest value) -> partials[(row * SPLIT + chunk) * PFIELDS + f]
 //   xent_split_finish   per (row, chunk): merges the row's SPLIT partials with the online rule
@@ -86,30 +85,26 @@ __kernel void xent_split_partial(const int N, const int K,
 #endif
 
     float m = -INFINITY;
+    int jz = K;
+    float xm = -INFINITY;   // statistics follow the raw logits
     int jm = K;
     int flags = 0;
-    // The chunk's largest raw logit and its first index, for the statistics (z can tie where x
-    // does not: a saturated soft-cap, x * (1/T) rounding).
-    float xm = -INFINITY;
-    int jx = K;
     CHUNK_LOOP(j) {
         float xj = xr[j];
         float z = scaled(xj, it, c, inv_c);
         if (z > m) {
             m = z;
-            jm = j;
+            jz = j;
         }
         if (xj > xm) {
             xm = xj;
-            jx = j;
+            jm = j;
         }
         flags |= logit_flags(xj, z);
     } COL_LOOP_END
-    group_maxarg(&m, &jm, red_f, red_i);
+    group_maxarg(&m, &jz, red_f, red_i);
+    group_maxarg(&xm, &jm, red_f, red_i);
     flags = group_or(flags, red_i);
-#if STATS
-    group_maxarg(&xm, &jx, red_f, red_i);
-#endif
     // An empty or all -inf chunk has m = -inf: it contributes nothing below.
     const float mc = (flags & FLAG_BAD) ? NAN : m;
 
@@ -190,7 +185,7 @@ __kernel void xent_split_partial(const int N, const int K,
         p[P_TA] = ta;
         p[P_SE] = se;
         p[P_FLAGS] = as_float(flags);
-        p[P_ARGMAX] = as_float(jx);
+        p[P_ARGMAX] = as_float(jm);
         p[P_XMAX] = xm;
         p[P_ZT] = (HARD_COUNTED && t >= c0 && t < c1) ? scaled(xr[t], it, c, inv_c) : 0.0f;
 #if SOFT
@@ -292,12 +287,12 @@ __kernel void xent_split_finish(const int N, const int K,
             zty = pq[P_ZTY];
         }
     }
-    // The row's first largest raw logit: the first chunk holding the largest chunk maximum.
+    // The first chunk holding the largest raw logit gives the argmax.
+    float xbest = -INFINITY;
     int jm = K;
-    float xm = -INFINITY;
     for (int q = 0; q < SPLIT; q++) {
-        if (p[q * PFIELDS + P_XMAX] > xm) {
-            xm = p[q * PFIELDS + P_XMAX];
+        if (p[q * PFIELDS + P_XMAX] > xbest) {
+            xbest = p[q * PFIELDS + P_XMAX];
             jm = as_int(p[q * PFIELDS + P_ARGMAX]);
         }
     }
@@ -322,7 +317,7 @@ __kernel void xent_split_finish(const int N, const int K,
         const int tcol = t;
         const float p_t = exp(-rr.nlp_t);
 #endif
-        write_rowout(rowout, N, row, rr, status, xr[jm], jm, p_t, ent, tcol, counted);
+        write_rowout(rowout, N, row, rr, status, xbest, jm, p_t, ent, tcol, counted);
 #else
         write_rowout(rowout, N, row, rr, status, 0.0f, 0, 0.0f, 0.0f, -1, counted);
 #endif

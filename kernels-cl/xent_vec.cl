@@ -74,19 +74,31 @@ __kernel void xent_vec(const int N, const int K,
     floatv vm = (floatv) (-INFINITY);
     intv vbad = (intv) 0;
     intv valive = (intv) 0;
+#if STATS
+    floatv vxm = (floatv) (-INFINITY);   // statistics follow the raw logits
+#endif
     for (int j = 0; j < kv; j += VECW) {
         floatv xv = VLOAD(0, xr + j);
         floatv zv = SCALEV(xv);
         vm = fmax(vm, zv);
+#if STATS
+        vxm = fmax(vxm, xv);
+#endif
         vbad |= isnan(zv) | (xv == (floatv) INFINITY);
         valive |= xv != (floatv) (-INFINITY);
     }
     float m = lane_max(vm);
     int flags = (any(vbad) ? FLAG_BAD : 0) | (any(valive) ? FLAG_ALIVE : 0);
+#if STATS
+    float xm = lane_max(vxm);
+#endif
     for (int j = kv; j < K; j++) {
         float xj = xr[j];
         float z = scaled(xj, it, c, inv_c);
         m = fmax(m, z);
+#if STATS
+        xm = fmax(xm, xj);
+#endif
         flags |= logit_flags(xj, z);
     }
     int status = logit_status(m, flags, counted);
@@ -95,17 +107,11 @@ __kernel void xent_vec(const int N, const int K,
     // What later passes need from x, read before pass 2 may overwrite it.
     const float zt = HARD_COUNTED ? scaled(xr[t], it, c, inv_c) : 0.0f;
 #if STATS
-    // The first index of the largest raw logit (z can tie where x does not: a saturated
-    // soft-cap, x * (1/T) rounding).
     int jm = 0;
-    float xmax = -INFINITY;
-    for (int j = 0; j < K; j++) {
-        if (xr[j] > xmax) {
-            xmax = xr[j];
-            jm = j;
-        }
+    while (jm < K - 1 && !(xr[jm] == xm)) {
+        jm++;
     }
-    xmax = xr[jm];
+    const float xmax = xr[jm];
 #if SOFT
     float ymax = -INFINITY;
     int ty = 0;

@@ -2,7 +2,8 @@ package org.softmaxcl;
 
 /**
  * What a {@link Reduction#MEAN} cross-entropy returns when its denominator is zero (every target
- * ignored, N = 0, or all counted weights zero).
+ * ignored, N = 0, or all counted weights zero). The mean is then empty as a whole: the z-loss term
+ * is not added and the gradient is zero.
  *
  * <ul>
  *   <li>{@link #ZERO} (default, as Keras and Liger do): loss 0 and a zero gradient.</li>

@@ -311,6 +311,118 @@ public final class Engine implements AutoCloseable {
         });
     }
 
+    // ---------------------------------------------------------------- device-resident matrices
+
+    /**
+     * A zero-filled N×K matrix that stays with this engine's backend between calls (device memory
+     * on OpenCL).
+     *
+     * @throws IllegalArgumentException for rows &lt; 0, cols &lt; 1, or more than the device can hold
+     */
+    public DeviceMatrix allocate(int rows, int cols) {
+        FloatMatrix.shapeOf(rows, cols);
+        return call(b -> new DeviceMatrix(this, b, b.allocate(rows, cols)));
+    }
+
+    /** A device matrix holding a copy of {@code src}. */
+    public DeviceMatrix upload(FloatMatrix src) {
+        Objects.requireNonNull(src, "src");
+        DeviceMatrix d = allocate(src.rows(), src.cols());
+        try {
+            d.upload(src);
+        } catch (RuntimeException e) {
+            d.close();
+            throw e;
+        }
+        return d;
+    }
+
+    /** Cross-entropy of device-resident logits (see {@link #crossEntropy(FloatMatrix, Targets, XentOptions)}). */
+    public XentResult crossEntropy(DeviceMatrix logits, Targets targets, XentOptions opts) {
+        return xent(logits, targets, opts, null);
+    }
+
+    /**
+     * The fused pass on device-resident matrices: the logits are not uploaded again, the gradient
+     * stays on the device (it may be {@code logits} itself), and unless per-row losses or
+     * statistics are asked for, only the reduced loss comes back. Semantics, checks and results are
+     * those of {@link #crossEntropyWithGradient(FloatMatrix, Targets, XentOptions, FloatMatrix)};
+     * {@code grad} is written only when every row passed its checks. A device failure is passed on
+     * (the matrices live on that device), not rerun on the CPU.
+     */
+    public XentResult crossEntropyWithGradient(DeviceMatrix logits, Targets targets, XentOptions opts, DeviceMatrix grad) {
+        Objects.requireNonNull(grad, "grad");
+        return xent(logits, targets, opts, grad);
+    }
+
+    /** Softmax of device-resident logits into a device matrix ({@code out} may be {@code in}). */
+    public void softmax(DeviceMatrix in, DeviceMatrix out, SoftmaxOptions opts) {
+        softmaxResident(in, out, false, opts);
+    }
+
+    /** Log-softmax of device-resident logits into a device matrix ({@code out} may be {@code in}). */
+    public void logSoftmax(DeviceMatrix in, DeviceMatrix out, SoftmaxOptions opts) {
+        softmaxResident(in, out, true, opts);
+    }
+
+    private void softmaxResident(DeviceMatrix in, DeviceMatrix out, boolean log, SoftmaxOptions opts) {
+        mine("in", in);
+        mine("out", out);
+        SoftmaxTask task = Checks.softmax(in.shape, out.shape, log, opts);
+        onOwner(in, () -> {
+            if (!in.onDevice()) {
+                in.owner.softmax(task);
+            } else {
+                in.owner.softmax(task, in.data, out.data);
+            }
+            return null;
+        });
+    }
+
+    private XentResult xent(DeviceMatrix logits, Targets targets, XentOptions opts, DeviceMatrix grad) {
+        mine("logits", logits);
+        if (grad != null) {
+            mine("grad", grad);
+        }
+        XentTask task = Checks.xent(logits.shape, targets, opts, grad == null ? null : grad.shape);
+        return onOwner(logits, () -> {
+            RowOutputs rows = new RowOutputs(task.rows(), opts.rowStats());
+            if (!logits.onDevice()) {
+                logits.owner.crossEntropy(task, rows);
+            } else {
+                logits.owner.crossEntropy(task, logits.data, grad == null ? null : grad.data, rows);
+            }
+            return LossReduction.reduce(task, rows);
+        });
+    }
+
+    private void mine(String name, DeviceMatrix m) {
+        Objects.requireNonNull(m, name);
+        if (m.engine != this) {
+            throw new IllegalArgumentException(name + ": " + m + " belongs to another engine");
+        }
+    }
+
+    /** Runs an action on a matrix under the engine's lifecycle lock (used by {@link DeviceMatrix}). */
+    void withMatrix(DeviceMatrix m, Runnable action) {
+        onOwner(m, () -> {
+            action.run();
+            return null;
+        });
+    }
+
+    private <T> T onOwner(DeviceMatrix m, java.util.function.Supplier<T> action) {
+        return call(b -> {
+            if (m.isClosed()) {
+                throw new IllegalStateException(m + " is closed");
+            }
+            if (m.owner != b) {
+                throw new IllegalStateException(m + " lives on a backend this engine left after a device failure");
+            }
+            return action.get();
+        }, false);
+    }
+
     // ---------------------------------------------------------------- lifecycle
 
     /** Releases the backend's resources after calls in flight finish. Idempotent. */
@@ -327,6 +439,10 @@ public final class Engine implements AutoCloseable {
      * wrote nothing of the caller's, so the rerun starts clean.
      */
     private <T> T call(java.util.function.Function<Backend, T> task) {
+        return call(task, fallBackOnFailure);
+    }
+
+    private <T> T call(java.util.function.Function<Backend, T> task, boolean fallBackOnFailure) {
         Resources r = resources;
         r.lifecycle.readLock().lock();
         try {

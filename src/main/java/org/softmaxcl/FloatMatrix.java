@@ -36,6 +36,26 @@ public final class FloatMatrix {
         this.stride = stride;
     }
 
+    /**
+     * The shape of a device-resident matrix: no host storage (every element access throws
+     * {@link IllegalStateException}). Only the engine makes these, for argument checks.
+     */
+    static FloatMatrix shapeOf(int rows, int cols) {
+        checkShape(0, rows, cols, cols, Integer.MAX_VALUE, "size");
+        return new FloatMatrix(null, null, 0, rows, cols, cols);
+    }
+
+    /** False for the shape of a device-resident matrix, which has no host storage. */
+    public boolean hasStorage() {
+        return array != null || buffer != null;
+    }
+
+    private void requireStorage() {
+        if (array == null && buffer == null) {
+            throw new IllegalStateException("a device-resident matrix has no host storage: download it first");
+        }
+    }
+
     /** A dense {@code rows × cols} view of {@code data} from index 0 (stride = cols). */
     public static FloatMatrix of(float[] data, int rows, int cols) {
         return of(data, 0, rows, cols, cols);
@@ -148,12 +168,14 @@ public final class FloatMatrix {
 
     /** Element (row, col). */
     public float get(int row, int col) {
+        requireStorage();
         int i = rowStart(row) + col;
         return array != null ? array[i] : buffer.get(i);
     }
 
     /** Sets element (row, col). */
     public void set(int row, int col, float value) {
+        requireStorage();
         int i = rowStart(row) + col;
         if (array != null) {
             array[i] = value;
@@ -164,6 +186,7 @@ public final class FloatMatrix {
 
     /** Copies row {@code row} into {@code dst[dstOffset ..]}. */
     public void getRow(int row, float[] dst, int dstOffset) {
+        requireStorage();
         if (array != null) {
             System.arraycopy(array, rowStart(row), dst, dstOffset, cols);
         } else {
@@ -173,6 +196,7 @@ public final class FloatMatrix {
 
     /** Copies {@code src[srcOffset ..]} into row {@code row}. */
     public void setRow(int row, float[] src, int srcOffset) {
+        requireStorage();
         if (array != null) {
             System.arraycopy(src, srcOffset, array, rowStart(row), cols);
         } else {
@@ -198,6 +222,9 @@ public final class FloatMatrix {
     public boolean sameStorage(FloatMatrix o) {
         if (array != null) {
             return array == o.array;
+        }
+        if (buffer == null) {
+            return this == o;   // two shapes of device matrices: the same matrix only
         }
         return buffer == o.buffer;
     }

@@ -19,7 +19,7 @@ final class LossReduction {
         double zeta = o.zLoss();
         double ceSum = 0;
         double zSum = 0;
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < n && !rows.reduced; i++) {
             if (!t.counted(i)) {
                 continue;
             }
@@ -33,10 +33,13 @@ final class LossReduction {
                 rowLoss[i] = (float) (s * (ce + z));
             }
         }
+        if (rows.reduced) {
+            ceSum = rows.ceSum;
+            zSum = rows.zSum;
+        }
         double loss;
         if (o.reduction() == Reduction.MEAN) {
             if (t.denominator() == 0) {
-                // An empty mean, z-loss included (EmptyMeanPolicy: loss 0 or NaN, zero gradient).
                 loss = o.emptyMean() == EmptyMeanPolicy.NAN ? Double.NaN : 0;
             } else {
                 loss = ceSum * t.ceScale() + zSum * t.zScale();

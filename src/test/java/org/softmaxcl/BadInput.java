@@ -25,7 +25,7 @@ import org.softmaxcl.testing.Views;
  */
 abstract class BadInput extends BackendTest {
     static final int N = 6;
-    static final int K = 9;
+    static final int K = 17;
 
     /** A sentinel pattern: distinct finite values whose bits are easy to spot. */
     static float[] sentinel(int size) {

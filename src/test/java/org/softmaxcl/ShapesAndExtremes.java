@@ -42,10 +42,12 @@ abstract class ShapesAndExtremes extends BackendTest {
     @MethodSource("sweep")
     void crossEntropyOnEveryShape(Backends backend, Shape s) {
         Views layout = layoutOf(SWEEP, s);
-        XentCase hard = new XentCase(s.name(), s.n(), s.k(), s.x(), s.hard(), null, XentOptions.DEFAULTS);
+        // Row statistics on: checked on every shape too (and the OpenCL programs are the extremes' ones).
+        XentCase hard = new XentCase(s.name(), s.n(), s.k(), s.x(), s.hard(), null,
+                XentOptions.builder().rowStats(true).build());
         hard.check(backend + " " + layout, hard.run(backend.engine(), layout, true));
         XentCase soft = new XentCase(s.name(), s.n(), s.k(), s.x(), null, s.soft(),
-                XentOptions.builder().reduction(Reduction.SUM).build());
+                XentOptions.builder().reduction(Reduction.SUM).rowStats(true).build());
         soft.check(backend + " " + layout, soft.run(backend.engine(), layout, true));
     }
 

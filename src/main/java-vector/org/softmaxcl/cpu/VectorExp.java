@@ -14,9 +14,10 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Range reduction x = n·ln2 + r with |r| ≤ ln2/2 (n = round(x·log2 e) by the 1.5·2^23 trick,
  * ln2 split in two parts, fma), then e^r by its degree-7 Taylor polynomial (truncation error
  * below 6e-9 relative), then the scale 2^n written into the exponent bits. Measured error below
- * 1 ulp for results above 2^−126; results below that (x < −87.3) are flushed to 0, −∞ gives 0 and
- * NaN gives NaN. Arguments must be ≤ 88.7 (softmax only ever passes z − max ≤ 0): Java's min and
- * max cost several instructions each on x86, so there is no upper clamp.
+ * 1 ulp. Results below 2^−126 (x < −87.3, rare in practice) take a slower path that scales in two
+ * steps so they come out as the subnormals they are; below 2^−150 they are 0, −∞ gives 0 and NaN
+ * gives NaN. Arguments must be ≤ 88.7 (softmax only ever passes z − max ≤ 0): Java's min and max
+ * cost several instructions each on x86, so there is no upper clamp.
  */
 final class VectorExp {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -26,6 +27,8 @@ final class VectorExp {
     private static final float LN2_LO = 1.42860682030941723212e-6f;
     private static final float MAGIC = 12582912f; // 1.5 * 2^23
     private static final float MIN_ARG = -87.33654f; // ln(2^-126)
+    private static final float ZERO_ARG = -103.972084f; // ln(2^-150): below this exp rounds to 0
+    private static final float TWO_M126 = 0x1.0p-126f;
     private static final float C2 = 1f / 2, C3 = 1f / 6, C4 = 1f / 24, C5 = 1f / 120, C6 = 1f / 720, C7 = 1f / 5040;
 
     private static final FloatVector V_NLN2_HI = FloatVector.broadcast(S, -LN2_HI);
@@ -39,7 +42,8 @@ final class VectorExp {
     private static final FloatVector V_LOG2E = FloatVector.broadcast(S, LOG2E);
     private static final FloatVector V_MAGIC = FloatVector.broadcast(S, MAGIC);
     private static final FloatVector V_ZERO = FloatVector.zero(S);
-    private static final IntVector V_127 = IntVector.broadcast(jdk.incubator.vector.IntVector.SPECIES_PREFERRED, 127);
+    private static final IntVector V_127 = IntVector.broadcast(IntVector.SPECIES_PREFERRED, 127);
+    private static final IntVector V_253 = IntVector.broadcast(IntVector.SPECIES_PREFERRED, 127 + 126);
     private static final FloatVector V_ONE = FloatVector.broadcast(S, 1f);
 
     private VectorExp() {
@@ -62,13 +66,22 @@ final class VectorExp {
         IntVector bits = ((IntVector) t.reinterpretAsInts()).add(V_127).lanewise(VectorOperators.LSHL, 23);
         FloatVector scale = (FloatVector) bits.reinterpretAsFloats();
         FloatVector e = p.mul(scale);
-        // NaN in gives NaN out (the clamps above keep NaN); below the normal range gives 0.
-        return e.blend(V_ZERO, tiny);
+        if (!tiny.anyTrue()) {
+            return e;   // NaN in gives NaN out
+        }
+        return e.blend(subnormal(x, t, p), tiny);
+    }
+
+    /** p·2^n for n < −126: (p·2^(n+126))·2^−126, one rounding, and 0 below 2^−150. */
+    private static FloatVector subnormal(FloatVector x, FloatVector t, FloatVector p) {
+        IntVector bits = ((IntVector) t.reinterpretAsInts()).add(V_253).lanewise(VectorOperators.LSHL, 23);
+        FloatVector e = p.mul((FloatVector) bits.reinterpretAsFloats()).mul(TWO_M126);
+        return e.blend(V_ZERO, x.compare(VectorOperators.LT, ZERO_ARG));
     }
 
     /** The same computation for one float (for row tails), bit-identical to a lane of {@link #exp}. */
     static float exp(float x) {
-        if (x < MIN_ARG) {
+        if (x < ZERO_ARG) {
             return 0f;
         }
         float xc = x;
@@ -83,6 +96,9 @@ final class VectorExp {
         p = Math.fma(p, r, C2);
         p = Math.fma(p, r, 1f);
         p = Math.fma(p, r, 1f);
+        if (x < MIN_ARG) {
+            return p * Float.intBitsToFloat((Float.floatToRawIntBits(t) + 127 + 126) << 23) * TWO_M126;
+        }
         float scale = Float.intBitsToFloat((Float.floatToRawIntBits(t) + 127) << 23);
         return p * scale;
     }

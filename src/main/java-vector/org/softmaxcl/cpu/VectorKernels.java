@@ -438,109 +438,33 @@ final class VectorKernels implements CpuKernels {
         }
     }
 
-    /** Elements per block of the small-K path (about 16 KiB of scratch per array). */
-    private static final int SMALL_BLOCK = 4096;
+    /** Small K: {@link SmallRowsSoftmax}, lanes on rows; the rest of the range row by row. */
+    @Override
+    public void softmaxRows(int r0, int r1, float[] x, int xo, int ldx, float[] out, int oo, int ldo, int k,
+                            java.util.function.IntToDoubleFunction temperatures, boolean log) {
+        int done = r0;
+        if (k < MIN_K) {
+            done = new SmallRowsSoftmax(k).softmax(r0, r1, x, xo, ldx, out, oo, ldo, temperatures, log, scalar);
+        }
+        for (int i = done; i < r1; i++) {
+            softmaxRow(x, xo + i * ldx, out, oo + i * ldo, k, (float) temperatures.applyAsDouble(i), log);
+        }
+    }
 
     /**
-     * Small K (fewer than two vectors per row): several rows at a time. Row maxima and z − m are
-     * formed one element at a time into a scratch block, the exponentials of the whole block in
-     * vectors, then each row's sums and gradient one element at a time. Nothing is written to g
-     * before a row's last step, so in-place use is safe.
+     * Small K (fewer than two vectors per row): {@link SmallRowsKernel} puts each vector lane on a
+     * row instead of a column; ranges that are not whole groups of lanes end with the scalar kernel.
      */
     @Override
     public void xentRows(XentSpec s, int r0, int r1, float[] x, int xo, int ldx, float[] y, int yo, int ldy,
                          float[] g, int go, int ldg, RowOutputs out) {
-        final int k = s.k;
-        if (k >= MIN_K || s.softcap > 0) {
+        if (s.k >= MIN_K || s.softcap > 0) {
             CpuKernels.super.xentRows(s, r0, r1, x, xo, ldx, y, yo, ldy, g, go, ldg, out);
             return;
         }
-        final int rowsPerBlock = Math.max(1, SMALL_BLOCK / k);
-        final float[] zsBuf = new float[rowsPerBlock * k];
-        final float[] eBuf = new float[rowsPerBlock * k];
-        final Row[] rows = new Row[rowsPerBlock];
-        for (int b0 = r0; b0 < r1; b0 += rowsPerBlock) {
-            final int b1 = Math.min(r1, b0 + rowsPerBlock);
-            for (int i = b0; i < b1; i++) {
-                final int xr = xo + i * ldx;
-                float xm = Float.NEGATIVE_INFINITY;
-                boolean nan = false;
-                for (int j = 0; j < k; j++) {
-                    float v = x[xr + j];
-                    if (v > xm) {
-                        xm = v;
-                    } else if (v != v) {
-                        nan = true;
-                    }
-                }
-                if (nan || !Float.isFinite(xm)) {
-                    rows[i - b0] = null;   // the scalar kernel gives these rows their NaN semantics
-                    continue;
-                }
-                Row r = new Row();
-                rows[i - b0] = r;
-                r.invT = (float) (1.0 / s.temperature(i));
-                r.xmax = xm;
-                r.m = xm * r.invT;
-                final int base = (i - b0) * k;
-                for (int j = 0; j < k; j++) {
-                    zsBuf[base + j] = x[xr + j] * r.invT - r.m;
-                }
-                while (x[xr + r.argmax] != xm) {
-                    r.argmax++;
-                }
-            }
-            final int total = (b1 - b0) * k;
-            int e0 = 0;
-            for (int ub = S.loopBound(total); e0 < ub; e0 += L) {
-                VectorExp.exp(FloatVector.fromArray(S, zsBuf, e0)).intoArray(eBuf, e0);
-            }
-            for (; e0 < total; e0++) {
-                eBuf[e0] = VectorExp.exp(zsBuf[e0]);
-            }
-            for (int i = b0; i < b1; i++) {
-                final int xr = xo + i * ldx;
-                final int yr = y == null ? 0 : yo + i * ldy;
-                final int gr = g == null ? 0 : go + i * ldg;
-                final Row r = rows[i - b0];
-                if (r == null) {
-                    scalar.xentRow(s, i, x, xr, y, yr, g, gr, out);
-                    continue;
-                }
-                final int t = s.hard ? s.targets[i] : -1;
-                final boolean counted = !s.hard || t != s.ignore;
-                final int base = (i - b0) * k;
-                float ym = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < k; j++) {
-                    float yj = s.hard ? 0f : y[yr + j];
-                    accumulate(s, r, zsBuf[base + j], eBuf[base + j], yj, j);
-                    if (!s.hard && s.stats && yj > ym) {
-                        ym = yj;
-                        r.ty = j;
-                    }
-                }
-                if (s.hard && counted) {
-                    r.zsT = zsBuf[base + t];
-                } else if (!s.hard && s.stats) {
-                    r.zsT = zsBuf[base + r.ty];
-                }
-                finish(s, i, t, counted, r, out);
-                if (g == null) {
-                    continue;
-                }
-                if (!counted) {
-                    java.util.Arrays.fill(g, gr, gr + k, 0f);
-                    continue;
-                }
-                for (int j = 0; j < k; j++) {
-                    float e = eBuf[base + j];
-                    float a = s.hard ? (float) s.smooth * (s.w != null ? s.w[j] : 1f) : softCoef(s, y[yr + j], j);
-                    g[gr + j] = s.needSum ? Math.fma(e, r.alpha, a * -r.beta) : e * r.alpha;
-                }
-                if (s.hard) {
-                    g[gr + t] = targetGrad(s, t, r);
-                }
-            }
+        int done = new SmallRowsKernel(s, scalar).xent(r0, r1, x, xo, ldx, y, yo, ldy, g, go, ldg, out);
+        for (int i = done; i < r1; i++) {
+            scalar.xentRow(s, i, x, xo + i * ldx, y, y == null ? 0 : yo + i * ldy, g, g == null ? 0 : go + i * ldg, out);
         }
     }
 }

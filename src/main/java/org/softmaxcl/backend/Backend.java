@@ -26,6 +26,31 @@ public interface Backend extends AutoCloseable {
      */
     void crossEntropy(XentTask t, RowOutputs out);
 
+    /**
+     * A zero-filled N×K matrix that stays with this backend between calls. The CPU backend's lives
+     * in a Java array; a device backend's in device memory.
+     */
+    default DeviceData allocate(int rows, int cols) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " keeps no matrices between calls");
+    }
+
+    /**
+     * The fused cross-entropy pass on device-resident operands ({@code t.logits()} and
+     * {@code t.grad()} then only give the shapes): {@code x} is read on the device, the gradient is
+     * written into {@code g} (which may be {@code x}) only after every row passed its checks, and
+     * without statistics or per-row losses the loss comes back reduced on the device
+     * ({@link RowOutputs#reduced}). Only backends whose {@link #allocate} returns non-host data
+     * are asked.
+     */
+    default void crossEntropy(XentTask t, DeviceData x, DeviceData g, RowOutputs out) {
+        throw new UnsupportedOperationException("device-resident cross-entropy");
+    }
+
+    /** Softmax on device-resident operands (see {@link #crossEntropy(XentTask, DeviceData, DeviceData, RowOutputs)}). */
+    default void softmax(SoftmaxTask t, DeviceData in, DeviceData out) {
+        throw new UnsupportedOperationException("device-resident softmax");
+    }
+
     /** Kernel-only device time of the last call in nanoseconds, or −1 where there is no such measure. */
     default long lastKernelNanos() {
         return -1;

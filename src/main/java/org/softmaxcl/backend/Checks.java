@@ -114,8 +114,9 @@ public final class Checks {
                 throw new IllegalArgumentException("targets: mean over an empty set (" + counted + " counted rows of "
                         + n + ", weighted count 0) and emptyMean is THROW");
             }
+            // An empty mean (denominator 0) is empty as a whole: its policy gives the loss, and the
+            // gradient is zero, z-loss included.
             ceScale = dce > 0 ? 1 / dce : 0;
-            // An empty mean (EmptyMeanPolicy) has a zero gradient and loss 0 (or NaN), z-loss included.
             zScale = dce > 0 && dz > 0 ? 1 / dz : 0;
         }
         return new XentTask(logits, targets, opts, grad, ceScale, zScale, w, counted, denominator);
@@ -153,10 +154,19 @@ public final class Checks {
      */
     public static String badLogitRow(String name, FloatMatrix x, int row, boolean counted, float temperature,
                                      boolean softcap) {
+        return badLogitRow(name, x, row, row, counted, temperature, softcap);
+    }
+
+    /**
+     * As {@link #badLogitRow(String, FloatMatrix, int, boolean, float, boolean)} for row {@code at}
+     * of {@code x}, named row {@code row} in the message (a row copied out of device memory).
+     */
+    public static String badLogitRow(String name, FloatMatrix x, int at, int row, boolean counted, float temperature,
+                                     boolean softcap) {
         int k = x.cols();
         boolean anyAboveMinusInf = false;
         for (int j = 0; j < k; j++) {
-            float v = x.get(row, j);
+            float v = x.get(at, j);
             if (Float.isNaN(v) || v == Float.POSITIVE_INFINITY) {
                 return name + "[" + row + ", " + j + "] = " + v + ": NaN and +Infinity are refused "
                         + "(NonFinitePolicy.REFUSE); use PROPAGATE for PyTorch's behaviour";
@@ -173,7 +183,7 @@ public final class Checks {
         float it = invT(temperature);
         boolean anyScaledAboveMinusInf = false;
         for (int j = 0; j < k; j++) {
-            float v = x.get(row, j);
+            float v = x.get(at, j);
             float z = v * it;
             if (z == Float.POSITIVE_INFINITY) {
                 return name + "[" + row + ", " + j + "] = " + v + ": scaled by 1/T (T = " + temperature

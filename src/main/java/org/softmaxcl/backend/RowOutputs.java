@@ -26,6 +26,14 @@ public final class RowOutputs {
         hit = stats ? new boolean[rows] : null;
     }
 
+    /**
+     * Set by a device backend that reduced the rows itself (only the totals came back): Σ over
+     * counted rows of s_i·ce_i and of s_i·ζ·lse_i². The per-row arrays are then not filled.
+     */
+    public boolean reduced;
+    public double ceSum;
+    public double zSum;
+
     public boolean hasStats() {
         return max != null;
     }

@@ -80,6 +80,12 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public org.softmaxcl.backend.DeviceData allocate(int rows, int cols) {
+        ensureOpen();
+        return new HostData(rows, cols);
+    }
+
+    @Override
     public void softmax(SoftmaxTask t) {
         ensureOpen();
         int k = t.cols();
@@ -88,6 +94,11 @@ public final class CpuBackend implements Backend {
         }
         FloatMatrix in = t.in();
         FloatMatrix out = t.out();
+        if (in.hasArray() && out.hasArray()) {
+            forRows(t.rows(), k, (r0, r1) -> kernels.softmaxRows(r0, r1, in.array(), in.offset(), in.stride(),
+                    out.array(), out.offset(), out.stride(), k, i -> t.opts().temperature(i), t.log()));
+            return;
+        }
         forRows(t.rows(), k, (r0, r1) -> {
             float[] xs = in.hasArray() ? null : new float[k];
             float[] os = out.hasArray() ? null : new float[k];
@@ -140,12 +151,42 @@ public final class CpuBackend implements Backend {
     public void crossEntropy(XentTask t, RowOutputs out) {
         ensureOpen();
         int k = t.cols();
-        if (t.opts().nonFinite() == NonFinitePolicy.REFUSE) {
+        // With a gradient to write, every row is checked before any is written (one extra read of
+        // the logits). A loss-only call writes nothing of the caller's, so it checks afterwards, and
+        // only the rows whose lse came out non-finite: every refused row does, and no other.
+        boolean refuse = t.opts().nonFinite() == NonFinitePolicy.REFUSE;
+        if (refuse && t.grad() != null) {
             checkLogits(t.logits(), t, "logits", i -> t.opts().temperature(i));
         }
         if (!t.hard()) {
             checkSoftTargets(t.targets().distribution());
         }
+        compute(t, out);
+        if (refuse && t.grad() == null) {
+            refuseAfterwards(t, out);
+        }
+    }
+
+    private void refuseAfterwards(XentTask t, RowOutputs out) {
+        FloatMatrix x = t.logits();
+        int k = x.cols();
+        float[] row = new float[k];
+        boolean softcap = t.opts().softcap() != 0;
+        for (int i = 0; i < t.rows(); i++) {
+            if (Float.isFinite(out.lse[i])) {
+                continue;
+            }
+            x.getRow(i, row, 0);
+            float temperature = t.opts().temperature(i);
+            if (Checks.refusedRow(kernels.rowMax(row, 0, k), temperature, softcap, t.counted(i))) {
+                String msg = Checks.badLogitRow("logits", x, i, t.counted(i), temperature, softcap);
+                throw new IllegalArgumentException(msg != null ? msg : "logits row " + i + " is refused");
+            }
+        }
+    }
+
+    private void compute(XentTask t, RowOutputs out) {
+        int k = t.cols();
         XentSpec spec = new XentSpec(t);
         FloatMatrix x = t.logits();
         FloatMatrix grad = t.grad();

@@ -21,6 +21,18 @@ interface CpuKernels {
     /** out = softmax(x / T) or its log, one row. */
     void softmaxRow(float[] x, int xo, float[] out, int oo, int k, float temperature, boolean log);
 
+    /**
+     * {@link #softmaxRow} over rows [r0, r1) of array-backed matrices (row i of x at
+     * {@code xo + i·ldx}, of out at {@code oo + i·ldo}); {@code temperatures} gives each row's T.
+     * Implementations may process several rows together (small K).
+     */
+    default void softmaxRows(int r0, int r1, float[] x, int xo, int ldx, float[] out, int oo, int ldo, int k,
+                             java.util.function.IntToDoubleFunction temperatures, boolean log) {
+        for (int i = r0; i < r1; i++) {
+            softmaxRow(x, xo + i * ldx, out, oo + i * ldo, k, (float) temperatures.applyAsDouble(i), log);
+        }
+    }
+
     /** Softmax (log == false: y = s) or log-softmax (y = log s) backward of one row. */
     void backwardRow(float[] y, int yo, float[] g, int go, float[] dx, int dxo, int k, boolean log);
 

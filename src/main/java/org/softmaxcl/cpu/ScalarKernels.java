@@ -65,19 +65,6 @@ final class ScalarKernels implements CpuKernels {
         return nan || !(m > Double.NEGATIVE_INFINITY && m < Double.POSITIVE_INFINITY) ? -1 : jm;
     }
 
-    /** Index of the first largest raw logit (NaN never wins; 0 when no value is above −∞). */
-    private static int rawArgmax(float[] x, int xo, int k) {
-        int jm = 0;
-        float m = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < k; j++) {
-            if (x[xo + j] > m) {
-                m = x[xo + j];
-                jm = j;
-            }
-        }
-        return jm;
-    }
-
     /** d − 1 = Σ_{j≠j*} exp(z_j − m): all terms below the max, plus 1 for each further tie. */
     private static double sumBelowMax(float[] x, int xo, int k, double t, double c, double m) {
         double less = 0;
@@ -136,6 +123,16 @@ final class ScalarKernels implements CpuKernels {
         // Pass 1: the max and where it is.
         final int jm = argmax(x, xo, k, t, c);
         final double m = jm < 0 ? Double.NaN : scaled(x[xo + jm], t, c);
+        // Statistics follow the raw logits (a saturating soft-cap can tie scaled ones).
+        int rawArg = 0;
+        if (s.stats) {
+            for (int j = 1; j < k; j++) {
+                if (x[xo + j] > x[xo + rawArg]) {
+                    rawArg = j;
+                }
+            }
+        }
+        final float xmax = x[xo + rawArg];
 
         // Pass 2: d − 1 and the sums the loss and statistics need.
         double less = 0;
@@ -197,16 +194,14 @@ final class ScalarKernels implements CpuKernels {
         out.ce[i] = counted ? (float) ce : 0f;
         out.lse[i] = (float) lse;
         if (s.stats) {
-            // The first largest raw logit: z can tie where x does not (a saturated soft-cap).
-            int jx = rawArgmax(x, xo, k);
-            out.max[i] = x[xo + jx];
-            out.argmax[i] = jx;
+            out.max[i] = xmax;
+            out.argmax[i] = rawArg;
             out.entropy[i] = (float) (sumE / (1 + dm1) + logd);
             int tcol = s.hard ? target : ty;
             if (counted && tcol >= 0) {
                 double lpT = s.hard ? -nlpT : (scaled(x[xo + tcol], t, c) - m) - logd;
                 out.targetProb[i] = (float) Math.exp(lpT);
-                out.hit[i] = jx == tcol;
+                out.hit[i] = rawArg == tcol;
             } else {
                 out.targetProb[i] = Float.NaN;
                 out.hit[i] = false;

@@ -5,6 +5,7 @@ import java.lang.System.Logger.Level;
 import org.softmaxcl.BackendKind;
 import org.softmaxcl.BackendReport;
 import org.softmaxcl.backend.Backend;
+import org.softmaxcl.backend.DeviceData;
 import org.softmaxcl.backend.BackwardTask;
 import org.softmaxcl.backend.RowOutputs;
 import org.softmaxcl.backend.SoftmaxTask;
@@ -21,6 +22,8 @@ public final class OpenClBackend implements Backend {
     private final ClRuntime rt;
     private final String reason;
     private final Object lock = new Object();
+    /** Device-resident matrices still alive (released with the backend). */
+    private final java.util.Set<ClData> residents = new java.util.LinkedHashSet<>();
     private boolean closed;
 
     private OpenClBackend(ClRuntime rt, String reason) {
@@ -141,7 +144,66 @@ public final class OpenClBackend implements Backend {
     public void crossEntropy(XentTask t, RowOutputs out) {
         synchronized (lock) {
             ensureOpen();
-            XentLauncher.run(rt, t, out);
+            XentLauncher.run(rt, t, null, null, out);
+        }
+    }
+
+    @Override
+    public DeviceData allocate(int rows, int cols) {
+        synchronized (lock) {
+            ensureOpen();
+            ClData d = ClData.allocate(this, rt.ctx, rows, cols);
+            residents.add(d);
+            return d;
+        }
+    }
+
+    @Override
+    public void crossEntropy(XentTask t, DeviceData x, DeviceData g, RowOutputs out) {
+        synchronized (lock) {
+            ensureOpen();
+            XentLauncher.run(rt, t, live(x), g == null ? null : live(g), out);
+        }
+    }
+
+    @Override
+    public void softmax(SoftmaxTask t, DeviceData in, DeviceData out) {
+        synchronized (lock) {
+            ensureOpen();
+            SoftmaxLauncher.forward(rt, t, live(in), live(out));
+        }
+    }
+
+    private ClData live(DeviceData d) {
+        if (!(d instanceof ClData) || ((ClData) d).owner != this) {
+            throw new IllegalArgumentException("device matrix " + d + " belongs to another backend");
+        }
+        ClData c = (ClData) d;
+        c.ensureLive();
+        return c;
+    }
+
+    /** Runs a transfer on the device under the backend's lock. */
+    void onDevice(java.util.function.Consumer<ClContext> action) {
+        synchronized (lock) {
+            ensureOpen();
+            action.accept(rt.ctx);
+        }
+    }
+
+    /** Releases a device matrix (idempotent; a no-op after the backend released everything). */
+    void release(ClData d) {
+        synchronized (lock) {
+            if (residents.remove(d)) {
+                d.releaseNow();
+            }
+        }
+    }
+
+    /** Number of live device-resident matrices. */
+    public int liveMatrices() {
+        synchronized (lock) {
+            return residents.size();
         }
     }
 
@@ -156,6 +218,10 @@ public final class OpenClBackend implements Backend {
         synchronized (lock) {
             if (!closed) {
                 closed = true;
+                for (ClData d : residents) {
+                    d.releaseNow();
+                }
+                residents.clear();
                 rt.close();
             }
         }

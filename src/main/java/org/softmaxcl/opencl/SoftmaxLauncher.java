@@ -20,6 +20,15 @@ final class SoftmaxLauncher {
     }
 
     static void forward(ClRuntime rt, SoftmaxTask t) {
+        forward(rt, t, null, null);
+    }
+
+    /**
+     * Softmax forward; {@code xd}/{@code od} are device-resident input and output (null: the host
+     * matrices of the task). A resident output is written through a scratch buffer and copied over
+     * only when no row was refused.
+     */
+    static void forward(ClRuntime rt, SoftmaxTask t, ClData xd, ClData od) {
         int n = t.rows();
         int k = t.cols();
         rt.lastKernelNanos = 0;
@@ -30,11 +39,31 @@ final class SoftmaxLauncher {
         KernelLayout layout = rt.layout(k);
         ClContext ctx = rt.ctx;
         FloatMatrix x = t.in();
-        cl_mem xm = rt.buffer("x", Transfers.span(x) * Sizeof.cl_float, Transfers.describe("in", x));
-        Transfers.upload(ctx, xm, x);
+        boolean refuse = o.nonFinite() == NonFinitePolicy.REFUSE;
+        final cl_mem xm;
+        final int ldx;
+        if (xd != null) {
+            xm = xd.mem;
+            ldx = k;
+        } else {
+            xm = rt.buffer("x", Transfers.span(x) * Sizeof.cl_float, Transfers.describe("in", x));
+            Transfers.upload(ctx, xm, x);
+            ldx = x.stride();
+        }
         boolean inPlace = t.out().sameViewAs(x);
-        cl_mem om = inPlace ? xm : rt.buffer("out", (long) n * k * Sizeof.cl_float, "out " + n + "x" + k);
-        int ldo = inPlace ? x.stride() : k;
+        boolean copyBack = od != null && refuse;
+        cl_mem om;
+        int ldo;
+        if (od != null && !refuse) {
+            om = od.mem;
+            ldo = k;
+        } else if (inPlace && od == null) {
+            om = xm;
+            ldo = ldx;
+        } else {
+            om = rt.buffer("out", (long) n * k * Sizeof.cl_float, "out " + n + "x" + k);
+            ldo = k;
+        }
         cl_mem tm = rt.buffer("dummy", 16);
         if (o.hasRowTemperatures()) {
             float[] inv = new float[n];
@@ -47,20 +76,25 @@ final class SoftmaxLauncher {
         cl_mem sm = rt.buffer("status", (long) n * Sizeof.cl_int, "per-row status (" + n + " rows)");
         String opts = layout.macros() + " -DLOG=" + (t.log() ? 1 : 0) + " -DROW_TEMP=" + (o.hasRowTemperatures() ? 1 : 0);
         KernelCall call = new KernelCall(rt.kernel(FILE, "softmax_fwd", opts), "softmax_fwd")
-                .i(n).i(k).mem(xm).i(x.stride()).mem(tm).mem(om).i(ldo).mem(sm).f((float) (1.0 / o.temperature()));
+                .i(n).i(k).mem(xm).i(ldx).mem(tm).mem(om).i(ldo).mem(sm).f((float) (1.0 / o.temperature()));
         rt.lastKernelNanos = call.run(ctx, layout.global(n), layout.local());
         if (o.nonFinite() == NonFinitePolicy.REFUSE) {
             float[] status = new float[n];
             Transfers.download(ctx, sm, status);
             for (int i = 0; i < n; i++) {
                 if (Float.floatToRawIntBits(status[i]) != 0) {
-                    String msg = Checks.badLogitRow("logits", x, i, true, o.temperature(i), false);
+                    FloatMatrix rowSource = xd != null ? FloatMatrix.of(xd.row(ctx, i), 1, k) : x;
+                    String msg = Checks.badLogitRow("logits", rowSource, xd != null ? 0 : i, i, true, o.temperature(i), false);
                     throw new IllegalArgumentException(msg != null ? msg
                             : "logits row " + i + ": a scaled logit overflows float32 (temperature too small)");
                 }
             }
         }
-        Transfers.download(ctx, om, ldo, t.out());
+        if (copyBack) {
+            Transfers.copy(ctx, om, od.mem, (long) n * k * Sizeof.cl_float);
+        } else if (od == null) {
+            Transfers.download(ctx, om, ldo, t.out());
+        }
     }
 
     static void backward(ClRuntime rt, BackwardTask t) {

@@ -50,6 +50,32 @@ final class Transfers {
                 "clEnqueueWriteBuffer");
     }
 
+    /** Uploads {@code m} into a dense buffer (row stride K), whatever the caller's stride. */
+    static void uploadDense(ClContext ctx, cl_mem mem, FloatMatrix m) {
+        if (m.stride() == m.cols() || m.rows() <= 1) {
+            upload(ctx, mem, m);
+            return;
+        }
+        if (!m.hasArray() && !m.buffer().isDirect()) {
+            upload(ctx, mem, m.toArray());
+            return;
+        }
+        long f = Sizeof.cl_float;
+        FaultInjection.before("clEnqueueWriteBuffer");
+        Cl.check(clEnqueueWriteBufferRect(ctx.queue, mem, CL_TRUE, new long[] {0, 0, 0}, new long[] {0, 0, 0},
+                new long[] {m.cols() * f, m.rows(), 1}, m.cols() * f, 0, m.stride() * f, 0, pointer(m), 0, null, null),
+                "clEnqueueWriteBufferRect");
+    }
+
+    /** Copies {@code bytes} between two device buffers and waits. */
+    static void copy(ClContext ctx, cl_mem from, cl_mem to, long bytes) {
+        if (bytes > 0) {
+            FaultInjection.before("clEnqueueCopyBuffer");
+            Cl.check(clEnqueueCopyBuffer(ctx.queue, from, to, 0, 0, bytes, 0, null, null), "clEnqueueCopyBuffer");
+            Cl.check(clFinish(ctx.queue), "clFinish");
+        }
+    }
+
     static void upload(ClContext ctx, cl_mem mem, float[] a) {
         if (a.length > 0) {
             FaultInjection.before("clEnqueueWriteBuffer");

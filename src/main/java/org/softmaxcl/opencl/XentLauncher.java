@@ -39,7 +39,13 @@ final class XentLauncher {
                 + " -DSTATS=" + bit(o.rowStats());
     }
 
-    static void run(ClRuntime rt, XentTask t, RowOutputs out) {
+    /**
+     * One call. {@code xd} and {@code gd} are device-resident logits and gradient (null: the host
+     * matrices of the task are uploaded and downloaded). A resident gradient is written into a
+     * scratch buffer and copied over only after every row passed (under NonFinitePolicy.REFUSE);
+     * without statistics or per-row losses a resident call reduces the loss on the device.
+     */
+    static void run(ClRuntime rt, XentTask t, ClData xd, ClData gd, RowOutputs out) {
         int n = t.rows();
         int k = t.cols();
         rt.lastKernelNanos = 0;
@@ -51,8 +57,16 @@ final class XentLauncher {
         ClContext ctx = rt.ctx;
         FloatMatrix x = t.logits();
 
-        cl_mem xm = rt.buffer("x", Transfers.span(x) * Sizeof.cl_float, Transfers.describe("logits", x));
-        Transfers.upload(ctx, xm, x);
+        final cl_mem xm;
+        final int ldx;
+        if (xd != null) {
+            xm = xd.mem;
+            ldx = k;
+        } else {
+            xm = rt.buffer("x", Transfers.span(x) * Sizeof.cl_float, Transfers.describe("logits", x));
+            Transfers.upload(ctx, xm, x);
+            ldx = x.stride();
+        }
         cl_mem tm;
         cl_mem ym;
         int ldy = 1;
@@ -93,12 +107,17 @@ final class XentLauncher {
         FloatMatrix grad = t.grad();
         cl_mem gm = rt.buffer("dummy", 16);
         int ldg = k;
+        boolean refuse = o.nonFinite() == NonFinitePolicy.REFUSE;
+        boolean copyBack = false;
         if (grad != null) {
-            if (t.inPlace()) {
-                gm = xm;
-                ldg = x.stride();
-            } else {
+            if (gd != null && !refuse) {
+                gm = gd.mem;                  // nothing is refused for logits: write straight in
+            } else if (gd != null || !t.inPlace()) {
                 gm = rt.buffer("grad", (long) n * k * Sizeof.cl_float, "grad " + n + "x" + k);
+                copyBack = gd != null;
+            } else {
+                gm = xm;
+                ldg = ldx;
             }
         }
         int fields = o.rowStats() ? FIELDS_STATS : FIELDS;
@@ -112,11 +131,11 @@ final class XentLauncher {
             cl_mem pm = rt.buffer("partials", (long) n * layout.split() * SPLIT_FIELDS * Sizeof.cl_float);
             String file = layout.file(OP);
             KernelCall partial = new KernelCall(rt.kernel(file, "xent_split_partial", opts), "xent_split_partial")
-                    .i(n).i(k).mem(xm).i(x.stride()).mem(tm).mem(ym).i(ldy).mem(wm).mem(tempm).mem(pm)
+                    .i(n).i(k).mem(xm).i(ldx).mem(tm).mem(ym).i(ldy).mem(wm).mem(tempm).mem(pm)
                     .f(invT).f(o.softcap()).f(o.labelSmoothing()).f(smooth).i(o.ignoreIndex());
             long ns = partial.run(ctx, layout.global(n), layout.local());
             KernelCall finish = new KernelCall(rt.kernel(file, "xent_split_finish", opts), "xent_split_finish")
-                    .i(n).i(k).mem(xm).i(x.stride()).mem(tm).mem(ym).i(ldy).mem(wm).mem(tempm).mem(scalem)
+                    .i(n).i(k).mem(xm).i(ldx).mem(tm).mem(ym).i(ldy).mem(wm).mem(tempm).mem(scalem)
                     .mem(gm).i(ldg).mem(rowm).mem(pm)
                     .f(invT).f(o.softcap()).f(o.labelSmoothing()).f(smooth).f((float) t.classWeightSum())
                     .i(o.ignoreIndex()).f((float) t.ceScale()).f((float) (t.zScale() * 2.0 * o.zLoss())).f(o.gradScale());
@@ -124,18 +143,32 @@ final class XentLauncher {
         } else {
             String name = layout.kernel(OP);
             KernelCall call = new KernelCall(rt.kernel(layout.file(OP), name, opts), name)
-                    .i(n).i(k).mem(xm).i(x.stride()).mem(tm).mem(ym).i(ldy).mem(wm).mem(tempm).mem(scalem)
+                    .i(n).i(k).mem(xm).i(ldx).mem(tm).mem(ym).i(ldy).mem(wm).mem(tempm).mem(scalem)
                     .mem(gm).i(ldg).mem(rowm)
                     .f(invT).f(o.softcap()).f(o.labelSmoothing()).f(smooth).f((float) t.classWeightSum())
                     .i(o.ignoreIndex()).f((float) t.ceScale()).f((float) (t.zScale() * 2.0 * o.zLoss())).f(o.gradScale());
             rt.lastKernelNanos = call.run(ctx, layout.global(n), layout.local());
         }
 
+        if (xd != null && !o.rowStats() && o.reduction() != org.softmaxcl.Reduction.NONE) {
+            reduceOnDevice(rt, t, xd, tm, rowm, out);
+            if (copyBack) {
+                Transfers.copy(ctx, gm, gd.mem, (long) n * k * Sizeof.cl_float);
+            }
+            return;
+        }
         float[] rows = new float[fields * n];
         Transfers.download(ctx, rowm, rows);
-        refuseFlaggedRows(t, rows, n);
+        for (int i = 0; i < n; i++) {
+            int status = Float.floatToRawIntBits(rows[2 * n + i]);
+            if ((refuse && (status & 1) != 0) || (status & 2) != 0) {
+                refuse(rt, t, xd, i, status, refuse);
+            }
+        }
 
-        if (grad != null) {
+        if (copyBack) {
+            Transfers.copy(ctx, gm, gd.mem, (long) n * k * Sizeof.cl_float);
+        } else if (grad != null && gd == null) {
             Transfers.download(ctx, gm, ldg, grad);
         }
         System.arraycopy(rows, 0, out.ce, 0, n);
@@ -151,20 +184,48 @@ final class XentLauncher {
         }
     }
 
-    /** Throws for the first row the kernel flagged (bad logits under REFUSE, bad soft targets always). */
-    private static void refuseFlaggedRows(XentTask t, float[] rows, int n) {
-        boolean refuseLogits = t.opts().nonFinite() == NonFinitePolicy.REFUSE;
-        for (int i = 0; i < n; i++) {
-            int status = Float.floatToRawIntBits(rows[2 * n + i]);
-            if (refuseLogits && (status & 1) != 0) {
-                String msg = Checks.badLogitRow("logits", t.logits(), i, t.counted(i), t.opts().temperature(i),
-                        t.opts().softcap() != 0);
-                throw new IllegalArgumentException(msg != null ? msg
-                        : "logits row " + i + ": a scaled logit overflows float32 (temperature too small)");
-            }
-            if ((status & 2) != 0) {
-                throw new IllegalArgumentException(Checks.badSoftTargetRow(t.targets().distribution(), i));
-            }
+    /** The loss sums and the first flagged rows, reduced on the device: four floats come back. */
+    private static void reduceOnDevice(ClRuntime rt, XentTask t, ClData xd, cl_mem tm, cl_mem rowm, RowOutputs out) {
+        XentOptions o = t.opts();
+        int n = t.rows();
+        ClContext ctx = rt.ctx;
+        cl_mem swm = rt.buffer("dummy", 16);
+        if (o.hasSampleWeights()) {
+            swm = rt.buffer("sampleWeights", (long) n * Sizeof.cl_float, "sampleWeights (" + n + " values)");
+            Transfers.upload(ctx, swm, o.sampleWeights());
+        }
+        cl_mem res = rt.buffer("reduced", 4 * Sizeof.cl_float);
+        int wgs = (int) Math.min(256, Integer.highestOneBit((int) Math.max(1, ctx.info().maxWorkGroup())));
+        boolean refuse = o.nonFinite() == NonFinitePolicy.REFUSE;
+        KernelCall call = new KernelCall(rt.kernel("xent_reduce.cl", "xent_reduce", "-DWGS=" + wgs), "xent_reduce")
+                .i(n).mem(rowm).mem(tm).i(t.hard() ? 1 : 0).i(o.ignoreIndex()).mem(swm).i(o.hasSampleWeights() ? 1 : 0)
+                .f(o.zLoss()).i(refuse ? 1 : 0).mem(res);
+        rt.lastKernelNanos += call.run(ctx, wgs, wgs);
+        float[] r = new float[4];
+        Transfers.download(ctx, res, r);
+        int badLogits = Float.floatToRawIntBits(r[2]);
+        int badTarget = Float.floatToRawIntBits(r[3]);
+        int first = Math.min(badLogits, badTarget);
+        if (first < n) {
+            refuse(rt, t, xd, first, (first == badLogits ? 1 : 0) | (first == badTarget ? 2 : 0), refuse);
+        }
+        out.reduced = true;
+        out.ceSum = r[0];
+        out.zSum = r[1];
+    }
+
+    /** Throws for a row the kernel flagged (bad logits under REFUSE, bad soft targets always). */
+    private static void refuse(ClRuntime rt, XentTask t, ClData xd, int i, int status, boolean refuseLogits) {
+        if (refuseLogits && (status & 1) != 0) {
+            FloatMatrix logits = xd != null ? FloatMatrix.of(xd.row(rt.ctx, i), 1, t.cols()) : t.logits();
+            int at = xd != null ? 0 : i;
+            String msg = Checks.badLogitRow("logits", logits, at, i, t.counted(i), t.opts().temperature(i),
+                    t.opts().softcap() != 0);
+            throw new IllegalArgumentException(msg != null ? msg
+                    : "logits row " + i + ": a scaled logit overflows float32 (temperature too small)");
+        }
+        if ((status & 2) != 0) {
+            throw new IllegalArgumentException(Checks.badSoftTargetRow(t.targets().distribution(), i));
         }
     }
 

@@ -10,8 +10,9 @@ import org.softmaxcl.XentOptions;
 /**
  * A float64 reference ("oracle") for softmax, log-softmax and cross-entropy, written straight from
  * the semantics in DESIGN.md, deliberately simple: one row at a time, every intermediate in a
- * {@code double[]}, no fused passes, no cancellation tricks beyond the max shift. It exists to
- * check the float32 backends (tests) and the {@code gradcheck} command; it is not fast.
+ * {@code double[]}, no fused passes, no cancellation tricks beyond the max shift and a log1p for
+ * log d (so a row where one class dominates keeps its tiny loss). It exists to check the float32
+ * backends (tests) and the {@code gradcheck} command; it is not fast.
  *
  * <p>For logits x (N×K, row-major) and the options o (every value read as the float the engines
  * read, widened exactly to double):

@@ -25,12 +25,22 @@ public enum Backends {
     /** OpenCL, kernel layout V0: a work-item per row. */
     OPENCL_V0(() -> OpenClBackend.open(null, "v0", "test")),
     /** OpenCL, kernel layout V1: a work-group of 64 work-items per row. */
-    OPENCL_V1(() -> OpenClBackend.open(null, "v1:64", "test"));
+    OPENCL_V1(() -> OpenClBackend.open(null, "v1:64", "test")),
+    /** OpenCL with the layout the tuning database picks for the device (V0v, vector registers, on PoCL). */
+    OPENCL_AUTO(() -> OpenClBackend.open(null, null, "test")),
+    /** OpenCL, kernel layout V3 for cross-entropy: each row split into 4 chunks of 64 work-items (softmax runs V1). */
+    OPENCL_V3(() -> OpenClBackend.open(null, "v3:64:4", "test"));
 
     /** The CPU backends. */
     public static final List<Backends> CPU = List.of(CPU_SCALAR, CPU_DEFAULT);
-    /** The OpenCL backends. */
+    /** The OpenCL backends every concern runs on: layouts V0 and V1. */
     public static final List<Backends> OPENCL = List.of(OPENCL_V0, OPENCL_V1);
+    /**
+     * The other OpenCL layouts, the device's default (V0v on PoCL) and V3: a compact set of checks
+     * runs on them ({@code OpenClLayoutsTest}), to keep the cold-cache build time of PoCL's
+     * programs (about 1.5 s each) within bounds.
+     */
+    public static final List<Backends> OPENCL_MORE = List.of(OPENCL_AUTO, OPENCL_V3);
 
     private static final Map<Backends, Engine> ENGINES = new EnumMap<>(Backends.class);
 
@@ -42,7 +52,7 @@ public enum Backends {
 
     /** True for the OpenCL backends. */
     public boolean isOpenCl() {
-        return OPENCL.contains(this);
+        return OPENCL.contains(this) || OPENCL_MORE.contains(this);
     }
 
     /** A new backend instance (the caller closes it). */

@@ -10,8 +10,8 @@ import org.softmaxcl.reference.Reference64;
 /**
  * A softmax / log-softmax problem held against {@link Reference64#softmax}. Tolerances: p has a
  * relative error of a few u (2⁻²⁴) when z = x/T is exact, so we allow 1e-5·p, plus 1e-6·|z|max·p
- * when z is rounded (T not a power of two), plus Float.MIN_NORMAL (≈ 1.18e-38) for float32
- * underflow (the Vector API exp flushes subnormal results to 0); log p = (z − m) −
+ * when z is rounded (T not a power of two), plus the smallest normal float (2⁻¹²⁶ ≈ 1.2e-38): a p
+ * below it may be flushed to 0 (the Vector API's exp does, as GPUs do); log p = (z − m) −
  * log d has an absolute error of a few u·(|z − m| + log d), so 1e-5·|log p| + 1e-6·(1 + |z|max if
  * rounded).
  */

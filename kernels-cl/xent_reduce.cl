@@ -1,0 +1,67 @@
+// xent_reduce.cl - the loss of a device-resident cross-entropy call reduced on the device, so only
+// four numbers come back instead of N per-row values. One work-group of WGS work-items walks the
+// rows in a fixed order (deterministic), with Kahan-compensated sums per work-item, then a tree.
+//
+//   result[0] = sum over counted rows of s_i * ce_i
+//   result[1] = sum over counted rows of s_i * zeta * lse_i^2
+//   result[2] = first row flagged for its logits (as int bits; N when none or when not refused)
+//   result[3] = first row flagged for its soft targets (as int bits; N when none)
+// rowout is xent.cl's per-row output (ce, lse, status, ...), s the sample weights (or 1).
+
+#undef WG_PER_ROW
+#define WG_PER_ROW 1
+#include "common.cl"
+
+inline int group_min(int v, __local int *buf) {
+    buf[LID] = v;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int s = WGS / 2; s > 0; s >>= 1) {
+        if (LID < s) {
+            buf[LID] = min(buf[LID], buf[LID + s]);
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    int r = buf[0];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    return r;
+}
+
+__kernel void xent_reduce(const int N, __global const float *rowout, __global const int *targets, const int hard,
+                          const int ignore_index, __global const float *sample_w, const int has_sw,
+                          const float zeta, const int refuse_logits, __global float *result) {
+    LOCAL_SCRATCH
+    ksum ce = ksum_zero();
+    ksum zl = ksum_zero();
+    int bad_logits = N;
+    int bad_target = N;
+    for (int base = 0; base < N; base += WGS) {
+        const int i = base + LID;
+        if (i < N) {
+            const int status = as_int(rowout[2 * N + i]);
+            if (refuse_logits && (status & STATUS_BAD_LOGITS) && i < bad_logits) {
+                bad_logits = i;
+            }
+            if ((status & STATUS_BAD_TARGET) && i < bad_target) {
+                bad_target = i;
+            }
+            if (!hard || targets[i] != ignore_index) {
+                const float s = has_sw ? sample_w[i] : 1.0f;
+                ksum_add(&ce, s * rowout[i]);
+                if (zeta != 0.0f) {
+                    const float lse = rowout[N + i];
+                    ksum_add(&zl, s * (zeta * (lse * lse)));
+                }
+            }
+        }
+    }
+    const float ce_sum = group_sum(ksum_value(ce), red_f);
+    const float z_sum = group_sum(ksum_value(zl), red_f);
+    bad_logits = group_min(bad_logits, red_i);
+    bad_target = group_min(bad_target, red_i);
+    if (LID == 0) {
+        result[0] = ce_sum;
+        result[1] = z_sum;
+        result[2] = as_float(bad_logits);
+        result[3] = as_float(bad_target);
+    }
+}

@@ -1,0 +1,322 @@
+package org.softmaxcl.cpu;
+
+import static org.softmaxcl.cpu.VectorExp.S;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+
+import org.softmaxcl.backend.RowOutputs;
+
+/**
+ * The fused cross-entropy for small K (a handful of classes), with each vector lane on a row: a
+ * group of L rows is transposed into a K×L tile (column j of every row in one vector), the whole
+ * pass — max, exponentials, sums, log d, the gradient — runs in vectors across the rows, and the
+ * gradient tile is transposed back. Row-wise vectors would leave most lanes idle at K = 10, and the
+ * per-row transcendentals (log d) would cost more than the row itself.
+ *
+ * <p>Same formulas as {@link ScalarKernels}; the target's p − 1 is −(Σ_{j≠t} e_j)/d, free of
+ * cancellation, so no expm1 is needed. A group holding a NaN, ±∞ maximum goes to the scalar
+ * kernel (NaN semantics); the caller finishes ranges that are not whole groups. Not thread-safe:
+ * one instance per range of rows.
+ */
+final class SmallRowsKernel {
+    private static final int L = S.length();
+    private final XentSpec s;
+    private final ScalarKernels scalar;
+    private final int k;
+    private final float[] xt;
+    private final float[] yt;
+    private final float[] zt;
+    private final float[] et;
+    private final float[] lane = new float[L];
+    /** The target's gradient entry of each row of the group. */
+    private final float[] lanes2 = new float[L];
+    private final float[] invT = new float[L];
+    private final float[] mArr = new float[L];
+    private final float[] dm1 = new float[L];
+    private final float[] logd = new float[L];
+    private final float[] invd = new float[L];
+    private final float[] sumA = new float[L];
+    private final float[] totalA = new float[L];
+    private final float[] sumE = new float[L];
+    private final float[] alpha = new float[L];
+    private final float[] beta = new float[L];
+
+    private final boolean rowTemperatures;
+    private final float invT0;
+    private final boolean rowScales;
+    private final float rs0;
+
+    SmallRowsKernel(XentSpec s, ScalarKernels scalar) {
+        this.s = s;
+        rowTemperatures = s.task.opts().hasRowTemperatures();
+        invT0 = (float) (1.0 / s.task.opts().temperature());
+        rowScales = s.task.opts().hasSampleWeights() || s.task.opts().hasRowGradScales();
+        rs0 = s.task.opts().gradScale();
+        this.scalar = scalar;
+        this.k = s.k;
+        xt = new float[k * L];
+        yt = s.hard ? null : new float[k * L];
+        zt = new float[k * L];
+        et = new float[k * L];
+    }
+
+    /** Processes whole groups of L rows from r0 on; returns the first row not processed. */
+    int xent(int r0, int r1, float[] x, int xo, int ldx, float[] y, int yo, int ldy, float[] g, int go, int ldg,
+             RowOutputs out) {
+        int i0 = r0;
+        for (; i0 + L <= r1; i0 += L) {
+            group(i0, x, xo, ldx, y, yo, ldy, g, go, ldg, out);
+        }
+        return i0;
+    }
+
+    private void group(int i0, float[] x, int xo, int ldx, float[] y, int yo, int ldy, float[] g, int go, int ldg,
+                       RowOutputs out) {
+        for (int r = 0; r < L; r++) {
+            int xr = xo + (i0 + r) * ldx;
+            for (int j = 0; j < k; j++) {
+                xt[j * L + r] = x[xr + j];
+            }
+            if (yt != null) {
+                int yr = yo + (i0 + r) * ldy;
+                for (int j = 0; j < k; j++) {
+                    yt[j * L + r] = y[yr + j];
+                }
+            }
+            invT[r] = rowTemperatures ? (float) (1.0 / s.temperature(i0 + r)) : invT0;
+        }
+        FloatVector xmax = FloatVector.fromArray(S, xt, 0);
+        for (int j = 1; j < k; j++) {
+            xmax = xmax.max(FloatVector.fromArray(S, xt, j * L));
+        }
+        xmax.intoArray(lane, 0);
+        for (int r = 0; r < L; r++) {
+            if (!Float.isFinite(lane[r])) {
+                for (int q = 0; q < L; q++) {
+                    int i = i0 + q;
+                    scalar.xentRow(s, i, x, xo + i * ldx, y, y == null ? 0 : yo + i * ldy, g, g == null ? 0 : go + i * ldg, out);
+                }
+                return;
+            }
+        }
+        final FloatVector vit = FloatVector.fromArray(S, invT, 0);
+        final FloatVector m = xmax.mul(vit);
+        m.intoArray(mArr, 0);
+        final float oneMinusEps = (float) (1 - s.eps);
+        final float smooth = (float) s.smooth;
+        FloatVector less = FloatVector.zero(S);
+        FloatVector ties = FloatVector.zero(S);
+        FloatVector sa = FloatVector.zero(S);
+        FloatVector ta = FloatVector.zero(S);
+        FloatVector se = FloatVector.zero(S);
+        for (int j = 0; j < k; j++) {
+            FloatVector zs = FloatVector.fromArray(S, xt, j * L).mul(vit).sub(m);
+            zs.intoArray(zt, j * L);
+            FloatVector e = VectorExp.exp(zs);
+            e.intoArray(et, j * L);
+            VectorMask<Float> lt = zs.compare(VectorOperators.LT, 0f);
+            less = less.add(e, lt);
+            ties = ties.add(1f, lt.not());
+            if (s.needSum) {
+                FloatVector a;
+                float wj = s.w != null ? s.w[j] : 1f;
+                if (s.hard) {
+                    a = FloatVector.broadcast(S, wj);
+                } else {
+                    a = FloatVector.fromArray(S, yt, j * L).fma(oneMinusEps, smooth).mul(wj);
+                    ta = ta.add(a);
+                }
+                sa = sa.add(a.mul(zs.neg()), a.compare(VectorOperators.NE, 0f));
+            }
+            if (s.stats) {
+                se = se.add(e.mul(zs.neg()), e.compare(VectorOperators.NE, 0f));
+            }
+        }
+        FloatVector vdm1 = less.add(ties.sub(1f));   // ties − 1 first: exact, no cancellation
+        vdm1.intoArray(dm1, 0);
+        VectorLog1p.log1p(vdm1).intoArray(logd, 0);
+        FloatVector.broadcast(S, 1f).div(vdm1.add(1f)).intoArray(invd, 0);
+        sa.intoArray(sumA, 0);
+        ta.intoArray(totalA, 0);
+        se.intoArray(sumE, 0);
+
+        // Per row: the loss, the statistics and the gradient constants (in lanes when no
+        // statistics are asked for, the common case).
+        if (s.stats) {
+            for (int r = 0; r < L; r++) {
+                finish(i0 + r, r, out);
+            }
+        } else {
+            finishLanes(i0, m, vit, vdm1, out);
+        }
+        if (g == null) {
+            return;
+        }
+        // The gradient in vectors across the rows, then back into the rows.
+        FloatVector va = FloatVector.fromArray(S, alpha, 0);
+        FloatVector vb = FloatVector.fromArray(S, beta, 0);
+        for (int j = 0; j < k; j++) {
+            FloatVector e = FloatVector.fromArray(S, et, j * L);
+            FloatVector gj;
+            if (!s.needSum) {
+                gj = e.mul(va);
+            } else if (s.hard) {
+                gj = e.mul(va).sub(vb.mul(smooth * (s.w != null ? s.w[j] : 1f)));
+            } else {
+                FloatVector a = FloatVector.fromArray(S, yt, j * L).fma(oneMinusEps, smooth).mul(s.w != null ? s.w[j] : 1f);
+                gj = e.mul(va).sub(vb.mul(a));
+            }
+            gj.intoArray(zt, j * L);   // zt is free now: it holds the gradient tile
+        }
+        for (int r = 0; r < L; r++) {
+            int i = i0 + r;
+            int gr = go + i * ldg;
+            int t = s.hard ? s.targets[i] : -1;
+            if (s.hard && t == s.ignore) {
+                java.util.Arrays.fill(g, gr, gr + k, 0f);
+                continue;
+            }
+            if (s.hard) {
+                zt[t * L + r] = lanes2[r];
+            }
+            for (int j = 0; j < k; j++) {
+                g[gr + j] = zt[j * L + r];
+            }
+        }
+    }
+
+    /**
+     * {@link #finish} for all L rows at once in float32 lanes, without statistics: the loss parts,
+     * lse, alpha, beta and the target entries.
+     */
+    private void finishLanes(int i0, FloatVector m, FloatVector vit, FloatVector vdm1, RowOutputs out) {
+        final float[] zsT = lane;
+        final float[] eT = lanes2;
+        final float[] h = sumE;          // free without statistics
+        final float[] rs = dm1;          // dm1 is in vdm1 already
+        final float[] wt = beta;         // overwritten below
+        for (int r = 0; r < L; r++) {
+            int i = i0 + r;
+            int t = s.hard ? s.targets[i] : -1;
+            boolean counted = !s.hard || t != s.ignore;
+            zsT[r] = counted && s.hard ? zt[t * L + r] : 0f;
+            eT[r] = counted && s.hard ? et[t * L + r] : 0f;
+            wt[r] = counted && s.hard ? (float) s.weight(t) : 0f;
+            h[r] = (float) ((1 - s.eps) * wt[r]);
+            rs[r] = rowScales ? s.task.rowScale(i) : (counted ? rs0 : 0f);
+        }
+        FloatVector ld = FloatVector.fromArray(S, logd, 0);
+        FloatVector id = FloatVector.fromArray(S, invd, 0);
+        FloatVector lse = m.add(ld);
+        FloatVector vh = FloatVector.fromArray(S, h, 0);
+        FloatVector vwt = FloatVector.fromArray(S, wt, 0);
+        FloatVector vr = FloatVector.fromArray(S, rs, 0);
+        FloatVector vzsT = FloatVector.fromArray(S, zsT, 0);
+        FloatVector nlpT = ld.sub(vzsT);
+        float smooth = (float) s.smooth;
+        float wSum = (float) s.wSum;
+        FloatVector ce;
+        FloatVector bigA;
+        if (s.hard) {
+            ce = vh.mul(nlpT);
+            if (s.eps != 0) {
+                ce = ce.add(FloatVector.fromArray(S, sumA, 0).add(ld.mul(wSum)).mul(smooth));
+            }
+            bigA = vh.add(smooth * wSum);
+        } else {
+            FloatVector ta = FloatVector.fromArray(S, totalA, 0);
+            ce = FloatVector.fromArray(S, sumA, 0).add(ta.mul(ld));
+            bigA = ta;
+        }
+        if (s.hard) {
+            // ignored rows: ce 0 (their h is 0 and their row scale 0)
+            ce = ce.blend(0f, vr.compare(VectorOperators.EQ, 0f).and(vh.compare(VectorOperators.EQ, 0f)));
+        }
+        ce.intoArray(out.ce, i0);
+        lse.intoArray(out.lse, i0);
+        FloatVector coefA = vr.mul((float) s.ceScale);
+        FloatVector coefZ = vr.mul((float) (s.zScale * 2 * s.zeta)).mul(lse);
+        FloatVector alphaV = coefA.fma(bigA, coefZ).mul(id).mul(vit);
+        alphaV.intoArray(alpha, 0);
+        if (s.hard) {
+            FloatVector veT = FloatVector.fromArray(S, eT, 0);
+            FloatVector pT = veT.mul(id);
+            // p_t − 1 = −(Σ_{j≠t} e_j)/d: dm1 when t is a maximum (z_t − m = 0), else d − e_t.
+            FloatVector others = vdm1.add(1f).sub(veT).blend(vdm1, vzsT.compare(VectorOperators.EQ, 0f));
+            FloatVector gz = coefA.mul(pT.mul(wSum).sub(vwt).mul(smooth).sub(vh.mul(others).mul(id))).add(coefZ.mul(pT));
+            gz.mul(vit).intoArray(lanes2, 0);
+        }
+        coefA.mul(vit).intoArray(beta, 0);
+    }
+
+    /** Row r of the group: loss, lse, statistics into out; alpha, beta and the target entry (in lanes2). */
+    private void finish(int i, int r, RowOutputs out) {
+        final int t = s.hard ? s.targets[i] : -1;
+        final boolean counted = !s.hard || t != s.ignore;
+        final double ld = logd[r];
+        final double id = invd[r];
+        final double lse = mArr[r] + ld;
+        double ce = 0;
+        double bigA;
+        double h = 0;
+        double nlpT = 0;
+        if (s.hard) {
+            if (counted) {
+                nlpT = -zt[t * L + r] + ld;
+                h = (1 - s.eps) * s.weight(t);
+                ce = h * nlpT;
+                if (s.eps != 0) {
+                    ce += s.smooth * (sumA[r] + s.wSum * ld);
+                }
+            }
+            bigA = s.smooth * s.wSum + h;
+        } else {
+            ce = sumA[r] + totalA[r] * ld;
+            bigA = totalA[r];
+        }
+        out.ce[i] = counted ? (float) ce : 0f;
+        out.lse[i] = (float) lse;
+        if (s.stats) {
+            int arg = 0;
+            for (int j = 1; j < k; j++) {
+                if (xt[j * L + r] > xt[arg * L + r]) {
+                    arg = j;
+                }
+            }
+            out.max[i] = xt[arg * L + r];
+            out.argmax[i] = arg;
+            out.entropy[i] = (float) (sumE[r] * id + ld);
+            int tcol = t;
+            if (!s.hard) {
+                tcol = 0;
+                for (int j = 1; j < k; j++) {
+                    if (yt[j * L + r] > yt[tcol * L + r]) {
+                        tcol = j;
+                    }
+                }
+            }
+            if (counted) {
+                out.targetProb[i] = (float) (et[tcol * L + r] * id);
+                out.hit[i] = arg == tcol;
+            } else {
+                out.targetProb[i] = Float.NaN;
+                out.hit[i] = false;
+            }
+        }
+        final double rs = s.task.rowScale(i);
+        final double coefA = rs * s.ceScale;
+        final double coefZ = rs * s.zScale * 2 * s.zeta * lse;
+        alpha[r] = (float) ((coefA * bigA + coefZ) * id * invT[r]);
+        beta[r] = (float) (coefA * invT[r]);
+        if (s.hard && counted) {
+            // p_t − 1 = −(Σ_{j≠t} e_j)/d: the sum of the others is dm1 when t is a maximum, else d − e_t.
+            double eT = et[t * L + r];
+            double others = zt[t * L + r] == 0f ? dm1[r] : (1 + (double) dm1[r]) - eT;
+            double pT = eT * id;
+            double gz = coefA * (s.smooth * (s.wSum * pT - s.weight(t)) - h * others * id) + coefZ * pT;
+            lanes2[r] = (float) (gz * invT[r]);
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package org.softmaxcl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.softmaxcl.testing.BackendTest;
+import org.softmaxcl.testing.Backends;
+import org.softmaxcl.testing.Compare;
+import org.softmaxcl.testing.Data;
+import org.softmaxcl.testing.OptionSets;
+import org.softmaxcl.testing.Shapes;
+import org.softmaxcl.testing.Views;
+import org.softmaxcl.testing.XentCase;
+
+/**
+ * A compact set of checks on the OpenCL layouts beyond V0 and V1: the device's default (V0v,
+ * vector registers, on PoCL) and V3 (a row split over work-groups, two kernels). Each case is
+ * held against the float64 reference and against the scalar CPU backend, and run in place (bit
+ * identical); bad input leaves the output untouched. (The golden cases run on these layouts in
+ * {@link GoldenCasesOpenClLayoutsTest}.)
+ */
+@Tag("opencl")
+class OpenClLayoutsTest extends BackendTest {
+    private static final List<XentCase> CASES = compactCases();
+
+    @Override
+    protected List<Backends> backends() {
+        return Backends.OPENCL_MORE;
+    }
+
+    /** Option cases covering every kernel flag, shapes from K = 1 to 131072, and extreme rows. */
+    static List<XentCase> compactCases() {
+        List<XentCase> cases = new ArrayList<>();
+        List<XentCase> pairs = OptionSets.pairCases(777, true);
+        for (String name : List.of("plain", "[SMOOTHING, CLASS_WEIGHTS]", "[ROW_TEMPERATURES, SOFTCAP]",
+                "[Z_LOSS, SAMPLE_WEIGHTS]", "[IGNORE_INDEX, ROW_GRAD_SCALES]")) {
+            pairs.stream().filter(c -> c.name.equals(name) && c.opts.reduction() == Reduction.MEAN).forEach(cases::add);
+        }
+        Data d = new Data(778);
+        for (int[] shape : new int[][] {{5, 1}, {4, 7}, {3, 100}, {3, 4099}, {2, 131072}, {20000, 3}}) {
+            Shapes.Shape s = Shapes.random(d, "shape", shape[0], shape[1]);
+            cases.add(new XentCase(s.name(), s.n(), s.k(), s.x(), s.hard(), null, XentOptions.DEFAULTS));
+        }
+        Shapes.Shape e = Shapes.extremes().get(3);
+        cases.add(new XentCase(e.name(), e.n(), e.k(), e.x(), null, e.soft(),
+                XentOptions.builder().reduction(Reduction.NONE).rowStats(true).build()));
+        return cases;
+    }
+
+    Stream<org.junit.jupiter.params.provider.Arguments> cases() {
+        return cross(CASES);
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void matchesTheReferenceAndTheCpu(Backends backend, XentCase c) {
+        Views layout = Views.values()[CASES.indexOf(c) % Views.values().length];
+        XentCase.Outcome out = c.run(backend.engine(), layout, true);
+        c.check(backend + " " + layout, out);
+        c.checkAgreement(Backends.CPU_SCALAR + " vs " + backend, c.run(Backends.CPU_SCALAR.engine()), out);
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void inPlaceIsBitIdentical(Backends backend, XentCase c) {
+        Views layout = Views.values()[CASES.indexOf(c) % Views.values().length];
+        XentCase.Outcome out = c.run(backend.engine(), layout, true);
+        FloatMatrix both = layout.of(c.x, c.n, c.k);
+        XentResult r = backend.engine().crossEntropyWithGradient(both, c.targets(layout), c.opts, both);
+        String what = backend + " " + c + " in place";
+        Compare.assertSameBits(what + " grad", out.grad(), both.toArray());
+        assertThat(Double.doubleToRawLongBits(r.loss())).as(what + " loss bits")
+                .isEqualTo(Double.doubleToRawLongBits(out.result().loss()));
+        Compare.assertSameBits(what + " row losses", out.result().rowLosses(), r.rowLosses());
+        Compare.assertSameStats(what, out.result().stats(), r.stats());
+    }
+
+    /**
+     * In place, every work-group's gradient write may land before another group reads the logits:
+     * a race shows only in some runs (about 1 in 100 for V3 on PoCL), so the in-place call is
+     * repeated 500 times and every run's statistics and gradient must equal the out-of-place ones.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void inPlaceIsBitIdenticalOnEveryRepetition(Backends backend) {
+        Data d = new Data(5);
+        int n = 7;
+        int k = 191;
+        float[] x = d.logits(n, k, 3);
+        int[] t = d.targets(n, k, 0, -100);
+        XentOptions o = XentOptions.builder().rowStats(true).build();
+        float[] g = new float[n * k];
+        XentResult out = backend.engine().crossEntropyWithGradient(FloatMatrix.of(x, n, k), Targets.hard(t), o,
+                FloatMatrix.of(g, n, k));
+        for (int rep = 0; rep < 500; rep++) {
+            float[] y = x.clone();
+            XentResult r = backend.engine().crossEntropyWithGradient(FloatMatrix.of(y, n, k), Targets.hard(t), o,
+                    FloatMatrix.of(y, n, k));
+            String what = backend + " in place, run " + rep;
+            Compare.assertSameStats(what, out.stats(), r.stats());
+            Compare.assertSameBits(what + " grad", g, y);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void badInputWritesNothing(Backends backend) {
+        int n = 6;
+        int k = 300;
+        Data d = new Data(779);
+        float[] x = d.logits(n, k, 2);
+        x[(n - 1) * k + 250] = Float.NaN;
+        float[] y = d.softTargets(n, k);
+        float[] pattern = BadInput.sentinel(n * k);
+        for (Views layout : new Views[] {Views.STRIDED, Views.DIRECT}) {
+            FloatMatrix g = layout.of(pattern, n, k);
+            Throwable t = catchThrowable(() -> backend.engine().crossEntropyWithGradient(layout.of(x, n, k),
+                    Targets.hard(d.targets(n, k, 0, -100)), XentOptions.DEFAULTS, g));
+            assertThat(t).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[5, 250]");
+            Compare.assertSameBits(backend + " grad untouched", pattern, g.toArray());
+            float[] ybad = y.clone();
+            ybad[3 * k + 7] = -1f;
+            float[] finite = d.logits(n, k, 2);
+            Throwable t2 = catchThrowable(() -> backend.engine().crossEntropyWithGradient(layout.of(finite, n, k),
+                    Targets.soft(layout.of(ybad, n, k)), XentOptions.DEFAULTS, g));
+            assertThat(t2).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("targets[3, 7] = -1.0");
+            Compare.assertSameBits(backend + " grad untouched (soft)", pattern, g.toArray());
+            assertThat(Views.paddingIntact(g)).isTrue();
+        }
+    }
+}
