@@ -17,7 +17,10 @@ import org.softmaxcl.testing.Data;
  * up in the fuzz tests, seeded; these keep it in one place and make it plain):
  * <ul>
  *   <li>row statistics take the first largest raw logit, also where the soft-cap saturates z;</li>
- *   <li>a zero target coefficient on a masked target counts 0 (not 0·∞ = NaN);</li>
+ *   <li>a zero target coefficient on a masked target counts 0 (not 0·∞ = NaN), also on the
+ *       small-K CPU path;</li>
+ *   <li>a loss-only call under a soft-cap refuses +∞ and −∞ rows (the soft-cap makes their lse
+ *       finite);</li>
  *   <li>an empty mean (weighted count 0) with z-loss: loss 0 and a zero gradient;</li>
  *   <li>heap buffers without an accessible array are read and written like arrays.</li>
  * </ul>
@@ -47,21 +50,47 @@ abstract class ReliabilityRegressions {
     @ParameterizedTest(autoCloseArguments = false)  // the engines are shared
     @MethodSource("engineStream")
     void aZeroTargetCoefficientOnAMaskedTargetCountsZero(Engine e) {
+        // 16 rows (the small-K CPU path works on groups of rows), each [1, -inf, 2] with target 1.
+        int n = 16;
         float ninf = Float.NEGATIVE_INFINITY;
-        float[] x = {1f, ninf, 2f, ninf, 0.5f, 3f};
-        int[] t = {1, 1};
-        // Row 0: class weight 0 on the masked target, no smoothing: loss 0.
+        float[] x = new float[3 * n];
+        int[] t = new int[n];
+        for (int i = 0; i < n; i++) {
+            x[3 * i] = 1f;
+            x[3 * i + 1] = ninf;
+            x[3 * i + 2] = 2f;
+            t[i] = 1;
+        }
+        // Class weight 0 on the masked target, no smoothing: loss 0 and a finite gradient.
         XentOptions weighted = XentOptions.builder().reduction(Reduction.NONE).classWeights(new float[] {1, 0, 1}).build();
-        float[] grad = new float[6];
-        XentResult r = e.crossEntropyWithGradient(FloatMatrix.of(x, 2, 3), Targets.hard(t), weighted, FloatMatrix.of(grad, 2, 3));
-        assertThat(r.rowLosses()[0]).isZero();
+        float[] grad = new float[3 * n];
+        XentResult r = e.crossEntropyWithGradient(FloatMatrix.of(x, n, 3), Targets.hard(t), weighted, FloatMatrix.of(grad, n, 3));
+        assertThat(r.rowLosses()).containsOnly(0f);
         for (float g : grad) {
             assertThat(g).isFinite();
         }
+        assertThat(e.crossEntropy(FloatMatrix.of(x, n, 3), Targets.hard(t), weighted).rowLosses()).containsOnly(0f);
         // Smoothing 1: the target's own coefficient is 0, the smoothing mass on the masked class makes it +inf.
         XentOptions smoothed = XentOptions.builder().reduction(Reduction.NONE).labelSmoothing(1f).build();
-        XentResult s = e.crossEntropy(FloatMatrix.of(x, 2, 3), Targets.hard(t), smoothed);
-        assertThat(s.rowLosses()[0]).isEqualTo(Float.POSITIVE_INFINITY);
+        XentResult s = e.crossEntropy(FloatMatrix.of(x, n, 3), Targets.hard(t), smoothed);
+        assertThat(s.rowLosses()).containsOnly(Float.POSITIVE_INFINITY);
+    }
+
+    /** A soft-cap maps ±∞ to finite z (±c): a loss-only call must still refuse +∞ and rows of −∞. */
+    @ParameterizedTest(autoCloseArguments = false)  // the engines are shared
+    @MethodSource("engineStream")
+    void aLossOnlyCallUnderASoftcapRefusesInfiniteLogits(Engine e) {
+        XentOptions o = XentOptions.builder().softcap(5f).build();
+        float[] plus = new Data(6).logits(4, 5, 2);
+        plus[2 * 5 + 3] = Float.POSITIVE_INFINITY;
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> e.crossEntropy(FloatMatrix.of(plus, 4, 5),
+                Targets.hard(new int[] {0, 1, 2, 3}), o)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("logits[2, 3] = Infinity");
+        float[] minus = new Data(7).logits(4, 5, 2);
+        java.util.Arrays.fill(minus, 5, 10, Float.NEGATIVE_INFINITY);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> e.crossEntropy(FloatMatrix.of(minus, 4, 5),
+                Targets.hard(new int[] {0, 1, 2, 3}), o)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("logits row 1: every one of its 5 values is -Infinity");
     }
 
     @ParameterizedTest(autoCloseArguments = false)  // the engines are shared
