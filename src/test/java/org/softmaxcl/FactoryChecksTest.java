@@ -96,6 +96,18 @@ class FactoryChecksTest {
         r.add(npe("Engine.create(null)", () -> Engine.create(null), "choice"));
         r.add(npe("Engine.over(null)", () -> Engine.over(null), "backend"));
         r.add(iae("BackendChoice.parse", () -> BackendChoice.parse("gpu", "--backend"), "--backend must be auto, cpu or opencl, got 'gpu'"));
+        r.add(iae("allocate rows < 0", () -> onCpu(e -> e.allocate(-1, 5)), "rows must be >= 0, got -1"));
+        r.add(iae("allocate cols < 1", () -> onCpu(e -> e.allocate(3, 0)), "cols must be >= 1, got 0"));
+        r.add(iae("allocate N*K above an array", () -> onCpu(e -> e.allocate(65536, 65536)), "needs 4294967296 floats"));
+        r.add(npe("upload(null)", () -> onCpu(e -> e.upload(null)), "src"));
+        r.add(iae("DeviceMatrix.download into a read-only buffer", () -> onCpu(e -> {
+            e.allocate(2, 3).download(FloatMatrix.of(FloatBuffer.wrap(new float[6]).asReadOnlyBuffer(), 2, 3));
+            return null;
+        }), "dst: a read-only buffer cannot receive results"));
+        r.add(iae("DeviceMatrix.download of another shape", () -> onCpu(e -> {
+            e.allocate(2, 3).download(FloatMatrix.of(new float[6], 3, 2));
+            return null;
+        }), "dst is 3x2 but the device matrix is 2x3"));
         r.add(npe("jacobian(null)", () -> jacobian(null, 1f), "row"));
         r.add(iae("jacobian K = 0", () -> jacobian(new float[0], 1f), "row: K must be in [1, 4096], got 0"));
         r.add(iae("jacobian K = 4097", () -> jacobian(new float[4097], 1f), "row: K must be in [1, 4096], got 4097"));
@@ -103,6 +115,12 @@ class FactoryChecksTest {
         r.add(iae("jacobian -Infinity", () -> jacobian(new float[] {Float.NEGATIVE_INFINITY}, 1f), "row[0] = -Infinity must be finite"));
         r.add(iae("jacobian T = 0", () -> jacobian(new float[] {1}, 0f), "temperature must be finite and > 0, got 0.0"));
         return r;
+    }
+
+    private static Object onCpu(java.util.function.Function<Engine, Object> call) {
+        try (Engine e = Engine.cpu()) {
+            return call.apply(e);
+        }
     }
 
     private static float[] jacobian(float[] row, float t) {

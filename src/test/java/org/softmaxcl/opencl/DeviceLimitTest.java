@@ -75,6 +75,23 @@ class DeviceLimitTest {
     }
 
     @Test
+    void aDeviceMatrixAboveTheLimitIsRefused() {
+        try (Engine e = Engine.openCl()) {
+            long live = ClObjects.live();
+            FaultInjection.limitMaxAllocation((long) N * K * Float.BYTES - 1);
+            assertThatThrownBy(() -> e.allocate(N, K)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("a " + N + "x" + K + " device matrix needs " + N * K * Float.BYTES + " bytes")
+                    .hasMessageContaining("CL_DEVICE_MAX_MEM_ALLOC_SIZE = ");
+            assertThatThrownBy(() -> e.upload(FloatMatrix.of(new float[N * K], N, K))).isInstanceOf(IllegalArgumentException.class);
+            assertThat(ClObjects.live()).as("nothing allocated").isEqualTo(live);
+            FaultInjection.clear();
+            try (org.softmaxcl.DeviceMatrix d = e.allocate(N, K)) {
+                assertThat(d.onDevice()).isTrue();
+            }
+        }
+    }
+
+    @Test
     void theLimitAppliesToEveryBufferOfACall() {
         // K = 2 with row statistics: the per-row outputs (8 floats a row) outgrow the logits (2 a row).
         try (Engine e = Engine.openCl()) {
