@@ -112,7 +112,8 @@ inline row_result row_finish(float m, float dm1, float sa, float ta, float zt, i
     if (counted) {
         r.nlp_t = (m - zt) + r.logd;
         r.h = (1.0f - eps) * wt;
-        r.ce = r.h * r.nlp_t;
+        // A zero coefficient counts 0 even when p_t = 0 (a masked target): 0 * inf would be NaN.
+        r.ce = r.h != 0.0f ? r.h * r.nlp_t : 0.0f;
 #if SMOOTH
         r.ce += smooth * (sa + w_sum * r.logd);
 #endif

@@ -220,7 +220,8 @@ final class SmallRowsKernel {
         FloatVector ce;
         FloatVector bigA;
         if (s.hard) {
-            ce = vh.mul(nlpT);
+            // A zero coefficient counts 0 even when p_t = 0 (a masked target): 0·∞ would be NaN.
+            ce = vh.mul(nlpT).blend(0f, vh.compare(VectorOperators.EQ, 0f));
             if (s.eps != 0) {
                 ce = ce.add(FloatVector.fromArray(S, sumA, 0).add(ld.mul(wSum)).mul(smooth));
             }
@@ -266,7 +267,7 @@ final class SmallRowsKernel {
             if (counted) {
                 nlpT = -zt[t * L + r] + ld;
                 h = (1 - s.eps) * s.weight(t);
-                ce = h * nlpT;
+                ce = h != 0 ? h * nlpT : 0;      // 0·∞ (a masked target) counts 0
                 if (s.eps != 0) {
                     ce += s.smooth * (sumA[r] + s.wSum * ld);
                 }

@@ -223,7 +223,7 @@ final class VectorKernels implements CpuKernels {
             if (counted) {
                 r.nlpT = -r.zsT + r.logd;
                 r.h = (1 - s.eps) * s.weight(t);
-                ce = r.h * r.nlpT;
+                ce = r.h != 0 ? r.h * r.nlpT : 0;      // 0·∞ (a masked target) counts 0
                 if (s.eps != 0) {
                     ce += s.smooth * (r.sumA + s.wSum * r.logd);
                 }

@@ -153,16 +153,18 @@ public final class CpuBackend implements Backend {
         int k = t.cols();
         // With a gradient to write, every row is checked before any is written (one extra read of
         // the logits). A loss-only call writes nothing of the caller's, so it checks afterwards, and
-        // only the rows whose lse came out non-finite: every refused row does, and no other.
+        // only the rows whose lse came out non-finite: every refused row does, and no other, except
+        // under a soft-cap, which maps +inf and -inf to finite z (±c): then it checks beforehand.
         boolean refuse = t.opts().nonFinite() == NonFinitePolicy.REFUSE;
-        if (refuse && t.grad() != null) {
+        boolean checkAfter = t.grad() == null && t.opts().softcap() == 0;
+        if (refuse && !checkAfter) {
             checkLogits(t.logits(), t, "logits", i -> t.opts().temperature(i));
         }
         if (!t.hard()) {
             checkSoftTargets(t.targets().distribution());
         }
         compute(t, out);
-        if (refuse && t.grad() == null) {
+        if (refuse && checkAfter) {
             refuseAfterwards(t, out);
         }
     }

@@ -180,7 +180,8 @@ final class ScalarKernels implements CpuKernels {
             if (counted) {
                 nlpT = (m - scaled(x[xo + target], t, c)) + logd;
                 h = (1 - s.eps) * s.weight(target);
-                ce = h * nlpT;
+                // A zero coefficient counts 0 even when p_t = 0 (a masked target): 0·∞ would be NaN.
+                ce = h != 0 ? h * nlpT : 0;
                 if (s.eps != 0) {
                     ce += s.smooth * (sumA + s.wSum * logd);
                 }

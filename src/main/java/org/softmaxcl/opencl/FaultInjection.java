@@ -81,16 +81,28 @@ public final class FaultInjection {
 
     /** Throws the injected {@link OpenClException} when {@code call} is due to fail. */
     static void before(String call) {
+        int code = returnCode(call);
+        if (code != 0) {
+            throw new OpenClException(call, code, "injected fault");
+        }
+    }
+
+    /**
+     * The error code {@code call} is due to return (0, CL_SUCCESS, when none): for call sites
+     * that handle a returned code themselves, so the injected failure takes their own error path.
+     */
+    static int returnCode(String call) {
         Rule r = rule;
         if (r == null || !call.startsWith(r.prefix)) {
-            return;
+            return 0;
         }
         int left = r.countdown.getAndDecrement();
         if (left <= 0) {
             if (!r.repeat) {
                 rule = null;
             }
-            throw new OpenClException(call, r.code, "injected fault");
+            return r.code;
         }
+        return 0;
     }
 }

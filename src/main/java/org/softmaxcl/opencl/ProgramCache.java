@@ -56,8 +56,9 @@ final class ProgramCache implements AutoCloseable {
         }
         String src = KernelSource.load(file);
         java.nio.file.Path binFile = BinaryCache.file(ctx.info(), file, src, options);
-        FaultInjection.before("clBuildProgram");
-        p = BinaryCache.load(ctx, binFile, options);
+        // An injected build failure also skips the binary cache (a cached binary would hide it).
+        int injected = FaultInjection.returnCode("clBuildProgram");
+        p = injected != CL_SUCCESS ? null : BinaryCache.load(ctx, binFile, options);
         if (p != null) {
             binaryHits++;
             programs.put(key, p);
@@ -68,7 +69,9 @@ final class ProgramCache implements AutoCloseable {
         p = clCreateProgramWithSource(ctx.context, 1, new String[] {src}, null, err);
         Cl.check(err[0], "clCreateProgramWithSource(" + file + ")");
         ClObjects.PROGRAMS.incrementAndGet();
-        int code = clBuildProgram(p, 1, new cl_device_id[] {ctx.device.id()}, options, null, null);
+        // An injected failure takes the same path as a real one: the build log, release, message.
+        int code = injected != CL_SUCCESS ? injected
+                : clBuildProgram(p, 1, new cl_device_id[] {ctx.device.id()}, options, null, null);
         if (code != CL_SUCCESS) {
             String log = buildLog(p);
             clReleaseProgram(p);

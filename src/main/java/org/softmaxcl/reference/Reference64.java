@@ -322,7 +322,8 @@ public final class Reference64 {
     }
 
     /**
-     * Row-wise softmax (or log-softmax) of x/T_i in float64.
+     * Row-wise softmax (or log-softmax) of x/T_i in float64. A row holding NaN or +∞, or only
+     * −∞, comes out NaN (what the engines give under {@link NonFinitePolicy#PROPAGATE}).
      *
      * @param x              logits, N×K row-major. Not modified
      * @param rowTemperature N temperatures > 0, or null for T = 1
@@ -337,6 +338,11 @@ public final class Reference64 {
         }
         double[] out = new double[n * k];
         for (int i = 0; i < n; i++) {
+            if (nonFiniteRow(x, i, k)) {
+                // NaN, +∞ or only −∞: the whole row is NaN, as the cross-entropy path and PyTorch give.
+                java.util.Arrays.fill(out, i * k, (i + 1) * k, Double.NaN);
+                continue;
+            }
             double t = rowTemperature == null ? 1 : rowTemperature[i];
             double[] z = new double[k];
             for (int j = 0; j < k; j++) {

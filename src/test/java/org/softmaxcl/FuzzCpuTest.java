@@ -1,0 +1,28 @@
+package org.softmaxcl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.softmaxcl.testing.Backends;
+
+/**
+ * {@link Fuzz} on both CPU kernel paths (scalar and the default, Vector API when available):
+ * 10⁴ cases by default; the system property {@code softmaxcl.test.fuzzCases} sets another count
+ * and {@code softmaxcl.test.fuzzSeed} another seed.
+ */
+class FuzzCpuTest {
+    @Test
+    @Timeout(value = 240, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void tenThousandCasesMatchTheOracleOrAreRefused() {
+        int count = Integer.getInteger("softmaxcl.test.fuzzCases", 10_000);
+        long seed = Long.getLong("softmaxcl.test.fuzzSeed", 2024);
+        Fuzz.Report r = Fuzz.run(seed, count, false, List.of(Backends.CPU_SCALAR.engine(), Backends.CPU_DEFAULT.engine()));
+        System.out.println("fuzz cpu (seed " + seed + "): " + r);
+        assertThat(r.failures()).isEmpty();
+        assertThat(r.refused()).as("refusals happen").isPositive();
+    }
+}
