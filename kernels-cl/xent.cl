@@ -190,31 +190,8 @@ __kernel void xent(const int N, const int K,
     const float r = r_scalar;
 #endif
     const grad_coefs gc = grad_constants(rr, r, ce_scale, z_scale2);
-    const float coef_a = gc.coef_a;
-    const float coef_p = gc.coef_p;
     COL_LOOP(j) {
-        float xj = xr[j];
-#if SOFTCAP
-        float th = tanh(xj * it * inv_c);
-        float z = c * th;
-        float dzdx = ((1.0f - th) * (1.0f + th)) * it;
-#else
-        float z = xj * it;
-        float dzdx = it;
-#endif
-        float p = exp(z - m) * inv_d;
-        float gz;
-#if SOFT
-        float a = WEIGHT(j) * ((1.0f - eps) * yr[j] + smooth);
-        gz = coef_p * p - coef_a * a;
-#else
-        if (j == t) {
-            gz = target_dz(rr, gc, smooth, w_sum, WEIGHT(j));
-        } else {
-            gz = coef_p * p - coef_a * (smooth * WEIGHT(j));
-        }
-#endif
-        gr[j] = gz * dzdx;
+        gr[j] = grad_element(xr[j], j, it, c, inv_c, m, rr, gc, t, Y_AT(j), eps, smooth, w_sum, WEIGHT(j));
     } COL_LOOP_END
 #endif
 }

@@ -148,6 +148,35 @@ inline float target_dz(row_result rr, grad_coefs gc, float smooth, float w_sum, 
     return gc.coef_a * (smooth * (w_sum * p_t - wt) + rr.h * expm1(-rr.nlp_t)) + gc.coef_z * p_t;
 }
 
+// dx_j of one element from x_j: dz_j = coef_p p_j - coef_a a_j (the target's entry without
+// cancellation), times dz/dx. The same in every layout; expects the row's locals (it, c, inv_c, m,
+// rr, gc, t, yr) and the kernel arguments (eps, smooth, w_sum, w).
+inline float grad_element(float xj, int j, float it, float c, float inv_c, float m, row_result rr, grad_coefs gc,
+                          int t, float yj, float eps, float smooth, float w_sum, float wj) {
+#if SOFTCAP
+    float th = tanh(xj * it * inv_c);
+    float z = c * th;
+    float dzdx = ((1.0f - th) * (1.0f + th)) * it;
+#else
+    float z = xj * it;
+    float dzdx = it;
+#endif
+    float p = exp(z - m) * rr.inv_d;
+    float gz;
+#if SOFT
+    gz = gc.coef_p * p - gc.coef_a * (wj * ((1.0f - eps) * yj + smooth));
+#else
+    gz = j == t ? target_dz(rr, gc, smooth, w_sum, wj) : gc.coef_p * p - gc.coef_a * (smooth * wj);
+#endif
+    return gz * dzdx;
+}
+
+#if SOFT
+#define Y_AT(j) yr[j]
+#else
+#define Y_AT(j) 0.0f
+#endif
+
 // Writes the per-row outputs (struct of arrays, FIELDS x N): 0 ce, 1 lse, 2 status (int bits), and
 // with STATS: 3 max logit, 4 argmax (int bits), 5 p of the target, 6 entropy, 7 hit (int bits).
 inline void write_rowout(__global float *rowout, int N, int i, row_result rr, int status, float xmax, int jm,

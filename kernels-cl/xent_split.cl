@@ -308,28 +308,7 @@ __kernel void xent_split_finish(const int N, const int K,
 #endif
     const grad_coefs gc = grad_constants(rr, r, ce_scale, z_scale2);
     CHUNK_LOOP(j) {
-        float xj = xr[j];
-#if SOFTCAP
-        float th = tanh(xj * it * inv_c);
-        float z = c * th;
-        float dzdx = ((1.0f - th) * (1.0f + th)) * it;
-#else
-        float z = xj * it;
-        float dzdx = it;
-#endif
-        float pj = exp(z - m) * rr.inv_d;
-        float gz;
-#if SOFT
-        float a = WEIGHT(j) * ((1.0f - eps) * yr[j] + smooth);
-        gz = gc.coef_p * pj - gc.coef_a * a;
-#else
-        if (j == t) {
-            gz = target_dz(rr, gc, smooth, w_sum, WEIGHT(j));
-        } else {
-            gz = gc.coef_p * pj - gc.coef_a * (smooth * WEIGHT(j));
-        }
-#endif
-        gr[j] = gz * dzdx;
+        gr[j] = grad_element(xr[j], j, it, c, inv_c, m, rr, gc, t, Y_AT(j), eps, smooth, w_sum, WEIGHT(j));
     } COL_LOOP_END
 #endif
 }
