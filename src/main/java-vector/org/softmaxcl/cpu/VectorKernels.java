@@ -40,11 +40,17 @@ final class VectorKernels implements CpuKernels {
         int j = 0;
         float m = Float.NEGATIVE_INFINITY;
         if (k >= L) {
+            // Two accumulators: max has a latency of several cycles, a load issues every cycle.
             FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            FloatVector acc2 = acc;
+            for (int ub2 = k - 2 * L; j <= ub2; j += 2 * L) {
+                acc = acc.max(FloatVector.fromArray(S, x, xo + j));
+                acc2 = acc2.max(FloatVector.fromArray(S, x, xo + j + L));
+            }
             for (int ub = S.loopBound(k); j < ub; j += L) {
                 acc = acc.max(FloatVector.fromArray(S, x, xo + j));
             }
-            m = acc.reduceLanes(VectorOperators.MAX);
+            m = acc.max(acc2).reduceLanes(VectorOperators.MAX);
         }
         for (; j < k; j++) {
             m = Math.max(m, x[xo + j]);
@@ -270,7 +276,7 @@ final class VectorKernels implements CpuKernels {
     @Override
     public void xentRow(XentSpec s, int i, float[] x, int xo, float[] y, int yo, float[] g, int go, RowOutputs out) {
         final int k = s.k;
-        final float xmax = rowMax(x, xo, k);
+        final float xmax = s.rowMax != null ? s.rowMax[i] : rowMax(x, xo, k);
         if (k < MIN_K || s.softcap > 0 || !Float.isFinite(xmax)) {
             scalar.xentRow(s, i, x, xo, y, yo, g, go, out);
             return;

@@ -27,6 +27,8 @@ import org.softmaxcl.backend.XentTask;
  * is written.
  */
 public final class CpuBackend implements Backend {
+    /** From this K on, the REFUSE check's row maxima are kept for the pass (see crossEntropy). */
+    static final int KEEP_MAXIMA_FROM_K = 64;
     /** Below this many elements a call runs on the caller's thread. */
     static final long PARALLEL_MIN_ELEMENTS = 1 << 15;
 
@@ -90,7 +92,7 @@ public final class CpuBackend implements Backend {
         ensureOpen();
         int k = t.cols();
         if (t.opts().nonFinite() == NonFinitePolicy.REFUSE) {
-            checkLogits(t.in(), null, "logits", i -> t.opts().temperature(i));
+            checkLogits(t.in(), null, "logits", i -> t.opts().temperature(i), null);
         }
         FloatMatrix in = t.in();
         FloatMatrix out = t.out();
@@ -157,13 +159,17 @@ public final class CpuBackend implements Backend {
         // under a soft-cap, which maps +inf and -inf to finite z (±c): then it checks beforehand.
         boolean refuse = t.opts().nonFinite() == NonFinitePolicy.REFUSE;
         boolean checkAfter = t.grad() == null && t.opts().softcap() == 0;
+        // The check's row maxima are kept (N floats, where K is large enough for that to be small
+        // beside N·K) so that the pass itself skips its max pass: one read of the logits fewer.
+        float[] maxima = null;
         if (refuse && !checkAfter) {
-            checkLogits(t.logits(), t, "logits", i -> t.opts().temperature(i));
+            maxima = k >= KEEP_MAXIMA_FROM_K ? new float[t.rows()] : null;
+            checkLogits(t.logits(), t, "logits", i -> t.opts().temperature(i), maxima);
         }
         if (!t.hard()) {
             checkSoftTargets(t.targets().distribution());
         }
-        compute(t, out);
+        compute(t, out, maxima);
         if (refuse && checkAfter) {
             refuseAfterwards(t, out);
         }
@@ -187,9 +193,9 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    private void compute(XentTask t, RowOutputs out) {
+    private void compute(XentTask t, RowOutputs out, float[] maxima) {
         int k = t.cols();
-        XentSpec spec = new XentSpec(t);
+        XentSpec spec = new XentSpec(t, maxima);
         FloatMatrix x = t.logits();
         FloatMatrix grad = t.grad();
         FloatMatrix y = t.hard() ? null : t.targets().distribution();
@@ -244,8 +250,10 @@ public final class CpuBackend implements Backend {
      *
      * @param t       the cross-entropy task, or null for softmax (every row counts, no soft-cap)
      * @param temperatures the temperature of each row
+     * @param maxima  receives the largest raw logit of each row (checked rows), or null
      */
-    private void checkLogits(FloatMatrix x, XentTask t, String name, java.util.function.IntToDoubleFunction temperatures) {
+    private void checkLogits(FloatMatrix x, XentTask t, String name, java.util.function.IntToDoubleFunction temperatures,
+                             float[] maxima) {
         int k = x.cols();
         boolean softcap = t != null && t.opts().softcap() != 0;
         AtomicInteger firstBad = new AtomicInteger(Integer.MAX_VALUE);
@@ -258,6 +266,9 @@ public final class CpuBackend implements Backend {
                 } else {
                     x.getRow(i, xs, 0);
                     m = kernels.rowMax(xs, 0, k);
+                }
+                if (maxima != null) {
+                    maxima[i] = m;
                 }
                 boolean counted = t == null || t.counted(i);
                 if (Checks.refusedRow(m, (float) temperatures.applyAsDouble(i), softcap, counted)) {

@@ -26,9 +26,15 @@ final class XentSpec {
     /** True when the loss needs Σ_j a_ij (m − z_ij): smoothing or soft targets. */
     final boolean needSum;
     final XentTask task;
+    /**
+     * The largest raw logit of each row, already computed by the REFUSE check, or null: kernels
+     * that need it skip their own max pass (exact in any order, so the result is the same).
+     */
+    final float[] rowMax;
 
-    XentSpec(XentTask t) {
+    XentSpec(XentTask t, float[] rowMax) {
         task = t;
+        this.rowMax = rowMax;
         k = t.cols();
         hard = t.hard();
         targets = hard ? t.targets().classes() : null;
