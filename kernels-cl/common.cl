@@ -21,7 +21,9 @@
 #endif
 
 #if WG_PER_ROW
-#define ROW_ID ((int) get_group_id(0))
+// From the global id rather than the group id, so a launch with a global work offset (a pipelined
+// chunk of rows, see ChunkedUpload) starts at the right row.
+#define ROW_ID ((int) (get_global_id(0) / WGS))
 #define LID ((int) get_local_id(0))
 #define LSZ WGS
 #define LOCAL_SCRATCH __local float red_f[WGS]; __local int red_i[WGS];

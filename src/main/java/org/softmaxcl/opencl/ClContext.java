@@ -9,20 +9,23 @@ import org.jocl.cl_device_id;
 import org.jocl.cl_queue_properties;
 
 /**
- * An OpenCL context on one device with one in-order command queue that records profiling
- * timestamps. {@code clCreateCommandQueueWithProperties} is tried first and
+ * An OpenCL context on one device with two in-order command queues that record profiling
+ * timestamps: {@link #queue} for kernels and ordinary copies, {@link #transferQueue} for the uploads
+ * of a pipelined call, which overlap the kernels of the chunks before them (events order the two). {@code clCreateCommandQueueWithProperties} is tried first and
  * {@code clCreateCommandQueue} used where it is missing or refused (OpenCL 1.2 platforms).
  */
 final class ClContext implements AutoCloseable {
     final ClDevice device;
     final cl_context context;
     final cl_command_queue queue;
+    final cl_command_queue transferQueue;
     private boolean closed;
 
-    private ClContext(ClDevice device, cl_context context, cl_command_queue queue) {
+    private ClContext(ClDevice device, cl_context context, cl_command_queue queue, cl_command_queue transferQueue) {
         this.device = device;
         this.context = context;
         this.queue = queue;
+        this.transferQueue = transferQueue;
     }
 
     static ClContext open(ClDevice d) {
@@ -36,7 +39,16 @@ final class ClContext implements AutoCloseable {
         try {
             cl_command_queue q = createQueue(ctx, d.id());
             ClObjects.QUEUES.incrementAndGet();
-            return new ClContext(d, ctx, q);
+            cl_command_queue tq;
+            try {
+                tq = createQueue(ctx, d.id());
+                ClObjects.QUEUES.incrementAndGet();
+            } catch (RuntimeException | Error e) {
+                clReleaseCommandQueue(q);
+                ClObjects.QUEUES.decrementAndGet();
+                throw e;
+            }
+            return new ClContext(d, ctx, q, tq);
         } catch (RuntimeException | Error e) {
             clReleaseContext(ctx);
             ClObjects.CONTEXTS.decrementAndGet();
@@ -75,8 +87,9 @@ final class ClContext implements AutoCloseable {
             return;
         }
         closed = true;
+        clReleaseCommandQueue(transferQueue);
         clReleaseCommandQueue(queue);
-        ClObjects.QUEUES.decrementAndGet();
+        ClObjects.QUEUES.addAndGet(-2);
         clReleaseContext(context);
         ClObjects.CONTEXTS.decrementAndGet();
     }

@@ -15,12 +15,53 @@ final class ClRuntime implements AutoCloseable {
     final KernelLayout forcedLayout;
     /** Kernel nanoseconds of the last call (sum over its launches). */
     long lastKernelNanos;
+    /** Bytes of logits per pipelined chunk: {@link #CHUNKS_AUTO}, 0 (never pipelined) or a forced size. */
+    final long chunkBytes;
+    /** Number of chunks of the last call's pipelined upload (0: uploaded in one piece). */
+    int lastChunks;
+    private PinnedStaging staging;
 
-    ClRuntime(ClContext ctx, KernelLayout forcedLayout) {
+    /** {@link #chunkBytes}: pipelined in chunks of {@link #AUTO_CHUNK_BYTES} on devices that are not CPUs. */
+    static final long CHUNKS_AUTO = -1;
+    static final long AUTO_CHUNK_BYTES = 32L << 20;
+    /** Rows per chunk are a multiple of this (a multiple of every V0 work-group size). */
+    static final int CHUNK_ROW_QUANTUM = 1024;
+
+    ClRuntime(ClContext ctx, KernelLayout forcedLayout, long chunkBytes) {
         this.ctx = ctx;
         this.programs = new ProgramCache(ctx);
         this.buffers = new BufferPool(ctx);
         this.forcedLayout = forcedLayout;
+        this.chunkBytes = chunkBytes;
+    }
+
+    /**
+     * Rows per chunk of a pipelined upload of {@code x} under {@code layout}, or 0 for one piece:
+     * pipelined only for host matrices of at least two chunks, on row layouts (V3 splits rows
+     * instead), with chunks of whole multiples of {@value #CHUNK_ROW_QUANTUM} rows. On a CPU device
+     * an upload is a memory copy by the same cores that run the kernel, so nothing overlaps and
+     * {@link #CHUNKS_AUTO} keeps one piece there.
+     */
+    int chunkRows(FloatMatrix x, KernelLayout layout) {
+        long bytes = chunkBytes == CHUNKS_AUTO ? (ctx.info().isCpu() ? 0 : AUTO_CHUNK_BYTES) : chunkBytes;
+        if (bytes <= 0 || layout.splitRows()) {
+            return 0;
+        }
+        long perRow = (long) x.stride() * org.jocl.Sizeof.cl_float;
+        long rows = Math.max(1, bytes / perRow / CHUNK_ROW_QUANTUM) * CHUNK_ROW_QUANTUM;
+        return x.rows() >= 2 * rows ? (int) rows : 0;
+    }
+
+    /** Two pinned staging areas of at least {@code bytes} bytes each, kept between calls. */
+    PinnedStaging staging(long bytes) {
+        if (staging == null || staging.bytes() < bytes) {
+            if (staging != null) {
+                staging.close();
+                staging = null;
+            }
+            staging = new PinnedStaging(ctx, bytes);
+        }
+        return staging;
     }
 
     /** The layout for rows of K classes, without V3 (operations that have no split kernel). */
@@ -37,7 +78,15 @@ final class ClRuntime implements AutoCloseable {
         return programs.kernel(file, name, options + " -cl-std=CL1.2");
     }
 
-    /** A pooled device buffer of at least {@code bytes} bytes for {@code slot} (see {@link BufferPool#get}). */
+    /**
+     * The device buffer for a host matrix that is uploaded in chunks later (see
+     * {@link ChunkedUpload}): its pooled slot, nothing written yet.
+     */
+    Operand pending(String slot, String name, FloatMatrix host) {
+        return new Operand(buffer(slot, Transfers.span(host) * org.jocl.Sizeof.cl_float, Transfers.describe(name, host)),
+                host.stride());
+    }
+
     /** A matrix the kernel reads: its device buffer and row stride. */
     record Operand(cl_mem mem, int ld) {
     }
@@ -81,6 +130,10 @@ final class ClRuntime implements AutoCloseable {
     @Override
     public void close() {
         try {
+            if (staging != null) {
+                staging.close();
+                staging = null;
+            }
             programs.close();
             buffers.close();
         } finally {

@@ -37,6 +37,57 @@ final class KernelCall {
         return this;
     }
 
+    /**
+     * Enqueues the kernel over {@code global} work-items from {@code offset} on, in groups of
+     * {@code local}, after {@code after} (or at once when null), without waiting. The caller owns
+     * the returned event: {@link #finish} waits for such events, times and releases them.
+     */
+    cl_event enqueue(ClContext ctx, long offset, long global, long local, cl_event after) {
+        cl_event ev = new cl_event();
+        FaultInjection.before("clEnqueueNDRangeKernel");
+        Cl.check(clEnqueueNDRangeKernel(ctx.queue, kernel, 1, new long[] {offset}, new long[] {global}, new long[] {local},
+                after == null ? 0 : 1, after == null ? null : new cl_event[] {after}, ev), "clEnqueueNDRangeKernel(" + name + ")");
+        ClObjects.EVENTS.incrementAndGet();
+        return ev;
+    }
+
+    /**
+     * Waits for the kernel events of {@link #enqueue} and returns their summed device nanoseconds;
+     * releases every non-null one of them exactly once, also when waiting fails.
+     */
+    static long finish(java.util.List<cl_event> events, String what) {
+        try {
+            FaultInjection.before("clWaitForEvents");
+            Cl.check(clWaitForEvents(events.size(), events.toArray(new cl_event[0])), "clWaitForEvents(" + what + ")");
+            long sum = 0;
+            for (cl_event ev : events) {
+                sum += nanos(ev);
+            }
+            return sum;
+        } finally {
+            release(events);
+        }
+    }
+
+    /** Releases events (each once) and empties the list. */
+    static void release(java.util.List<cl_event> events) {
+        for (cl_event ev : events) {
+            clReleaseEvent(ev);
+            ClObjects.EVENTS.decrementAndGet();
+        }
+        events.clear();
+    }
+
+    private static long nanos(cl_event ev) {
+        long[] t0 = new long[1];
+        long[] t1 = new long[1];
+        Cl.check(clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_START, Sizeof.cl_ulong, Pointer.to(t0), null),
+                "clGetEventProfilingInfo");
+        Cl.check(clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_END, Sizeof.cl_ulong, Pointer.to(t1), null),
+                "clGetEventProfilingInfo");
+        return t1[0] - t0[0];
+    }
+
     /** Enqueues the kernel over {@code global} work-items in groups of {@code local}, waits, returns kernel nanoseconds. */
     long run(ClContext ctx, long global, long local) {
         cl_event ev = new cl_event();
@@ -47,13 +98,7 @@ final class KernelCall {
         try {
             FaultInjection.before("clWaitForEvents");
             Cl.check(clWaitForEvents(1, new cl_event[] {ev}), "clWaitForEvents(" + name + ")");
-            long[] t0 = new long[1];
-            long[] t1 = new long[1];
-            Cl.check(clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_START, Sizeof.cl_ulong, Pointer.to(t0), null),
-                    "clGetEventProfilingInfo");
-            Cl.check(clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_END, Sizeof.cl_ulong, Pointer.to(t1), null),
-                    "clGetEventProfilingInfo");
-            return t1[0] - t0[0];
+            return nanos(ev);
         } finally {
             clReleaseEvent(ev);
             ClObjects.EVENTS.decrementAndGet();

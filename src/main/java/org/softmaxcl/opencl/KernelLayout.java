@@ -82,6 +82,11 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split) {
         return wgPerRow ? (long) rows * wgs : ((rows + (long) wgs - 1) / wgs) * wgs;
     }
 
+    /** The global work offset at which row {@code row0} starts (row layouts only, not V3). */
+    long offset(int row0) {
+        return wgPerRow ? (long) row0 * wgs : row0;
+    }
+
     long local() {
         return wgs;
     }

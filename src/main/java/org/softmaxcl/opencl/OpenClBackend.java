@@ -42,6 +42,38 @@ public final class OpenClBackend implements Backend {
      * @throws OpenClUnavailableException when no device works, with the reason
      */
     public static OpenClBackend open(String selector, String layout, String reason) {
+        return open(selector, layout, reason, chunkBytes(System.getProperty(CHUNK_PROPERTY)));
+    }
+
+    /**
+     * System property: the size of the chunks in which large host batches are uploaded while
+     * earlier chunks compute, in MiB ({@code "32"}, {@code "0.5"}), {@code "off"}, or {@code "auto"}
+     * (the default: 32 MiB chunks on devices that are not CPUs, one piece on CPU devices).
+     */
+    public static final String CHUNK_PROPERTY = "softmaxcl.opencl.chunkMiB";
+
+    /** Bytes per chunk from the value of {@link #CHUNK_PROPERTY} (null: auto). */
+    static long chunkBytes(String v) {
+        if (v == null || v.isBlank() || v.trim().equalsIgnoreCase("auto")) {
+            return ClRuntime.CHUNKS_AUTO;
+        }
+        if (v.trim().equalsIgnoreCase("off")) {
+            return 0;
+        }
+        double mib;
+        try {
+            mib = Double.parseDouble(v.trim());
+        } catch (NumberFormatException e) {
+            mib = Double.NaN;
+        }
+        if (!(mib > 0) || mib > 1 << 20) {
+            throw new IllegalArgumentException(CHUNK_PROPERTY + " must be auto, off or a size in MiB in (0, 1048576], got '" + v + "'");
+        }
+        return Math.max(1, (long) (mib * (1 << 20)));
+    }
+
+    /** {@link #open(String, String, String)} with the chunk size given ({@link ClRuntime#chunkBytes}). */
+    static OpenClBackend open(String selector, String layout, String reason, long chunkBytes) {
         ProbeResult probe = OpenClProbe.probe();
         String why = probe.whyNoDevice();
         if (why != null) {
@@ -61,7 +93,7 @@ public final class OpenClBackend implements Backend {
         } catch (OpenClException | LinkageError e) {
             throw new OpenClUnavailableException("device " + dev.info().name() + ": " + e.getMessage());
         }
-        ClRuntime rt = new ClRuntime(ctx, forced);
+        ClRuntime rt = new ClRuntime(ctx, forced, chunkBytes);
         boolean built = false;
         try {
             warmUp(rt);
@@ -94,6 +126,13 @@ public final class OpenClBackend implements Backend {
     public long lastKernelNanos() {
         synchronized (lock) {
             return rt.lastKernelNanos;
+        }
+    }
+
+    /** Number of chunks the last call's logits were uploaded in (0: one piece). */
+    int lastChunks() {
+        synchronized (lock) {
+            return rt.lastChunks;
         }
     }
 

@@ -57,7 +57,9 @@ final class XentLauncher {
         ClContext ctx = rt.ctx;
         FloatMatrix x = t.logits();
 
-        ClRuntime.Operand xin = rt.input("x", "logits", x, xd);
+        rt.lastChunks = 0;
+        int chunkRows = xd == null ? rt.chunkRows(x, layout) : 0;
+        ClRuntime.Operand xin = chunkRows > 0 ? rt.pending("x", "logits", x) : rt.input("x", "logits", x, xd);
         final cl_mem xm = xin.mem();
         final int ldx = xin.ld();
         cl_mem tm;
@@ -132,7 +134,8 @@ final class XentLauncher {
                     .mem(gm).i(ldg).mem(rowm)
                     .f(invT).f(o.softcap()).f(o.labelSmoothing()).f(smooth).f((float) t.classWeightSum())
                     .i(o.ignoreIndex()).f((float) t.ceScale()).f((float) (t.zScale() * 2.0 * o.zLoss())).f(o.gradScale());
-            rt.lastKernelNanos = call.run(ctx, layout.global(n), layout.local());
+            rt.lastKernelNanos = chunkRows > 0 ? pipelined(rt, call, name, layout, x, xm, chunkRows)
+                    : call.run(ctx, layout.global(n), layout.local());
         }
 
         if (xd != null && !o.rowStats() && o.reduction() != org.softmaxcl.Reduction.NONE) {
@@ -165,6 +168,34 @@ final class XentLauncher {
                 out.targetProb[i] = rows[5 * n + i];
                 out.entropy[i] = rows[6 * n + i];
                 out.hit[i] = Float.floatToRawIntBits(rows[7 * n + i]) != 0;
+            }
+        }
+    }
+
+    /**
+     * Uploads the logits in chunks of {@code chunkRows} rows on the transfer queue and launches the
+     * kernel over each chunk as soon as its rows have arrived, so uploads overlap the kernels of the
+     * chunks before them; waits for all and returns the kernels' device time. Nothing of the caller's
+     * is written here: results still come back only after every row has passed.
+     */
+    private static long pipelined(ClRuntime rt, KernelCall call, String name, KernelLayout layout, FloatMatrix x,
+                                  org.jocl.cl_mem xm, int chunkRows) {
+        int n = x.rows();
+        java.util.List<org.jocl.cl_event> kernels = new java.util.ArrayList<>();
+        PinnedStaging staging = ChunkedUpload.needsStaging(x)
+                ? rt.staging(ChunkedUpload.span(x, 0, chunkRows) * Sizeof.cl_float) : null;
+        try (ChunkedUpload up = new ChunkedUpload(rt.ctx, x, xm, staging)) {
+            for (int r0 = 0; r0 < n; r0 += chunkRows) {
+                int r1 = Math.min(n, r0 + chunkRows);
+                org.jocl.cl_event arrived = up.rows(r0, r1);
+                kernels.add(call.enqueue(rt.ctx, layout.offset(r0), layout.global(r1 - r0), layout.local(), arrived));
+                rt.lastChunks++;
+            }
+            return KernelCall.finish(kernels, name);
+        } finally {
+            if (!kernels.isEmpty()) {          // a failure part-way: let what was enqueued drain first
+                org.jocl.CL.clFinish(rt.ctx.queue);
+                KernelCall.release(kernels);
             }
         }
     }

@@ -46,12 +46,20 @@ public class XentBench {
     @Param({"2"})
     public int threads;
 
+    /**
+     * OpenCL only: the pipelined-upload chunk size ({@code softmaxcl.opencl.chunkMiB}: auto, off, or
+     * MiB); {@code -p chunkMiB=off,8} compares one-piece and pipelined uploads side by side.
+     */
+    @Param({"auto"})
+    public String chunkMiB;
+
     private Engine engine;
     private Batch batch;
     private XentOptions options;
 
     @Setup(Level.Trial)
     public void setUp() {
+        System.setProperty("softmaxcl.opencl.chunkMiB", chunkMiB);
         engine = Batch.engine(backend, threads);
         batch = new Batch(shape, 42);
         options = XentOptions.builder().nonFinite(NonFinitePolicy.valueOf(nonFinite)).build();
