@@ -1,6 +1,6 @@
 // softmax.cl - row-wise softmax / log-softmax forward and their backward (vector-Jacobian) passes.
 //
-// Build macros (defaults below): LOG (0 softmax, 1 log-softmax), ROW_TEMP (1: one 1/T per row),
+// Build macros: LOG, ROW_TEMP (softmax_common.cl),
 // WG_PER_ROW and WGS (see common.cl).
 //
 // softmax_fwd, per row of K logits x (NxK, row stride ldx), z = x*(1/T):
@@ -12,20 +12,9 @@
 // Outputs may alias inputs element for element (in place): no restrict on them.
 
 #include "common.cl"
+#include "softmax_common.cl"
 
-#ifndef LOG
-#define LOG 0
-#endif
-#ifndef ROW_TEMP
-#define ROW_TEMP 0
-#endif
-
-__kernel void softmax_fwd(const int N, const int K,
-                          __global const float *x, const int ldx,
-                          __global const float *row_inv_t,
-                          __global float *out, const int ldo,
-                          __global int *status,
-                          const float inv_t) {
+__kernel void softmax_fwd(SOFTMAX_FWD_PARAMS) {
     LOCAL_SCRATCH
     const int i = ROW_ID;
     if (i >= N) {
@@ -33,11 +22,7 @@ __kernel void softmax_fwd(const int N, const int K,
     }
     __global const float *xr = x + (size_t) i * ldx;
     __global float *orow = out + (size_t) i * ldo;
-#if ROW_TEMP
-    const float it = row_inv_t[i];
-#else
-    const float it = inv_t;
-#endif
+    const float it = ROW_INV_T(i);
 
     float m = -INFINITY;
     int jm = K;
@@ -84,10 +69,7 @@ __kernel void softmax_fwd(const int N, const int K,
     } COL_LOOP_END
 }
 
-__kernel void softmax_bwd(const int N, const int K,
-                          __global const float *y, const int ldy,
-                          __global const float *g, const int ldg,
-                          __global float *dx, const int ldd) {
+__kernel void softmax_bwd(SOFTMAX_BWD_PARAMS) {
     LOCAL_SCRATCH
     const int i = ROW_ID;
     if (i >= N) {

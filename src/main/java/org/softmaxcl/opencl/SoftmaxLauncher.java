@@ -10,11 +10,12 @@ import org.softmaxcl.backend.Checks;
 import org.softmaxcl.backend.SoftmaxTask;
 
 /**
- * Routines of {@code kernels-cl/softmax.cl}: {@code softmax_fwd} (softmax or log-softmax) and
- * {@code softmax_bwd}. Results reach the caller only after the kernel ran and no row was refused.
+ * Routines of {@code kernels-cl/softmax.cl} (V0, V1) and {@code softmax_vec.cl} (V0v):
+ * {@code softmax_fwd} (softmax or log-softmax) and {@code softmax_bwd}. Results reach the caller
+ * only after the kernel ran and no row was refused.
  */
 final class SoftmaxLauncher {
-    static final String FILE = "softmax.cl";
+    static final String OP = "softmax";
 
     private SoftmaxLauncher() {
     }
@@ -60,7 +61,8 @@ final class SoftmaxLauncher {
         cl_mem tm = rt.rowInverseTemperatures(n, o.hasRowTemperatures(), i -> o.temperature(i));
         cl_mem sm = rt.buffer("status", (long) n * Sizeof.cl_int, "per-row status (" + n + " rows)");
         String opts = layout.macros() + " -DLOG=" + (t.log() ? 1 : 0) + " -DROW_TEMP=" + (o.hasRowTemperatures() ? 1 : 0);
-        KernelCall call = new KernelCall(rt.kernel(FILE, "softmax_fwd", opts), "softmax_fwd")
+        String name = layout.kernel("softmax_fwd");
+        KernelCall call = new KernelCall(rt.kernel(layout.file(OP), name, opts), name)
                 .i(n).i(k).mem(xm).i(ldx).mem(tm).mem(om).i(ldo).mem(sm).f((float) (1.0 / o.temperature()));
         rt.lastKernelNanos = call.run(ctx, layout.global(n), layout.local());
         if (o.nonFinite() == NonFinitePolicy.REFUSE) {
@@ -99,7 +101,8 @@ final class SoftmaxLauncher {
         cl_mem dm = inPlace ? gm : rt.buffer("dx", (long) n * k * Sizeof.cl_float, "gradIn " + n + "x" + k);
         int ldd = inPlace ? t.g().stride() : k;
         String opts = layout.macros() + " -DLOG=" + (t.log() ? 1 : 0);
-        KernelCall call = new KernelCall(rt.kernel(FILE, "softmax_bwd", opts), "softmax_bwd")
+        String name = layout.kernel("softmax_bwd");
+        KernelCall call = new KernelCall(rt.kernel(layout.file(OP), name, opts), name)
                 .i(n).i(k).mem(ym).i(t.y().stride()).mem(gm).i(t.g().stride()).mem(dm).i(ldd);
         rt.lastKernelNanos = call.run(ctx, layout.global(n), layout.local());
         Transfers.download(ctx, dm, ldd, t.dx());

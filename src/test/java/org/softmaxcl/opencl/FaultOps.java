@@ -70,7 +70,7 @@ final class FaultOps {
     }
 
     enum Op {
-        XENT("xent"), SOFTMAX("softmax.cl"), LOG_SOFTMAX("softmax.cl"), BACKWARD("softmax.cl"), LOG_BACKWARD("softmax.cl");
+        XENT("xent"), SOFTMAX("softmax"), LOG_SOFTMAX("softmax"), BACKWARD("softmax"), LOG_BACKWARD("softmax");
 
         private final String file;
 
