@@ -24,7 +24,7 @@ final class ClRuntime implements AutoCloseable {
     /** {@link #chunkBytes}: pipelined in chunks of {@link #AUTO_CHUNK_BYTES} on devices that are not CPUs. */
     static final long CHUNKS_AUTO = -1;
     static final long AUTO_CHUNK_BYTES = 32L << 20;
-    /** Rows per chunk are a multiple of this (a multiple of every V0 work-group size). */
+    /** Rows per chunk are a multiple of this, and of the rows of a V0 work-group where that is more. */
     static final int CHUNK_ROW_QUANTUM = 1024;
 
     ClRuntime(ClContext ctx, KernelLayout forcedLayout, long chunkBytes) {
@@ -48,7 +48,9 @@ final class ClRuntime implements AutoCloseable {
             return 0;
         }
         long perRow = (long) x.stride() * org.jocl.Sizeof.cl_float;
-        long rows = Math.max(1, bytes / perRow / CHUNK_ROW_QUANTUM) * CHUNK_ROW_QUANTUM;
+        // Whole work-groups per chunk, so no two launches share a row (sizes are powers of two).
+        long quantum = Math.max(CHUNK_ROW_QUANTUM, layout.wgPerRow() ? 1 : layout.wgs());
+        long rows = Math.max(1, bytes / perRow / quantum) * quantum;
         return x.rows() >= 2 * rows ? (int) rows : 0;
     }
 

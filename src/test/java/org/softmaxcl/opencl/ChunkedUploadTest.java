@@ -42,11 +42,13 @@ class ChunkedUploadTest {
     }
 
     static Stream<Arguments> cases() {
-        return Stream.of("v0:64", "v0v:4:64", "v1:32").flatMap(layout -> Stream.of(
+        Stream<Arguments> layouts = Stream.of("v0:64", "v0v:4:64", "v1:32").flatMap(layout -> Stream.of(
                 Arguments.of(layout, "array", 4500, 40, 40),
                 Arguments.of(layout, "direct", 3100, 64, 64),
                 Arguments.of(layout, "strided", 2500, 33, 37),
                 Arguments.of(layout, "in place", 4097, 40, 40)));
+        // Work-groups of 2048 rows: chunks grow to whole groups (3 chunks, not 5).
+        return Stream.concat(layouts, Stream.of(Arguments.of("v0:2048", "array", 4500, 40, 40)));
     }
 
     @ParameterizedTest(name = "{0} {1} {2}x{3}")
