@@ -87,7 +87,11 @@ final class VectorKernels implements CpuKernels {
 
     @Override
     public void softmaxRow(float[] x, int xo, float[] out, int oo, int k, float temperature, boolean log) {
-        float xmax = rowMax(x, xo, k);
+        softmaxRow(x, xo, out, oo, k, temperature, log, rowMax(x, xo, k));
+    }
+
+    /** {@link #softmaxRow} with the row's largest raw logit {@code xmax} known. */
+    private void softmaxRow(float[] x, int xo, float[] out, int oo, int k, float temperature, boolean log, float xmax) {
         if (k < MIN_K || !Float.isFinite(xmax)) {
             scalar.softmaxRow(x, xo, out, oo, k, temperature, log);
             return;
@@ -447,13 +451,15 @@ final class VectorKernels implements CpuKernels {
     /** Small K: {@link SmallRowsSoftmax}, lanes on rows; the rest of the range row by row. */
     @Override
     public void softmaxRows(int r0, int r1, float[] x, int xo, int ldx, float[] out, int oo, int ldo, int k,
-                            java.util.function.IntToDoubleFunction temperatures, boolean log) {
+                            java.util.function.IntToDoubleFunction temperatures, boolean log, float[] maxima) {
         int done = r0;
         if (k < MIN_K) {
             done = new SmallRowsSoftmax(k).softmax(r0, r1, x, xo, ldx, out, oo, ldo, temperatures, log, scalar);
         }
         for (int i = done; i < r1; i++) {
-            softmaxRow(x, xo + i * ldx, out, oo + i * ldo, k, (float) temperatures.applyAsDouble(i), log);
+            int xr = xo + i * ldx;
+            softmaxRow(x, xr, out, oo + i * ldo, k, (float) temperatures.applyAsDouble(i), log,
+                    maxima != null ? maxima[i] : rowMax(x, xr, k));
         }
     }
 

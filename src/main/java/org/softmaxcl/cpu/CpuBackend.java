@@ -91,14 +91,19 @@ public final class CpuBackend implements Backend {
     public void softmax(SoftmaxTask t) {
         ensureOpen();
         int k = t.cols();
-        if (t.opts().nonFinite() == NonFinitePolicy.REFUSE) {
-            checkLogits(t.in(), null, "logits", i -> t.opts().temperature(i), null);
-        }
         FloatMatrix in = t.in();
         FloatMatrix out = t.out();
-        if (in.hasArray() && out.hasArray()) {
+        boolean arrays = in.hasArray() && out.hasArray();
+        // As in crossEntropy: the check's row maxima are kept for the pass where they are small.
+        float[] maxima = null;
+        if (t.opts().nonFinite() == NonFinitePolicy.REFUSE) {
+            maxima = arrays && k >= KEEP_MAXIMA_FROM_K ? new float[t.rows()] : null;
+            checkLogits(in, null, "logits", i -> t.opts().temperature(i), maxima);
+        }
+        if (arrays) {
+            float[] mx = maxima;
             forRows(t.rows(), k, (r0, r1) -> kernels.softmaxRows(r0, r1, in.array(), in.offset(), in.stride(),
-                    out.array(), out.offset(), out.stride(), k, i -> t.opts().temperature(i), t.log()));
+                    out.array(), out.offset(), out.stride(), k, i -> t.opts().temperature(i), t.log(), mx));
             return;
         }
         forRows(t.rows(), k, (r0, r1) -> {

@@ -23,11 +23,13 @@ interface CpuKernels {
 
     /**
      * {@link #softmaxRow} over rows [r0, r1) of array-backed matrices (row i of x at
-     * {@code xo + i·ldx}, of out at {@code oo + i·ldo}); {@code temperatures} gives each row's T.
-     * Implementations may process several rows together (small K).
+     * {@code xo + i·ldx}, of out at {@code oo + i·ldo}); {@code temperatures} gives each row's T;
+     * {@code maxima}, when not null, the largest raw logit of every row (already computed by the
+     * REFUSE check: kernels may skip their own max pass). Implementations may process several rows
+     * together (small K).
      */
     default void softmaxRows(int r0, int r1, float[] x, int xo, int ldx, float[] out, int oo, int ldo, int k,
-                             java.util.function.IntToDoubleFunction temperatures, boolean log) {
+                             java.util.function.IntToDoubleFunction temperatures, boolean log, float[] maxima) {
         for (int i = r0; i < r1; i++) {
             softmaxRow(x, xo + i * ldx, out, oo + i * ldo, k, (float) temperatures.applyAsDouble(i), log);
         }
