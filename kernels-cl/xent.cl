@@ -17,18 +17,7 @@
 
 #include "xent_common.cl"
 
-__kernel void xent(const int N, const int K,
-                   __global const float *x, const int ldx,
-                   __global const int *targets,
-                   __global const float *y, const int ldy,
-                   __global const float *w,
-                   __global const float *row_inv_t,
-                   __global const float *row_scale,
-                   __global float *g, const int ldg,
-                   __global float *rowout,
-                   const float inv_t, const float softcap, const float eps, const float smooth,
-                   const float w_sum, const int ignore_index, const float ce_scale,
-                   const float z_scale2, const float r_scalar) {
+__kernel void xent(XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS, XENT_SCALAR_PARAMS) {
     LOCAL_SCRATCH
     const int i = ROW_ID;
     if (i >= N) {
@@ -184,11 +173,7 @@ __kernel void xent(const int N, const int K,
         } COL_LOOP_END
         return;
     }
-#if ROW_SCALE
-    const float r = row_scale[i];
-#else
-    const float r = r_scalar;
-#endif
+    const float r = ROW_GRAD_SCALE(i);
     const grad_coefs gc = grad_constants(rr, r, ce_scale, z_scale2);
     COL_LOOP(j) {
         gr[j] = grad_element(xr[j], j, it, c, inv_c, m, rr, gc, t, Y_AT(j), eps, smooth, w_sum, WEIGHT(j));

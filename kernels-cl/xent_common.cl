@@ -1,7 +1,8 @@
-// xent_common.cl - what both cross-entropy kernels share (xent.cl: a work-item or a work-group per
-// row; xent_vec.cl: a work-item per row in vector registers): the feature macros, the scaled
-// logit, and the arithmetic that turns a row's sums into its loss, statistics and gradient
-// constants, so the two files differ only in how they walk a row.
+// xent_common.cl - what the cross-entropy kernels share (xent.cl: a work-item or a work-group per
+// row; xent_vec.cl: a work-item per row in vector registers; xent_split.cl: a row split over
+// work-groups): the feature macros, the parameter lists, the scaled logit, and the arithmetic that
+// turns a row's sums into its loss, statistics and gradient, so the files differ only in how they
+// walk a row.
 //
 // Feature macros (0/1, default 0): SOFT (soft targets y instead of class indices), WEIGHTS (class
 // weights w), SMOOTH (label smoothing eps > 0), SOFTCAP (z = c*tanh(x/(T*c))), ROW_TEMP (one 1/T per
@@ -48,6 +49,29 @@
 #define WEIGHT(j) w[j]
 #else
 #define WEIGHT(j) 1.0f
+#endif
+
+// The parameters of the cross-entropy kernels, in the order XentLauncher binds them: the inputs
+// every kernel reads, the outputs of the kernels that write results (row_scale is the per-row
+// gradient factor r_i), and the scalar options.
+#define XENT_INPUT_PARAMS const int N, const int K, \
+                          __global const float *x, const int ldx, \
+                          __global const int *targets, \
+                          __global const float *y, const int ldy, \
+                          __global const float *w, \
+                          __global const float *row_inv_t
+#define XENT_OUTPUT_PARAMS __global const float *row_scale, \
+                           __global float *g, const int ldg, \
+                           __global float *rowout
+#define XENT_SCALAR_PARAMS const float inv_t, const float softcap, const float eps, const float smooth, \
+                           const float w_sum, const int ignore_index, const float ce_scale, \
+                           const float z_scale2, const float r_scalar
+
+// r_i, the gradient factor of a row (sample weight times upstream scale), or the one scalar.
+#if ROW_SCALE
+#define ROW_GRAD_SCALE(row) (row_scale[row])
+#else
+#define ROW_GRAD_SCALE(row) (r_scalar)
 #endif
 
 // The per-row constants every cross-entropy kernel starts with: the row's logits xr (and soft

@@ -53,12 +53,19 @@
 // Every work-item runs the same number of iterations (see COL_LOOP in common.cl).
 #define CHUNK_LOOP(j) for (int j##_base = c0; j##_base < c1; j##_base += LSZ) { const int j = j##_base + LID; if (j < c1)
 
-__kernel void xent_split_partial(const int N, const int K,
-                                 __global const float *x, const int ldx,
-                                 __global const int *targets,
-                                 __global const float *y, const int ldy,
-                                 __global const float *w,
-                                 __global const float *row_inv_t,
+// One soft target y_j of a chunk: flags a negative or non-finite one, and keeps the largest
+// (first index on ties) for the statistics.
+inline void scan_soft_target(float yj, int j, int *ybad, float *ymax, int *ty) {
+    if (!(yj >= 0.0f) || isinf(yj)) {
+        *ybad = 1;
+    }
+    if (yj > *ymax) {
+        *ymax = yj;
+        *ty = j;
+    }
+}
+
+__kernel void xent_split_partial(XENT_INPUT_PARAMS,
                                  __global float *partials,
                                  const float inv_t, const float softcap, const float eps, const float smooth,
                                  const int ignore_index) {
@@ -113,14 +120,7 @@ __kernel void xent_split_partial(const int N, const int K,
                 ties += 1.0f;
             }
 #if SOFT
-            float yj = yr[j];
-            if (!(yj >= 0.0f) || isinf(yj)) {
-                ybad = 1;
-            }
-            if (yj > ymax) {
-                ymax = yj;
-                ty = j;
-            }
+            scan_soft_target(yr[j], j, &ybad, &ymax, &ty);
 #endif
             float a = A_OF(j);
             if (a != 0.0f) {
@@ -136,14 +136,7 @@ __kernel void xent_split_partial(const int N, const int K,
         // the loss infinite.
         CHUNK_LOOP(j) {
 #if SOFT
-            float yj = yr[j];
-            if (!(yj >= 0.0f) || isinf(yj)) {
-                ybad = 1;
-            }
-            if (yj > ymax) {
-                ymax = yj;
-                ty = j;
-            }
+            scan_soft_target(yr[j], j, &ybad, &ymax, &ty);
 #endif
             float a = A_OF(j);
             ksum_add(&total_a, a);
@@ -185,19 +178,7 @@ __kernel void xent_split_partial(const int N, const int K,
     }
 }
 
-__kernel void xent_split_finish(const int N, const int K,
-                                __global const float *x, const int ldx,
-                                __global const int *targets,
-                                __global const float *y, const int ldy,
-                                __global const float *w,
-                                __global const float *row_inv_t,
-                                __global const float *row_scale,
-                                __global float *g, const int ldg,
-                                __global float *rowout,
-                                __global const float *partials,
-                                const float inv_t, const float softcap, const float eps, const float smooth,
-                                const float w_sum, const int ignore_index, const float ce_scale,
-                                const float z_scale2, const float r_scalar) {
+__kernel void xent_split_finish(XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS, __global const float *partials, XENT_SCALAR_PARAMS) {
     CHUNK_BOUNDS
     if (row >= N) {
         return;
@@ -301,11 +282,7 @@ __kernel void xent_split_finish(const int N, const int K,
         } COL_LOOP_END
         return;
     }
-#if ROW_SCALE
-    const float r = row_scale[row];
-#else
-    const float r = r_scalar;
-#endif
+    const float r = ROW_GRAD_SCALE(row);
     const grad_coefs gc = grad_constants(rr, r, ce_scale, z_scale2);
     CHUNK_LOOP(j) {
         gr[j] = grad_element(xr[j], j, it, c, inv_c, m, rr, gc, t, Y_AT(j), eps, smooth, w_sum, WEIGHT(j));

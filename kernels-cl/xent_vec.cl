@@ -35,18 +35,7 @@
 #define WEIGHTV(j) VONE
 #endif
 
-__kernel void xent_vec(const int N, const int K,
-                       __global const float *x, const int ldx,
-                       __global const int *targets,
-                       __global const float *y, const int ldy,
-                       __global const float *w,
-                       __global const float *row_inv_t,
-                       __global const float *row_scale,
-                       __global float *g, const int ldg,
-                       __global float *rowout,
-                       const float inv_t, const float softcap, const float eps, const float smooth,
-                       const float w_sum, const int ignore_index, const float ce_scale,
-                       const float z_scale2, const float r_scalar) {
+__kernel void xent_vec(XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS, XENT_SCALAR_PARAMS) {
     const int i = (int) get_global_id(0);
     if (i >= N) {
         return;
@@ -228,11 +217,7 @@ __kernel void xent_vec(const int N, const int K,
         }
         return;
     }
-#if ROW_SCALE
-    const float r = row_scale[i];
-#else
-    const float r = r_scalar;
-#endif
+    const float r = ROW_GRAD_SCALE(i);
     const grad_coefs gc = grad_constants(rr, r, ce_scale, z_scale2);
 #if STORE_E
     // Pass 3 from the stored e_j: dx_j = alpha e_j - beta a_j.

@@ -62,13 +62,14 @@ final class XentLauncher {
         ClRuntime.Operand xin = chunkRows > 0 ? rt.pending("x", "logits", x) : rt.input("x", "logits", x, xd);
         final cl_mem xm = xin.mem();
         final int ldx = xin.ld();
-        cl_mem tm;
-        cl_mem ym;
-        int ldy = 1;
+        final cl_mem tm;
+        final cl_mem ym;
+        final int ldy;
         if (t.hard()) {
             tm = rt.buffer("targets", (long) n * Sizeof.cl_int, "targets (" + n + " class indices)");
             Transfers.upload(ctx, tm, t.targets().classes());
             ym = rt.buffer("dummy", 16);
+            ldy = 1;
         } else {
             FloatMatrix y = t.targets().distribution();
             ym = rt.buffer("y", Transfers.span(y) * Sizeof.cl_float, Transfers.describe("targets", y));
@@ -76,36 +77,40 @@ final class XentLauncher {
             ldy = y.stride();
             tm = rt.buffer("dummy", 16);
         }
-        cl_mem wm = rt.buffer("dummy", 16);
+        final cl_mem wm = o.hasClassWeights()
+                ? rt.buffer("weights", (long) k * Sizeof.cl_float, "classWeights (" + k + " values)") : rt.buffer("dummy", 16);
         if (o.hasClassWeights()) {
-            wm = rt.buffer("weights", (long) k * Sizeof.cl_float, "classWeights (" + k + " values)");
             Transfers.upload(ctx, wm, o.classWeights());
         }
         cl_mem tempm = rt.rowInverseTemperatures(n, o.hasRowTemperatures(), i -> o.temperature(i));
-        cl_mem scalem = rt.buffer("dummy", 16);
-        if (o.hasSampleWeights() || o.hasRowGradScales()) {
+        final boolean rowScales = o.hasSampleWeights() || o.hasRowGradScales();
+        final cl_mem scalem = rowScales
+                ? rt.buffer("rowScale", (long) n * Sizeof.cl_float, "row scales (" + n + " values)") : rt.buffer("dummy", 16);
+        if (rowScales) {
             float[] r = new float[n];
             for (int i = 0; i < n; i++) {
                 r[i] = t.rowScale(i);
             }
-            scalem = rt.buffer("rowScale", (long) n * Sizeof.cl_float, "row scales (" + n + " values)");
             Transfers.upload(ctx, scalem, r);
         }
         FloatMatrix grad = t.grad();
-        cl_mem gm = rt.buffer("dummy", 16);
-        int ldg = k;
+        final cl_mem gm;
+        final int ldg;
         boolean refuse = o.nonFinite() == NonFinitePolicy.REFUSE;
         boolean copyBack = false;
-        if (grad != null) {
-            if (gd != null && !refuse) {
-                gm = gd.mem;                  // nothing is refused for logits: write straight in
-            } else if (gd != null || !t.inPlace()) {
-                gm = rt.buffer("grad", (long) n * k * Sizeof.cl_float, "grad " + n + "x" + k);
-                copyBack = gd != null;
-            } else {
-                gm = xm;
-                ldg = ldx;
-            }
+        if (grad == null) {
+            gm = rt.buffer("dummy", 16);
+            ldg = k;
+        } else if (gd != null && !refuse) {
+            gm = gd.mem;                      // nothing is refused for logits: write straight in
+            ldg = k;
+        } else if (gd != null || !t.inPlace()) {
+            gm = rt.buffer("grad", (long) n * k * Sizeof.cl_float, "grad " + n + "x" + k);
+            ldg = k;
+            copyBack = gd != null;
+        } else {
+            gm = xm;
+            ldg = ldx;
         }
         int fields = o.rowStats() ? FIELDS_STATS : FIELDS;
         cl_mem rowm = rt.buffer("rows", (long) fields * n * Sizeof.cl_float, "per-row outputs (" + n + " rows)");
@@ -113,27 +118,28 @@ final class XentLauncher {
         String opts = options(t, layout);
         float invT = (float) (1.0 / o.temperature());
         float smooth = (float) ((double) o.labelSmoothing() / k);
+        // The argument groups of xent_common.cl's XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS and
+        // XENT_SCALAR_PARAMS, in that order.
+        java.util.function.UnaryOperator<KernelCall> inputs = c -> c.i(n).i(k).mem(xm).i(ldx).mem(tm)
+                .mem(ym).i(ldy).mem(wm).mem(tempm);
+        java.util.function.UnaryOperator<KernelCall> outputs = c -> c.mem(scalem).mem(gm).i(ldg).mem(rowm);
+        java.util.function.UnaryOperator<KernelCall> scalars = c -> c.f(invT).f(o.softcap()).f(o.labelSmoothing())
+                .f(smooth).f((float) t.classWeightSum()).i(o.ignoreIndex()).f((float) t.ceScale())
+                .f((float) (t.zScale() * 2.0 * o.zLoss())).f(o.gradScale());
         if (layout.splitRows()) {
             // V3: partial sums per chunk, then merge and write; two launches, no host sync between.
             cl_mem pm = rt.buffer("partials", (long) n * layout.split() * SPLIT_FIELDS * Sizeof.cl_float);
             String file = layout.file(OP);
-            KernelCall partial = new KernelCall(rt.kernel(file, "xent_split_partial", opts), "xent_split_partial")
-                    .i(n).i(k).mem(xm).i(ldx).mem(tm).mem(ym).i(ldy).mem(wm).mem(tempm).mem(pm)
-                    .f(invT).f(o.softcap()).f(o.labelSmoothing()).f(smooth).i(o.ignoreIndex());
+            KernelCall partial = inputs.apply(new KernelCall(rt.kernel(file, "xent_split_partial", opts), "xent_split_partial"))
+                    .mem(pm).f(invT).f(o.softcap()).f(o.labelSmoothing()).f(smooth).i(o.ignoreIndex());
             long ns = partial.run(ctx, layout.global(n), layout.local());
-            KernelCall finish = new KernelCall(rt.kernel(file, "xent_split_finish", opts), "xent_split_finish")
-                    .i(n).i(k).mem(xm).i(ldx).mem(tm).mem(ym).i(ldy).mem(wm).mem(tempm).mem(scalem)
-                    .mem(gm).i(ldg).mem(rowm).mem(pm)
-                    .f(invT).f(o.softcap()).f(o.labelSmoothing()).f(smooth).f((float) t.classWeightSum())
-                    .i(o.ignoreIndex()).f((float) t.ceScale()).f((float) (t.zScale() * 2.0 * o.zLoss())).f(o.gradScale());
+            KernelCall finish = scalars.apply(outputs.apply(inputs.apply(
+                    new KernelCall(rt.kernel(file, "xent_split_finish", opts), "xent_split_finish"))).mem(pm));
             rt.lastKernelNanos = ns + finish.run(ctx, layout.global(n), layout.local());
         } else {
             String name = layout.kernel(OP);
-            KernelCall call = new KernelCall(rt.kernel(layout.file(OP), name, opts), name)
-                    .i(n).i(k).mem(xm).i(ldx).mem(tm).mem(ym).i(ldy).mem(wm).mem(tempm).mem(scalem)
-                    .mem(gm).i(ldg).mem(rowm)
-                    .f(invT).f(o.softcap()).f(o.labelSmoothing()).f(smooth).f((float) t.classWeightSum())
-                    .i(o.ignoreIndex()).f((float) t.ceScale()).f((float) (t.zScale() * 2.0 * o.zLoss())).f(o.gradScale());
+            KernelCall call = scalars.apply(outputs.apply(inputs.apply(
+                    new KernelCall(rt.kernel(layout.file(OP), name, opts), name))));
             rt.lastKernelNanos = chunkRows > 0 ? pipelined(rt, call, name, layout, x, xm, chunkRows)
                     : call.run(ctx, layout.global(n), layout.local());
         }
