@@ -142,16 +142,13 @@ class CliValidationTest {
             }
             args.add(a);
         }
-        Map<String, byte[]> before = snapshot();
+        FolderSnapshot before = FolderSnapshot.of(dir);
         Cli.Result r = Cli.run(args.toArray(String[]::new));
         assertThat(r.code()).as(r.toString()).isEqualTo(bad.exit());
         assertThat(r.out()).isEmpty();
         assertThat(r.err().lines().count()).as(r.err()).isEqualTo(1);
         assertThat(r.err()).startsWith("softmax-cl " + bad.args().get(0) + ": ").contains(bad.message().split("\u0000"));
-        assertThat(snapshot()).as("files after the run").containsOnlyKeys(before.keySet().toArray(String[]::new));
-        for (Map.Entry<String, byte[]> e : before.entrySet()) {
-            assertThat(Files.readAllBytes(dir.resolve(e.getKey()))).as(e.getKey()).isEqualTo(e.getValue());
-        }
+        before.assertUnchanged();
     }
 
     /**
@@ -178,17 +175,5 @@ class CliValidationTest {
         } finally {
             Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
-    }
-
-    private Map<String, byte[]> snapshot() throws IOException {
-        Map<String, byte[]> m = new TreeMap<>();
-        try (Stream<Path> s = Files.list(dir)) {
-            for (Path p : (Iterable<Path>) s::iterator) {
-                if (Files.isRegularFile(p)) {
-                    m.put(p.getFileName().toString(), Files.readAllBytes(p));
-                }
-            }
-        }
-        return m;
     }
 }

@@ -10,7 +10,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -133,16 +132,13 @@ class ExitCodesTest {
             args.remove(1);
             args.remove(1);
         }
-        Map<String, byte[]> before = snapshot();
+        FolderSnapshot before = FolderSnapshot.of(dir);
         Cli.Result r = Cli.run(args.toArray(String[]::new));
         assertThat(r.code()).as(r.toString()).isEqualTo(2);
         assertThat(r.out()).isEmpty();
         assertThat(r.err().lines().count()).as(r.err()).isEqualTo(1);
         assertThat(r.err()).startsWith("softmax-cl xent: ").contains(bad.message());
-        assertThat(snapshot()).as("files after the run").containsOnlyKeys(before.keySet().toArray(String[]::new));
-        for (Map.Entry<String, byte[]> e : before.entrySet()) {
-            assertThat(Files.readAllBytes(dir.resolve(e.getKey()))).as(e.getKey()).isEqualTo(e.getValue());
-        }
+        before.assertUnchanged();
         assertThat(loss).doesNotExist();
         assertThat(Files.readAllBytes(grad)).isEqualTo(oldGrad);
     }
@@ -194,17 +190,5 @@ class ExitCodesTest {
         Cli.Result r = Cli.run("bench", "--rows", "65536", "--classes", "65536");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("more than a Java array holds");
-    }
-
-    private Map<String, byte[]> snapshot() throws IOException {
-        Map<String, byte[]> m = new TreeMap<>();
-        try (Stream<Path> s = Files.list(dir)) {
-            for (Path p : (Iterable<Path>) s::iterator) {
-                if (Files.isRegularFile(p)) {
-                    m.put(p.getFileName().toString(), Files.readAllBytes(p));
-                }
-            }
-        }
-        return m;
     }
 }
