@@ -9,13 +9,12 @@ import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Properties;
-import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.softmaxcl.backend.Backend;
 import org.softmaxcl.backend.CacheFolder;
-import org.softmaxcl.backend.Checks;
 import org.softmaxcl.backend.RowOutputs;
+import org.softmaxcl.backend.SampleBatches;
 import org.softmaxcl.backend.XentTask;
 
 /**
@@ -77,18 +76,7 @@ record Calibration(double openclGelemPerS, double cpuGelemPerS, boolean cached) 
     }
 
     private static double measure(Backend b, int warmupMs) {
-        Random r = new Random(1);
-        float[] x = new float[ROWS * COLS];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) (2 * r.nextGaussian());
-        }
-        int[] t = new int[ROWS];
-        for (int i = 0; i < ROWS; i++) {
-            t[i] = r.nextInt(COLS);
-        }
-        float[] g = new float[ROWS * COLS];
-        XentTask task = Checks.xent(FloatMatrix.of(x, ROWS, COLS), Targets.hard(t), XentOptions.DEFAULTS,
-                FloatMatrix.of(g, ROWS, COLS));
+        XentTask task = SampleBatches.hardTargets(ROWS, COLS, 1, XentOptions.DEFAULTS);
         long warmEnd = System.nanoTime() + warmupMs * 1_000_000L;
         do {
             b.crossEntropy(task, new RowOutputs(ROWS, false));

@@ -36,7 +36,7 @@ final class ChunkedUpload implements AutoCloseable {
      *                when {@code x} is a direct buffer
      */
     ChunkedUpload(ClContext ctx, FloatMatrix x, cl_mem dst, PinnedStaging staging) {
-        if (staging == null && !(x.buffer() != null && x.buffer().isDirect())) {
+        if (staging == null && needsStaging(x)) {
             throw new IllegalStateException("rows of a Java array or heap buffer need staging areas");
         }
         this.ctx = ctx;

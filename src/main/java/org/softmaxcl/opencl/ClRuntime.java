@@ -101,9 +101,9 @@ final class ClRuntime implements AutoCloseable {
         if (resident != null) {
             return new Operand(resident.mem, resident.cols());
         }
-        cl_mem mem = buffer(slot, Transfers.span(host) * org.jocl.Sizeof.cl_float, Transfers.describe(name, host));
-        Transfers.upload(ctx, mem, host);
-        return new Operand(mem, host.stride());
+        Operand o = pending(slot, name, host);
+        Transfers.upload(ctx, o.mem(), host);
+        return o;
     }
 
     /** 1/T per row as float32 on the device when there are row temperatures, else a placeholder. */

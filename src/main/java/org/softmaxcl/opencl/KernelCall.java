@@ -40,12 +40,13 @@ final class KernelCall {
     /**
      * Enqueues the kernel over {@code global} work-items from {@code offset} on, in groups of
      * {@code local}, after {@code after} (or at once when null), without waiting. The caller owns
-     * the returned event: {@link #finish} waits for such events, times and releases them.
+     * the returned event: {@link #finish} waits for such events, times and releases them. (No offset
+     * is passed for 0: OpenCL 1.0 devices accept none.)
      */
     cl_event enqueue(ClContext ctx, long offset, long global, long local, cl_event after) {
         cl_event ev = new cl_event();
         FaultInjection.before("clEnqueueNDRangeKernel");
-        Cl.check(clEnqueueNDRangeKernel(ctx.queue, kernel, 1, new long[] {offset}, new long[] {global}, new long[] {local},
+        Cl.check(clEnqueueNDRangeKernel(ctx.queue, kernel, 1, offset == 0 ? null : new long[] {offset}, new long[] {global}, new long[] {local},
                 after == null ? 0 : 1, after == null ? null : new cl_event[] {after}, ev), "clEnqueueNDRangeKernel(" + name + ")");
         ClObjects.EVENTS.incrementAndGet();
         return ev;
@@ -90,18 +91,8 @@ final class KernelCall {
 
     /** Enqueues the kernel over {@code global} work-items in groups of {@code local}, waits, returns kernel nanoseconds. */
     long run(ClContext ctx, long global, long local) {
-        cl_event ev = new cl_event();
-        FaultInjection.before("clEnqueueNDRangeKernel");
-        Cl.check(clEnqueueNDRangeKernel(ctx.queue, kernel, 1, null, new long[] {global}, new long[] {local}, 0, null, ev),
-                "clEnqueueNDRangeKernel(" + name + ")");
-        ClObjects.EVENTS.incrementAndGet();
-        try {
-            FaultInjection.before("clWaitForEvents");
-            Cl.check(clWaitForEvents(1, new cl_event[] {ev}), "clWaitForEvents(" + name + ")");
-            return nanos(ev);
-        } finally {
-            clReleaseEvent(ev);
-            ClObjects.EVENTS.decrementAndGet();
-        }
+        java.util.List<cl_event> ev = new java.util.ArrayList<>(1);
+        ev.add(enqueue(ctx, 0, global, local, null));
+        return finish(ev, name);
     }
 }

@@ -4,15 +4,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 import java.util.function.Consumer;
 
-import org.softmaxcl.backend.Checks;
 import org.softmaxcl.backend.RowOutputs;
+import org.softmaxcl.backend.SampleBatches;
 import org.softmaxcl.backend.XentTask;
-import org.softmaxcl.FloatMatrix;
 import org.softmaxcl.NonFinitePolicy;
-import org.softmaxcl.Targets;
 import org.softmaxcl.XentOptions;
 
 /**
@@ -99,17 +96,8 @@ public final class Tuner {
     }
 
     private static double time(OpenClBackend b, int rows, int k, int reps) {
-        Random r = new Random(k);
-        float[] x = new float[rows * k];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) (2 * r.nextGaussian());
-        }
-        int[] t = new int[rows];
-        for (int i = 0; i < rows; i++) {
-            t[i] = r.nextInt(k);
-        }
-        XentTask task = Checks.xent(FloatMatrix.of(x, rows, k), Targets.hard(t),
-                XentOptions.builder().nonFinite(NonFinitePolicy.PROPAGATE).build(), FloatMatrix.of(new float[rows * k], rows, k));
+        XentTask task = SampleBatches.hardTargets(rows, k, k,
+                XentOptions.builder().nonFinite(NonFinitePolicy.PROPAGATE).build());
         long[] ns = new long[reps];
         b.crossEntropy(task, new RowOutputs(rows, false));
         for (int i = 0; i < reps; i++) {
