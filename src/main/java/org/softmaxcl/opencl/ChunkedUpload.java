@@ -62,7 +62,7 @@ final class ChunkedUpload implements AutoCloseable {
         Pointer src;
         int slot = -1;
         if (staging == null) {
-            src = Transfers.pointer(x).withByteOffset((x.offset() + first) * Sizeof.cl_float);
+            src = Transfers.pointer(x).withByteOffset(first * Sizeof.cl_float);   // pointer() starts at the view's origin
         } else {
             slot = nextSlot;
             nextSlot = (nextSlot + 1) % PinnedStaging.SLOTS;
