@@ -82,7 +82,7 @@ final class ChunkedUpload implements AutoCloseable {
         }
         cl_event ev = new cl_event();
         FaultInjection.before("clEnqueueWriteBuffer");
-        Cl.check(clEnqueueWriteBuffer(ctx.transferQueue, dst, CL_FALSE, first * Sizeof.cl_float, count * Sizeof.cl_float,
+        Cl.check(clEnqueueWriteBuffer(ctx.transferQueue(), dst, CL_FALSE, first * Sizeof.cl_float, count * Sizeof.cl_float,
                 src, 0, null, ev), "clEnqueueWriteBuffer(rows " + r0 + ".." + (r1 - 1) + ")");
         ClObjects.EVENTS.incrementAndGet();
         events.add(ev);
@@ -95,7 +95,9 @@ final class ChunkedUpload implements AutoCloseable {
     @Override
     public void close() {
         try {
-            clFinish(ctx.transferQueue);
+            if (!events.isEmpty()) {
+                clFinish(ctx.transferQueue());
+            }
         } finally {
             KernelCall.release(events);
         }

@@ -9,23 +9,23 @@ import org.jocl.cl_device_id;
 import org.jocl.cl_queue_properties;
 
 /**
- * An OpenCL context on one device with two in-order command queues that record profiling
- * timestamps: {@link #queue} for kernels and ordinary copies, {@link #transferQueue} for the uploads
- * of a pipelined call, which overlap the kernels of the chunks before them (events order the two). {@code clCreateCommandQueueWithProperties} is tried first and
+ * An OpenCL context on one device with in-order command queues that record profiling timestamps:
+ * {@link #queue} for kernels and ordinary copies, and {@link #transferQueue()}, made on first use,
+ * for the uploads of a pipelined call, which overlap the kernels of the chunks before them (events
+ * order the two). Guarded by the backend's lock. {@code clCreateCommandQueueWithProperties} is tried first and
  * {@code clCreateCommandQueue} used where it is missing or refused (OpenCL 1.2 platforms).
  */
 final class ClContext implements AutoCloseable {
     final ClDevice device;
     final cl_context context;
     final cl_command_queue queue;
-    final cl_command_queue transferQueue;
+    private cl_command_queue transferQueue;
     private boolean closed;
 
-    private ClContext(ClDevice device, cl_context context, cl_command_queue queue, cl_command_queue transferQueue) {
+    private ClContext(ClDevice device, cl_context context, cl_command_queue queue) {
         this.device = device;
         this.context = context;
         this.queue = queue;
-        this.transferQueue = transferQueue;
     }
 
     static ClContext open(ClDevice d) {
@@ -39,16 +39,7 @@ final class ClContext implements AutoCloseable {
         try {
             cl_command_queue q = createQueue(ctx, d.id());
             ClObjects.QUEUES.incrementAndGet();
-            cl_command_queue tq;
-            try {
-                tq = createQueue(ctx, d.id());
-                ClObjects.QUEUES.incrementAndGet();
-            } catch (RuntimeException | Error e) {
-                clReleaseCommandQueue(q);
-                ClObjects.QUEUES.decrementAndGet();
-                throw e;
-            }
-            return new ClContext(d, ctx, q, tq);
+            return new ClContext(d, ctx, q);
         } catch (RuntimeException | Error e) {
             clReleaseContext(ctx);
             ClObjects.CONTEXTS.decrementAndGet();
@@ -77,6 +68,15 @@ final class ClContext implements AutoCloseable {
         return q;
     }
 
+    /** The second queue, for pipelined uploads; created by the first call that needs it. */
+    cl_command_queue transferQueue() {
+        if (transferQueue == null) {
+            transferQueue = createQueue(context, device.id());
+            ClObjects.QUEUES.incrementAndGet();
+        }
+        return transferQueue;
+    }
+
     DeviceInfo info() {
         return device.info();
     }
@@ -87,9 +87,12 @@ final class ClContext implements AutoCloseable {
             return;
         }
         closed = true;
-        clReleaseCommandQueue(transferQueue);
+        if (transferQueue != null) {
+            clReleaseCommandQueue(transferQueue);
+            ClObjects.QUEUES.decrementAndGet();
+        }
         clReleaseCommandQueue(queue);
-        ClObjects.QUEUES.addAndGet(-2);
+        ClObjects.QUEUES.decrementAndGet();
         clReleaseContext(context);
         ClObjects.CONTEXTS.decrementAndGet();
     }
