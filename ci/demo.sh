@@ -6,4 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ci/install-opencl.sh --soft
 mvn -B -q package -DskipTests
+source ci/jvm-env.sh
 exec java --add-modules jdk.incubator.vector -jar target/softmax-cl.jar "$@"

@@ -21,6 +21,7 @@ OCL_ICD_VENDORS="$empty" SOFTMAXCL_TEST_EXPECT=none \
   mvn "${mvn_opts[@]}" test -DexcludedGroups=opencl
 
 echo "== the main job from the jar, with and without OpenCL"
+source ci/jvm-env.sh
 java --add-modules jdk.incubator.vector -jar target/softmax-cl.jar
 OCL_ICD_VENDORS="$empty" java --add-modules jdk.incubator.vector -jar target/softmax-cl.jar
 echo "== all green"
