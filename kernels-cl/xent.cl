@@ -2,7 +2,10 @@
 // gradient with respect to the logits, in one kernel.
 //
 // Build macros: the feature macros of xent_common.cl; WG_PER_ROW and WGS choose the work layout
-// (see common.cl): V0 a work-item per row (scalar loop), V1 a work-group per row.
+// (see common.cl): V0 a work-item per row (scalar loop), V1 a work-group per row. ROW_CACHE (V1
+// only, 0 = off) keeps each work-item's columns of the row in ROW_CACHE private floats after pass 1
+// (the host sets it only when K <= ROW_CACHE * WGS), so passes 2 and 3 read registers instead of
+// global memory: one read of the logits and one write of the gradient per element.
 //
 // Per row i (z the scaled logits, a_j the target coefficients, A = sum a_j):
 //   pass 1  m = max z, j* its first index
@@ -17,6 +20,23 @@
 
 #include "xent_common.cl"
 
+#ifndef ROW_CACHE
+#define ROW_CACHE 0
+#endif
+#if WG_PER_ROW && ROW_CACHE > 0
+// A loop over this work-item's columns with a compile-time trip count, so the cache indices are
+// constants after unrolling and the cache lives in registers.
+#define ROW_LOOP(j) for (int j##_c = 0; j##_c < ROW_CACHE; j##_c++) { const int j = j##_c * LSZ + LID; if (j < K)
+#define ROW_CACHE_DECL float xc_[ROW_CACHE];
+#define ROW_KEEP(j, v) xc_[j##_c] = (v)
+#define ROW_X(j) xc_[j##_c]
+#else
+#define ROW_LOOP(j) COL_LOOP(j)
+#define ROW_CACHE_DECL
+#define ROW_KEEP(j, v)
+#define ROW_X(j) xr[j]
+#endif
+
 __kernel void xent(XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS, XENT_SCALAR_PARAMS) {
     LOCAL_SCRATCH
     const int i = ROW_ID;
@@ -24,6 +44,7 @@ __kernel void xent(XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS, XENT_SCALAR_PARAMS) {
         return;
     }
     XENT_ROW_SETUP(i)
+    ROW_CACHE_DECL
 
     // Pass 1: the max and its first index.
     float m = -INFINITY;
@@ -33,8 +54,9 @@ __kernel void xent(XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS, XENT_SCALAR_PARAMS) {
     float xm = -INFINITY;   // statistics follow the raw logits (a saturating soft-cap ties scaled ones)
     int jm = K;
 #endif
-    COL_LOOP(j) {
+    ROW_LOOP(j) {
         float xj = xr[j];
+        ROW_KEEP(j, xj);
         float z = scaled(xj, it, c, inv_c);
         if (z > m) {
             m = z;
@@ -81,8 +103,8 @@ __kernel void xent(XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS, XENT_SCALAR_PARAMS) {
     int ty = K;
 #endif
 #endif
-    COL_LOOP(j) {
-        float z = scaled(xr[j], it, c, inv_c);
+    ROW_LOOP(j) {
+        float z = scaled(ROW_X(j), it, c, inv_c);
         float e = exp(z - m);
         if (z < m) {
             ksum_add(&less, e);
@@ -175,8 +197,8 @@ __kernel void xent(XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS, XENT_SCALAR_PARAMS) {
     }
     const float r = ROW_GRAD_SCALE(i);
     const grad_coefs gc = grad_constants(rr, r, ce_scale, z_scale2);
-    COL_LOOP(j) {
-        gr[j] = grad_element(xr[j], j, it, c, inv_c, m, rr, gc, t, Y_AT(j), eps, smooth, w_sum, WEIGHT(j));
+    ROW_LOOP(j) {
+        gr[j] = grad_element(ROW_X(j), j, it, c, inv_c, m, rr, gc, t, Y_AT(j), eps, smooth, w_sum, WEIGHT(j));
     } COL_LOOP_END
 #endif
 }

@@ -18,8 +18,8 @@ import org.softmaxcl.backend.SampleBatches;
 import org.softmaxcl.backend.XentTask;
 
 /**
- * The short measurement {@code auto} makes before it prefers an OpenCL device that is not a GPU
- * (PoCL's CPU device, an integrated accelerator) over the Java CPU path: the fused cross-entropy
+ * The short measurement {@code auto} makes before it prefers an OpenCL device (a GPU, PoCL's CPU
+ * device, an integrated accelerator) over the Java CPU path: the fused cross-entropy
  * pass on a {@value #ROWS}×{@value #COLS} batch, untimed calls for {@value #WARMUP_MS_CPU} ms on the
  * Java path (it runs interpreted, then C1-compiled, for about a second before C2 compiles its vector
  * kernels) and {@value #WARMUP_MS_DEVICE} ms on the device, then {@value #REPS} timed calls on each,

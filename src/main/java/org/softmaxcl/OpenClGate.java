@@ -14,9 +14,4 @@ final class OpenClGate {
     static Backend open(String selector, String reason) {
         return OpenClBackend.open(selector, System.getProperty(LAYOUT_PROPERTY), reason);
     }
-
-    /** True when the backend runs on an OpenCL GPU. */
-    static boolean isGpu(Backend b) {
-        return b instanceof OpenClBackend && ((OpenClBackend) b).device().isGpu();
-    }
 }

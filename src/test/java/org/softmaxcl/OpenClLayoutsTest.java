@@ -54,6 +54,10 @@ class OpenClLayoutsTest extends BackendTest {
         return cases;
     }
 
+    static List<XentCase> caseList() {
+        return CASES;
+    }
+
     Stream<org.junit.jupiter.params.provider.Arguments> cases() {
         return cross(CASES);
     }
@@ -80,6 +84,32 @@ class OpenClLayoutsTest extends BackendTest {
                 .isEqualTo(Double.doubleToRawLongBits(out.result().loss()));
         Compare.assertSameBits(what + " row losses", out.result().rowLosses(), r.rowLosses());
         Compare.assertSameStats(what, out.result().stats(), r.stats());
+    }
+
+    /**
+     * V1 keeps rows of up to 8192 floats in registers between its passes (ROW_CACHE): the cached
+     * kernel must give the uncached kernel's bits, in and out of place. (The forced V1 layout of the
+     * other OpenCL test classes runs cached for K up to 2048 and uncached above.)
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("caseList")
+    void v1RowCacheGivesTheUncachedBits(XentCase c) {
+        String property = "softmaxcl.opencl.rowCache";
+        Views layout = Views.values()[CASES.indexOf(c) % Views.values().length];
+        XentCase.Outcome cached = c.run(Backends.OPENCL_V1.engine(), layout, true);
+        XentCase.Outcome uncached;
+        try {
+            System.setProperty(property, "false");
+            uncached = c.run(Backends.OPENCL_V1.engine(), layout, true);
+        } finally {
+            System.clearProperty(property);
+        }
+        String what = "V1 cached vs uncached " + c;
+        Compare.assertSameBits(what + " grad", uncached.grad(), cached.grad());
+        assertThat(Double.doubleToRawLongBits(cached.result().loss())).as(what + " loss bits")
+                .isEqualTo(Double.doubleToRawLongBits(uncached.result().loss()));
+        Compare.assertSameBits(what + " row losses", uncached.result().rowLosses(), cached.result().rowLosses());
+        Compare.assertSameStats(what, uncached.result().stats(), cached.result().stats());
     }
 
     /**

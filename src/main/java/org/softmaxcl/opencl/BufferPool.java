@@ -62,6 +62,22 @@ final class BufferPool implements AutoCloseable {
         return mem;
     }
 
+    /**
+     * Gives {@code slot}'s buffer (which a call has just filled) to {@code d} and takes {@code d}'s
+     * old buffer into the slot in exchange: the result of a call moves into a device matrix without
+     * a device-to-device copy. The slot must hold at least {@code d.bytes()} bytes (it was obtained
+     * with {@link #get} for d's shape).
+     */
+    void handOver(String slot, ClData d) {
+        Slot s = slots.get(slot);
+        if (s == null || s.bytes < d.bytes()) {
+            throw new IllegalStateException("slot " + slot + " cannot hold " + d.bytes() + " bytes");
+        }
+        cl_mem old = d.mem;
+        d.mem = s.mem;
+        slots.put(slot, new Slot(old, d.bytes()));
+    }
+
     /** Number of live device buffers. */
     int live() {
         return slots.size();

@@ -11,14 +11,22 @@ import org.softmaxcl.backend.DeviceData;
 /**
  * A device-resident matrix on the OpenCL backend: one dense buffer (row stride K) outside the
  * pool. Transfers go through the backend's lock; the buffer is released by {@link #close()} or
- * with the backend, whichever comes first.
+ * with the backend, whichever comes first. A call that wrote the matrix's new contents into a
+ * pooled scratch buffer hands that buffer over instead of copying it ({@link BufferPool#handOver}):
+ * {@link #mem} changes, under the backend's lock, and is at least rows×cols floats.
  */
 final class ClData implements DeviceData {
     final OpenClBackend owner;
-    final cl_mem mem;
+    /** The buffer; replaced only under the backend's lock ({@link BufferPool#handOver}). */
+    cl_mem mem;
     private final int rows;
     private final int cols;
     private boolean released;
+
+    /** Bytes of the buffer as allocated here: what a buffer handed over in exchange must hold. */
+    long bytes() {
+        return Math.max(16, (long) rows * cols * Sizeof.cl_float);
+    }
 
     ClData(OpenClBackend owner, cl_mem mem, int rows, int cols) {
         this.owner = owner;

@@ -120,6 +120,11 @@ final class ClRuntime implements AutoCloseable {
         return m;
     }
 
+    /** Moves the buffer of {@code slot} into the device matrix {@code d} (see {@link BufferPool#handOver}). */
+    void handOver(String slot, ClData d) {
+        buffers.handOver(slot, d);
+    }
+
     cl_mem buffer(String slot, long bytes) {
         return buffers.get(slot, bytes, "'" + slot + "'");
     }

@@ -59,6 +59,31 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split) {
         return vecw > 1;
     }
 
+    /** System property: {@code false} turns the V1 row cache off ({@link #rowCache}), for A/B timing. */
+    static final String ROW_CACHE_PROPERTY = "softmaxcl.opencl.rowCache";
+    /** Largest number of floats a V1 work-item keeps in registers. */
+    static final int ROW_CACHE_MAX = 32;
+    /** Largest row (floats) a V1 work-group keeps in registers: bounds the registers per group. */
+    static final int ROW_CACHE_MAX_ROW = 8192;
+
+    /**
+     * The {@code ROW_CACHE} macro of the cross-entropy's V1 kernel for rows of {@code k} floats:
+     * the floats of the row each work-item keeps in registers between passes (a power of two, at
+     * least ⌈k / wgs⌉), or 0 when the row is too long to keep ({@value #ROW_CACHE_MAX_ROW} floats
+     * per group, {@value #ROW_CACHE_MAX} per work-item), for V0, V0v and V3, and when the property
+     * {@value #ROW_CACHE_PROPERTY} is {@code false}.
+     */
+    int rowCache(int k) {
+        if (!wgPerRow || splitRows() || "false".equalsIgnoreCase(System.getProperty(ROW_CACHE_PROPERTY, "true").trim())) {
+            return 0;
+        }
+        int per = Integer.highestOneBit(Math.max(1, (k + wgs - 1) / wgs));
+        if ((long) per * wgs < k) {
+            per <<= 1;
+        }
+        return per <= ROW_CACHE_MAX && (long) per * wgs <= Math.max(ROW_CACHE_MAX_ROW, wgs) ? per : 0;
+    }
+
     /** The -D options of this layout. */
     String macros() {
         return "-DWG_PER_ROW=" + (wgPerRow ? 1 : 0) + " -DWGS=" + wgs + (vector() ? " -DVECW=" + vecw : "")

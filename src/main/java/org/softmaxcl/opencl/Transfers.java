@@ -67,15 +67,6 @@ final class Transfers {
                 "clEnqueueWriteBufferRect");
     }
 
-    /** Copies {@code bytes} between two device buffers and waits. */
-    static void copy(ClContext ctx, cl_mem from, cl_mem to, long bytes) {
-        if (bytes > 0) {
-            FaultInjection.before("clEnqueueCopyBuffer");
-            Cl.check(clEnqueueCopyBuffer(ctx.queue, from, to, 0, 0, bytes, 0, null, null), "clEnqueueCopyBuffer");
-            Cl.check(clFinish(ctx.queue), "clFinish");
-        }
-    }
-
     static void upload(ClContext ctx, cl_mem mem, float[] a) {
         if (a.length > 0) {
             FaultInjection.before("clEnqueueWriteBuffer");
@@ -121,10 +112,19 @@ final class Transfers {
                     0, null, null), "clEnqueueReadBuffer");
             return;
         }
+        // The device buffer ends with the last row (it holds the span, not rows x deviceLd), and
+        // NVIDIA's driver bounds a rectangle by rows x row pitch: read all rows but the last as a
+        // rectangle, the last one plainly.
         long f = Sizeof.cl_float;
+        int head = dst.rows() - 1;
+        if (head > 0) {
+            FaultInjection.before("clEnqueueReadBuffer");
+            Cl.check(clEnqueueReadBufferRect(ctx.queue, mem, CL_TRUE, new long[] {0, 0, 0}, new long[] {0, 0, 0},
+                    new long[] {dst.cols() * f, head, 1}, deviceLd * f, 0, dst.stride() * f, 0, pointer(dst),
+                    0, null, null), "clEnqueueReadBufferRect");
+        }
         FaultInjection.before("clEnqueueReadBuffer");
-        Cl.check(clEnqueueReadBufferRect(ctx.queue, mem, CL_TRUE, new long[] {0, 0, 0}, new long[] {0, 0, 0},
-                new long[] {dst.cols() * f, dst.rows(), 1}, deviceLd * f, 0, dst.stride() * f, 0, pointer(dst),
-                0, null, null), "clEnqueueReadBufferRect");
+        Cl.check(clEnqueueReadBuffer(ctx.queue, mem, CL_TRUE, (long) head * deviceLd * f, dst.cols() * f,
+                pointer(dst).withByteOffset((long) head * dst.stride() * f), 0, null, null), "clEnqueueReadBuffer");
     }
 }

@@ -35,7 +35,7 @@ public final class Tuner {
         if (d.isCpu()) {
             return List.of("v0:64", "v0v:4:8", "v0v:8:1", "v0v:8:8", "v1:16");
         }
-        return List.of("v0:64", "v0:128", "v0v:4:64", "v1:32", "v1:64", "v1:128", "v1:256");
+        return List.of("v0:64", "v0:128", "v0v:4:64", "v1:32", "v1:64", "v1:128", "v1:256", "v1:512", "v1:1024");
     }
 
     /** The K values swept. */

@@ -29,6 +29,7 @@ final class XentLauncher {
     static String options(XentTask t, KernelLayout layout) {
         XentOptions o = t.opts();
         return layout.macros()
+                + " -DROW_CACHE=" + layout.rowCache(t.cols())
                 + " -DSOFT=" + bit(!t.hard())
                 + " -DWEIGHTS=" + bit(o.hasClassWeights())
                 + " -DSMOOTH=" + bit(o.labelSmoothing() != 0)
@@ -42,7 +43,8 @@ final class XentLauncher {
     /**
      * One call. {@code xd} and {@code gd} are device-resident logits and gradient (null: the host
      * matrices of the task are uploaded and downloaded). A resident gradient is written into a
-     * scratch buffer and copied over only after every row passed (under NonFinitePolicy.REFUSE);
+     * scratch buffer that becomes the matrix's buffer only after every row passed (under
+     * NonFinitePolicy.REFUSE; a buffer exchange, no device-to-device copy);
      * without statistics or per-row losses a resident call reduces the loss on the device.
      */
     static void run(ClRuntime rt, XentTask t, ClData xd, ClData gd, RowOutputs out) {
@@ -126,30 +128,34 @@ final class XentLauncher {
         java.util.function.UnaryOperator<KernelCall> scalars = c -> c.f(invT).f(o.softcap()).f(o.labelSmoothing())
                 .f(smooth).f((float) t.classWeightSum()).i(o.ignoreIndex()).f((float) t.ceScale())
                 .f((float) (t.zScale() * 2.0 * o.zLoss())).f(o.gradScale());
-        if (layout.splitRows()) {
-            // V3: partial sums per chunk, then merge and write; two launches, no host sync between.
-            cl_mem pm = rt.buffer("partials", (long) n * layout.split() * SPLIT_FIELDS * Sizeof.cl_float);
-            String file = layout.file(OP);
-            KernelCall partial = inputs.apply(new KernelCall(rt.kernel(file, "xent_split_partial", opts), "xent_split_partial"))
-                    .mem(pm).f(invT).f(o.softcap()).f(o.labelSmoothing()).f(smooth).i(o.ignoreIndex());
-            long ns = partial.run(ctx, layout.global(n), layout.local());
-            KernelCall finish = scalars.apply(outputs.apply(inputs.apply(
-                    new KernelCall(rt.kernel(file, "xent_split_finish", opts), "xent_split_finish"))).mem(pm));
-            rt.lastKernelNanos = ns + finish.run(ctx, layout.global(n), layout.local());
-        } else {
-            String name = layout.kernel(OP);
-            KernelCall call = scalars.apply(outputs.apply(inputs.apply(
-                    new KernelCall(rt.kernel(layout.file(OP), name, opts), name))));
-            rt.lastKernelNanos = chunkRows > 0 ? pipelined(rt, call, name, layout, x, xm, chunkRows)
-                    : call.run(ctx, layout.global(n), layout.local());
-        }
-
-        if (xd != null && !o.rowStats() && o.reduction() != org.softmaxcl.Reduction.NONE) {
-            reduceOnDevice(rt, t, xd, tm, rowm, out);
-            if (copyBack) {
-                Transfers.copy(ctx, gm, gd.mem, (long) n * k * Sizeof.cl_float);
+        // The kernels are enqueued back to back and waited for once. A device-resident call that
+        // reduces its loss on the device also enqueues the reduction and waits only on the read of
+        // its four numbers: on a GPU each wait costs tens of microseconds, a good part of such a call.
+        java.util.List<org.jocl.cl_event> queued = new java.util.ArrayList<>(3);
+        try {
+            if (chunkRows > 0) {
+                String name = layout.kernel(OP);
+                KernelCall call = scalars.apply(outputs.apply(inputs.apply(
+                        new KernelCall(rt.kernel(layout.file(OP), name, opts), name))));
+                rt.lastKernelNanos = pipelined(rt, call, name, layout, x, xm, chunkRows);
+            } else {
+                enqueueKernels(rt, layout, n, opts, inputs, outputs, scalars, invT, smooth, o, queued);
             }
-            return;
+            if (xd != null && !o.rowStats() && o.reduction() != org.softmaxcl.Reduction.NONE) {
+                reduceOnDevice(rt, t, xd, tm, rowm, out, queued);
+                if (copyBack) {
+                    rt.handOver("grad", gd);
+                }
+                return;
+            }
+            if (!queued.isEmpty()) {
+                rt.lastKernelNanos = KernelCall.finish(queued, OP);
+            }
+        } finally {
+            if (!queued.isEmpty()) {        // a failure part-way: let what was enqueued drain first
+                org.jocl.CL.clFinish(ctx.queue);
+                KernelCall.release(queued);
+            }
         }
         float[] rows = new float[fields * n];
         Transfers.download(ctx, rowm, rows);
@@ -161,7 +167,7 @@ final class XentLauncher {
         }
 
         if (copyBack) {
-            Transfers.copy(ctx, gm, gd.mem, (long) n * k * Sizeof.cl_float);
+            rt.handOver("grad", gd);
         } else if (grad != null && gd == null) {
             Transfers.download(ctx, gm, ldg, grad);
         }
@@ -206,8 +212,36 @@ final class XentLauncher {
         }
     }
 
-    /** The loss sums and the first flagged rows, reduced on the device: four floats come back. */
-    private static void reduceOnDevice(ClRuntime rt, XentTask t, ClData xd, cl_mem tm, cl_mem rowm, RowOutputs out) {
+    /** Enqueues the cross-entropy kernels of one call (V3: two) without waiting; their events go to {@code queued}. */
+    private static void enqueueKernels(ClRuntime rt, KernelLayout layout, int n, String opts,
+                                       java.util.function.UnaryOperator<KernelCall> inputs,
+                                       java.util.function.UnaryOperator<KernelCall> outputs,
+                                       java.util.function.UnaryOperator<KernelCall> scalars,
+                                       float invT, float smooth, XentOptions o, java.util.List<org.jocl.cl_event> queued) {
+        ClContext ctx = rt.ctx;
+        String file = layout.file(OP);
+        if (layout.splitRows()) {
+            cl_mem pm = rt.buffer("partials", (long) n * layout.split() * SPLIT_FIELDS * Sizeof.cl_float);
+            KernelCall partial = inputs.apply(new KernelCall(rt.kernel(file, "xent_split_partial", opts), "xent_split_partial"))
+                    .mem(pm).f(invT).f(o.softcap()).f(o.labelSmoothing()).f(smooth).i(o.ignoreIndex());
+            queued.add(partial.enqueue(ctx, 0, layout.global(n), layout.local(), null));
+            KernelCall finish = scalars.apply(outputs.apply(inputs.apply(
+                    new KernelCall(rt.kernel(file, "xent_split_finish", opts), "xent_split_finish"))).mem(pm));
+            queued.add(finish.enqueue(ctx, 0, layout.global(n), layout.local(), null));
+        } else {
+            String name = layout.kernel(OP);
+            KernelCall call = scalars.apply(outputs.apply(inputs.apply(new KernelCall(rt.kernel(file, name, opts), name))));
+            queued.add(call.enqueue(ctx, 0, layout.global(n), layout.local(), null));
+        }
+    }
+
+    /**
+     * The loss sums and the first flagged rows, reduced on the device: four floats come back. The
+     * reduction follows the kernels of {@code queued} on the in-order queue; the blocking read of
+     * its result is the call's one wait, after which the events are timed and released.
+     */
+    private static void reduceOnDevice(ClRuntime rt, XentTask t, ClData xd, cl_mem tm, cl_mem rowm, RowOutputs out,
+                                       java.util.List<org.jocl.cl_event> queued) {
         XentOptions o = t.opts();
         int n = t.rows();
         ClContext ctx = rt.ctx;
@@ -222,9 +256,10 @@ final class XentLauncher {
         KernelCall call = new KernelCall(rt.kernel("xent_reduce.cl", "xent_reduce", "-DWGS=" + wgs), "xent_reduce")
                 .i(n).mem(rowm).mem(tm).i(t.hard() ? 1 : 0).i(o.ignoreIndex()).mem(swm).i(o.hasSampleWeights() ? 1 : 0)
                 .f(o.zLoss()).i(refuse ? 1 : 0).mem(res);
-        rt.lastKernelNanos += call.run(ctx, wgs, wgs);
+        queued.add(call.enqueue(ctx, 0, wgs, wgs, null));
         float[] r = new float[4];
         Transfers.download(ctx, res, r);
+        rt.lastKernelNanos = KernelCall.finish(queued, "xent_reduce");
         int badLogits = Float.floatToRawIntBits(r[2]);
         int badTarget = Float.floatToRawIntBits(r[3]);
         int first = Math.min(badLogits, badTarget);

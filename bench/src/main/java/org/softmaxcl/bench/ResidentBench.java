@@ -52,6 +52,10 @@ public class ResidentBench {
     @Param({"2"})
     public int threads;
 
+    /** OpenCL V1 only: {@code false} turns the cross-entropy's register row cache off (softmaxcl.opencl.rowCache), for A/B runs. */
+    @Param({"true"})
+    public String rowCache;
+
     private Engine engine;
     private DeviceMatrix logits;
     private DeviceMatrix out;
@@ -64,6 +68,7 @@ public class ResidentBench {
         if (!op.equals("xent") && !op.equals("softmax")) {
             throw new IllegalArgumentException("op must be xent or softmax, got " + op);
         }
+        System.setProperty("softmaxcl.opencl.rowCache", rowCache);
         engine = Batch.engine(backend, threads);
         Batch batch = new Batch(shape, 42);
         logits = engine.upload(batch.x());
