@@ -59,7 +59,10 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split) {
         return vecw > 1;
     }
 
-    /** System property: {@code false} turns the V1 row cache off ({@link #rowCache}), for A/B timing. */
+    /**
+     * System property: {@code true} turns the V1 row cache on ({@link #rowCache}). Off by default:
+     * on an H100 it measured no faster at 16384×1000 and slower at 8192×4096 (bench/RESULTS.md).
+     */
     static final String ROW_CACHE_PROPERTY = "softmaxcl.opencl.rowCache";
     /** Largest number of floats a V1 work-item keeps in registers. */
     static final int ROW_CACHE_MAX = 32;
@@ -70,11 +73,11 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split) {
      * The {@code ROW_CACHE} macro of the cross-entropy's V1 kernel for rows of {@code k} floats:
      * the floats of the row each work-item keeps in registers between passes (a power of two, at
      * least ⌈k / wgs⌉), or 0 when the row is too long to keep ({@value #ROW_CACHE_MAX_ROW} floats
-     * per group, {@value #ROW_CACHE_MAX} per work-item), for V0, V0v and V3, and when the property
-     * {@value #ROW_CACHE_PROPERTY} is {@code false}.
+     * per group, {@value #ROW_CACHE_MAX} per work-item), for V0, V0v and V3, and unless the property
+     * {@value #ROW_CACHE_PROPERTY} is {@code true}.
      */
     int rowCache(int k) {
-        if (!wgPerRow || splitRows() || "false".equalsIgnoreCase(System.getProperty(ROW_CACHE_PROPERTY, "true").trim())) {
+        if (!wgPerRow || splitRows() || !"true".equalsIgnoreCase(System.getProperty(ROW_CACHE_PROPERTY, "false").trim())) {
             return 0;
         }
         int per = Integer.highestOneBit(Math.max(1, (k + wgs - 1) / wgs));

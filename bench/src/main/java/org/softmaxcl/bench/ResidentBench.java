@@ -52,8 +52,8 @@ public class ResidentBench {
     @Param({"2"})
     public int threads;
 
-    /** OpenCL V1 only: {@code false} turns the cross-entropy's register row cache off (softmaxcl.opencl.rowCache), for A/B runs. */
-    @Param({"true"})
+    /** OpenCL V1 only: {@code true} turns the cross-entropy's register row cache on (softmaxcl.opencl.rowCache), for A/B runs. */
+    @Param({"false"})
     public String rowCache;
 
     private Engine engine;
