@@ -1,6 +1,11 @@
 // xent_reduce.cl - the loss of a device-resident cross-entropy call reduced on the device, so only
-// four numbers come back instead of N per-row values. One work-group of WGS work-items walks the
-// rows in a fixed order (deterministic), with Kahan-compensated sums per work-item, then a tree.
+// four numbers come back instead of N per-row values. Two kernels, deterministic:
+//   xent_reduce_blocks  work-group g walks the rows of block g (rows_per_block consecutive rows) in
+//                       a fixed order, Kahan-compensated per work-item, then a tree; four partials
+//                       per block. Many blocks keep the whole GPU busy (one work-group walking
+//                       262144 rows took about as long as the cross-entropy kernel itself).
+//   xent_reduce_finish  one work-group combines the blocks' partials in block order.
+// The result depends on N and the block count only, never on scheduling.
 //
 //   result[0] = sum over counted rows of s_i * ce_i
 //   result[1] = sum over counted rows of s_i * zeta * lse_i^2
@@ -26,17 +31,24 @@ inline int group_min(int v, __local int *buf) {
     return r;
 }
 
-__kernel void xent_reduce(const int N, __global const float *rowout, __global const int *targets, const int hard,
-                          const int ignore_index, __global const float *sample_w, const int has_sw,
-                          const float zeta, const int refuse_logits, __global float *result) {
+// Four partials per block: ce sum, z-loss sum, first bad-logits row, first bad-target row.
+#define PARTS 4
+
+__kernel void xent_reduce_blocks(const int N, const int rows_per_block, __global const float *rowout,
+                                 __global const int *targets, const int hard, const int ignore_index,
+                                 __global const float *sample_w, const int has_sw, const float zeta,
+                                 const int refuse_logits, __global float *partials) {
     LOCAL_SCRATCH
+    const int g = (int) get_group_id(0);
+    const int first = g * rows_per_block;
+    const int end = min(N, first + rows_per_block);
     ksum ce = ksum_zero();
     ksum zl = ksum_zero();
     int bad_logits = N;
     int bad_target = N;
-    for (int base = 0; base < N; base += WGS) {
+    for (int base = first; base < end; base += WGS) {
         const int i = base + LID;
-        if (i < N) {
+        if (i < end) {
             const int status = as_int(rowout[2 * N + i]);
             if (refuse_logits && (status & STATUS_BAD_LOGITS) && i < bad_logits) {
                 bad_logits = i;
@@ -52,6 +64,34 @@ __kernel void xent_reduce(const int N, __global const float *rowout, __global co
                     ksum_add(&zl, s * (zeta * (lse * lse)));
                 }
             }
+        }
+    }
+    const float ce_sum = group_sum(ksum_value(ce), red_f);
+    const float z_sum = group_sum(ksum_value(zl), red_f);
+    bad_logits = group_min(bad_logits, red_i);
+    bad_target = group_min(bad_target, red_i);
+    if (LID == 0) {
+        partials[PARTS * g] = ce_sum;
+        partials[PARTS * g + 1] = z_sum;
+        partials[PARTS * g + 2] = as_float(bad_logits);
+        partials[PARTS * g + 3] = as_float(bad_target);
+    }
+}
+
+__kernel void xent_reduce_finish(const int N, const int blocks, __global const float *partials,
+                                 __global float *result) {
+    LOCAL_SCRATCH
+    ksum ce = ksum_zero();
+    ksum zl = ksum_zero();
+    int bad_logits = N;
+    int bad_target = N;
+    for (int base = 0; base < blocks; base += WGS) {
+        const int b = base + LID;
+        if (b < blocks) {
+            ksum_add(&ce, partials[PARTS * b]);
+            ksum_add(&zl, partials[PARTS * b + 1]);
+            bad_logits = min(bad_logits, as_int(partials[PARTS * b + 2]));
+            bad_target = min(bad_target, as_int(partials[PARTS * b + 3]));
         }
     }
     const float ce_sum = group_sum(ksum_value(ce), red_f);

@@ -115,6 +115,38 @@ abstract class DeviceMatrices extends BackendTest {
         }
     }
 
+    /**
+     * Enough rows that the device reduces the loss in many blocks (xent_reduce.cl): the loss still
+     * matches the host path, repeats bit for bit, and the first flagged row wins across blocks.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void manyRowsReduceAcrossBlocksAndReportTheFirstBadRow(Backends backend) {
+        Engine e = backend.engine();
+        int n = 70_001;
+        int k = 3;
+        float[] x = new Data(17).logits(n, k, 2);
+        int[] t = new int[n];
+        for (int i = 0; i < n; i++) {
+            t[i] = i % 11 == 4 ? -100 : i % k;
+        }
+        XentOptions o = XentOptions.builder().zLoss(1e-3f).build();
+        XentResult host = e.crossEntropyWithGradient(FloatMatrix.of(x, n, k), Targets.hard(t), o,
+                FloatMatrix.of(new float[n * k], n, k));
+        try (DeviceMatrix dx = e.upload(FloatMatrix.of(x, n, k)); DeviceMatrix dg = e.allocate(n, k)) {
+            XentResult dev = e.crossEntropyWithGradient(dx, Targets.hard(t), o, dg);
+            assertThat(dev.loss()).isCloseTo(host.loss(), Offset.offset(2e-6 * Math.max(1, Math.abs(host.loss()))));
+            XentResult again = e.crossEntropyWithGradient(dx, Targets.hard(t), o, dg);
+            assertThat(Double.doubleToRawLongBits(again.loss())).isEqualTo(Double.doubleToRawLongBits(dev.loss()));
+            float[] bad = x.clone();
+            bad[66_000 * k + 1] = Float.NaN;
+            bad[41_234 * k + 2] = Float.POSITIVE_INFINITY;
+            dx.upload(FloatMatrix.of(bad, n, k));
+            assertThatThrownBy(() -> e.crossEntropyWithGradient(dx, Targets.hard(t), o, dg))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("logits[41234, 2] = Infinity");
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("backends")
     void misuseIsRefusedClearly(Backends backend) {

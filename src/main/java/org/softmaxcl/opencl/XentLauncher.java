@@ -16,6 +16,8 @@ import org.softmaxcl.backend.XentTask;
  */
 final class XentLauncher {
     static final String OP = "xent";
+    /** Most work-groups of the device-side loss reduction's first stage (xent_reduce.cl). */
+    static final int REDUCE_BLOCKS = 1024;
     /** Fields of the per-row output: ce, lse, status (+ max, argmax, p_target, entropy, hit). */
     static final int FIELDS = 3;
     static final int FIELDS_STATS = 8;
@@ -253,13 +255,22 @@ final class XentLauncher {
         cl_mem res = rt.buffer("reduced", 4 * Sizeof.cl_float);
         int wgs = (int) Math.min(256, Integer.highestOneBit((int) Math.max(1, ctx.info().maxWorkGroup())));
         boolean refuse = o.nonFinite() == NonFinitePolicy.REFUSE;
-        KernelCall call = new KernelCall(rt.kernel("xent_reduce.cl", "xent_reduce", "-DWGS=" + wgs), "xent_reduce")
-                .i(n).mem(rowm).mem(tm).i(t.hard() ? 1 : 0).i(o.ignoreIndex()).mem(swm).i(o.hasSampleWeights() ? 1 : 0)
-                .f(o.zLoss()).i(refuse ? 1 : 0).mem(res);
-        queued.add(call.enqueue(ctx, 0, wgs, wgs, null));
+        // Blocks of at least 4 rows per work-item, at most REDUCE_BLOCKS of them; the partition
+        // depends on N and the work-group size only, so the sums are deterministic.
+        int blocks = (int) Math.max(1, Math.min(REDUCE_BLOCKS, ((long) n + 4L * wgs - 1) / (4L * wgs)));
+        int rowsPerBlock = (int) (((long) n + blocks - 1) / blocks);
+        cl_mem parts = rt.buffer("reduceBlocks", (long) blocks * 4 * Sizeof.cl_float);
+        String opts = "-DWGS=" + wgs;
+        KernelCall partial = new KernelCall(rt.kernel("xent_reduce.cl", "xent_reduce_blocks", opts), "xent_reduce_blocks")
+                .i(n).i(rowsPerBlock).mem(rowm).mem(tm).i(t.hard() ? 1 : 0).i(o.ignoreIndex()).mem(swm)
+                .i(o.hasSampleWeights() ? 1 : 0).f(o.zLoss()).i(refuse ? 1 : 0).mem(parts);
+        queued.add(partial.enqueue(ctx, 0, (long) blocks * wgs, wgs, null));
+        KernelCall finish = new KernelCall(rt.kernel("xent_reduce.cl", "xent_reduce_finish", opts), "xent_reduce_finish")
+                .i(n).i(blocks).mem(parts).mem(res);
+        queued.add(finish.enqueue(ctx, 0, wgs, wgs, null));
         float[] r = new float[4];
         Transfers.download(ctx, res, r);
-        rt.lastKernelNanos = KernelCall.finish(queued, "xent_reduce");
+        rt.lastKernelNanos = KernelCall.finish(queued, "xent_reduce_finish");
         int badLogits = Float.floatToRawIntBits(r[2]);
         int badTarget = Float.floatToRawIntBits(r[3]);
         int first = Math.min(badLogits, badTarget);
