@@ -34,6 +34,21 @@ inline int group_min(int v, __local int *buf) {
 // Four partials per block: ce sum, z-loss sum, first bad-logits row, first bad-target row.
 #define PARTS 4
 
+// The work-group's four numbers (sums in a tree, first rows by min) into dst[0..3].
+inline void write_parts(ksum ce, ksum zl, int bad_logits, int bad_target, __global float *dst,
+                        __local float *red_f, __local int *red_i) {
+    const float ce_sum = group_sum(ksum_value(ce), red_f);
+    const float z_sum = group_sum(ksum_value(zl), red_f);
+    bad_logits = group_min(bad_logits, red_i);
+    bad_target = group_min(bad_target, red_i);
+    if (LID == 0) {
+        dst[0] = ce_sum;
+        dst[1] = z_sum;
+        dst[2] = as_float(bad_logits);
+        dst[3] = as_float(bad_target);
+    }
+}
+
 __kernel void xent_reduce_blocks(const int N, const int rows_per_block, __global const float *rowout,
                                  __global const int *targets, const int hard, const int ignore_index,
                                  __global const float *sample_w, const int has_sw, const float zeta,
@@ -66,16 +81,7 @@ __kernel void xent_reduce_blocks(const int N, const int rows_per_block, __global
             }
         }
     }
-    const float ce_sum = group_sum(ksum_value(ce), red_f);
-    const float z_sum = group_sum(ksum_value(zl), red_f);
-    bad_logits = group_min(bad_logits, red_i);
-    bad_target = group_min(bad_target, red_i);
-    if (LID == 0) {
-        partials[PARTS * g] = ce_sum;
-        partials[PARTS * g + 1] = z_sum;
-        partials[PARTS * g + 2] = as_float(bad_logits);
-        partials[PARTS * g + 3] = as_float(bad_target);
-    }
+    write_parts(ce, zl, bad_logits, bad_target, partials + PARTS * g, red_f, red_i);
 }
 
 __kernel void xent_reduce_finish(const int N, const int blocks, __global const float *partials,
@@ -94,14 +100,5 @@ __kernel void xent_reduce_finish(const int N, const int blocks, __global const f
             bad_target = min(bad_target, as_int(partials[PARTS * b + 3]));
         }
     }
-    const float ce_sum = group_sum(ksum_value(ce), red_f);
-    const float z_sum = group_sum(ksum_value(zl), red_f);
-    bad_logits = group_min(bad_logits, red_i);
-    bad_target = group_min(bad_target, red_i);
-    if (LID == 0) {
-        result[0] = ce_sum;
-        result[1] = z_sum;
-        result[2] = as_float(bad_logits);
-        result[3] = as_float(bad_target);
-    }
+    write_parts(ce, zl, bad_logits, bad_target, result, red_f, red_i);
 }

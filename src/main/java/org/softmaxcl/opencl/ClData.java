@@ -25,6 +25,10 @@ final class ClData implements DeviceData {
 
     /** Bytes of the buffer as allocated here: what a buffer handed over in exchange must hold. */
     long bytes() {
+        return bytes(rows, cols);
+    }
+
+    private static long bytes(int rows, int cols) {
         return Math.max(16, (long) rows * cols * Sizeof.cl_float);
     }
 
@@ -37,7 +41,7 @@ final class ClData implements DeviceData {
 
     /** A zero-filled rows×cols buffer. */
     static ClData allocate(OpenClBackend owner, ClContext ctx, int rows, int cols) {
-        long bytes = Math.max(16, (long) rows * cols * Sizeof.cl_float);
+        long bytes = bytes(rows, cols);
         long max = FaultInjection.maxAllocBytes(ctx.info().maxAllocBytes());
         if (bytes > max) {
             throw new IllegalArgumentException("a " + rows + "x" + cols + " device matrix needs " + bytes

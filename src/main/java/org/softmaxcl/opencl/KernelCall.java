@@ -79,6 +79,17 @@ final class KernelCall {
         events.clear();
     }
 
+    /**
+     * After a failure part-way through enqueuing: lets what was enqueued drain, then releases the
+     * events that {@link #finish} did not (none when it ran).
+     */
+    static void drain(ClContext ctx, java.util.List<cl_event> events) {
+        if (!events.isEmpty()) {
+            clFinish(ctx.queue);
+            release(events);
+        }
+    }
+
     private static long nanos(cl_event ev) {
         long[] t0 = new long[1];
         long[] t1 = new long[1];

@@ -136,10 +136,8 @@ final class XentLauncher {
         java.util.List<org.jocl.cl_event> queued = new java.util.ArrayList<>(3);
         try {
             if (chunkRows > 0) {
-                String name = layout.kernel(OP);
-                KernelCall call = scalars.apply(outputs.apply(inputs.apply(
-                        new KernelCall(rt.kernel(layout.file(OP), name, opts), name))));
-                rt.lastKernelNanos = pipelined(rt, call, name, layout, x, xm, chunkRows);
+                rt.lastKernelNanos = pipelined(rt, rowKernel(rt, layout, opts, inputs, outputs, scalars), layout, x, xm,
+                        chunkRows);
             } else {
                 enqueueKernels(rt, layout, n, opts, inputs, outputs, scalars, invT, smooth, o, queued);
             }
@@ -151,13 +149,10 @@ final class XentLauncher {
                 return;
             }
             if (!queued.isEmpty()) {
-                rt.lastKernelNanos = KernelCall.finish(queued, OP);
+                rt.lastKernelNanos = KernelCall.finish(queued, layout.kernel(OP));
             }
         } finally {
-            if (!queued.isEmpty()) {        // a failure part-way: let what was enqueued drain first
-                org.jocl.CL.clFinish(ctx.queue);
-                KernelCall.release(queued);
-            }
+            KernelCall.drain(ctx, queued);
         }
         float[] rows = new float[fields * n];
         Transfers.download(ctx, rowm, rows);
@@ -192,7 +187,7 @@ final class XentLauncher {
      * chunks before them; waits for all and returns the kernels' device time. Nothing of the caller's
      * is written here: results still come back only after every row has passed.
      */
-    private static long pipelined(ClRuntime rt, KernelCall call, String name, KernelLayout layout, FloatMatrix x,
+    private static long pipelined(ClRuntime rt, KernelCall call, KernelLayout layout, FloatMatrix x,
                                   org.jocl.cl_mem xm, int chunkRows) {
         int n = x.rows();
         java.util.List<org.jocl.cl_event> kernels = new java.util.ArrayList<>();
@@ -205,12 +200,9 @@ final class XentLauncher {
                 kernels.add(call.enqueue(rt.ctx, layout.offset(r0), layout.global(r1 - r0), layout.local(), arrived));
                 rt.lastChunks++;
             }
-            return KernelCall.finish(kernels, name);
+            return KernelCall.finish(kernels, layout.kernel(OP));
         } finally {
-            if (!kernels.isEmpty()) {          // a failure part-way: let what was enqueued drain first
-                org.jocl.CL.clFinish(rt.ctx.queue);
-                KernelCall.release(kernels);
-            }
+            KernelCall.drain(rt.ctx, kernels);
         }
     }
 
@@ -231,10 +223,17 @@ final class XentLauncher {
                     new KernelCall(rt.kernel(file, "xent_split_finish", opts), "xent_split_finish"))).mem(pm));
             queued.add(finish.enqueue(ctx, 0, layout.global(n), layout.local(), null));
         } else {
-            String name = layout.kernel(OP);
-            KernelCall call = scalars.apply(outputs.apply(inputs.apply(new KernelCall(rt.kernel(file, name, opts), name))));
-            queued.add(call.enqueue(ctx, 0, layout.global(n), layout.local(), null));
+            queued.add(rowKernel(rt, layout, opts, inputs, outputs, scalars).enqueue(ctx, 0, layout.global(n), layout.local(), null));
         }
+    }
+
+    /** The one-kernel cross-entropy of a row layout (V0, V0v, V1) with its arguments bound. */
+    private static KernelCall rowKernel(ClRuntime rt, KernelLayout layout, String opts,
+                                        java.util.function.UnaryOperator<KernelCall> inputs,
+                                        java.util.function.UnaryOperator<KernelCall> outputs,
+                                        java.util.function.UnaryOperator<KernelCall> scalars) {
+        String name = layout.kernel(OP);
+        return scalars.apply(outputs.apply(inputs.apply(new KernelCall(rt.kernel(layout.file(OP), name, opts), name))));
     }
 
     /**
