@@ -3,8 +3,10 @@ package org.softmaxcl.cpu;
 import static org.softmaxcl.cpu.VectorExp.S;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 import org.softmaxcl.backend.RowOutputs;
 
@@ -25,6 +27,7 @@ import org.softmaxcl.backend.RowOutputs;
  */
 final class VectorKernels implements CpuKernels {
     static final int L = S.length();
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     static final int BLOCK = 2048;
     private static final int MIN_K = 2 * L;
 
@@ -100,44 +103,35 @@ final class VectorKernels implements CpuKernels {
         float m = xmax * invT;
         float[] tmp = new float[L];
         FloatVector vinvT = FloatVector.broadcast(S, invT);
-        FloatVector vm = FloatVector.broadcast(S, m);
-        double less = 0;
-        long ties = 0;
+        FloatVector negM = FloatVector.broadcast(S, -m);
+        Row r = new Row();
         int ub = S.loopBound(k);
+        float[] e = log ? null : out;
         for (int b = 0; b < ub; b += BLOCK) {
             int be = Math.min(ub, b + BLOCK);
-            FloatVector acc = FloatVector.zero(S);
-            for (int j = b; j < be; j += L) {
-                FloatVector zs = FloatVector.fromArray(S, x, xo + j).mul(vinvT).sub(vm);
-                FloatVector e = VectorExp.exp(zs);
-                if (!log) {
-                    e.intoArray(out, oo + j);
-                }
-                VectorMask<Float> lt = zs.compare(VectorOperators.LT, 0f);
-                acc = acc.add(e, lt);
-                ties += L - lt.trueCount();
-            }
-            less += lanes(acc, tmp);
+            expBlock(x, xo, e, oo, b, be, invT, m, r, tmp);
         }
         for (int j = ub; j < k; j++) {
             float zs = x[xo + j] * invT - m;
-            float e = VectorExp.exp(zs);
+            float ej = VectorExp.exp(zs);
             if (!log) {
-                out[oo + j] = e;
+                out[oo + j] = ej;
             }
             if (zs < 0f) {
-                less += e;
+                r.less += ej;
             } else {
-                ties++;
+                r.ties++;
             }
         }
+        double less = r.less;
+        long ties = r.ties;
         double dm1 = less + (ties - 1);
         if (log) {
             float logd = (float) Math.log1p(dm1);
             FloatVector vl = FloatVector.broadcast(S, logd);
             int j = 0;
             for (; j < ub; j += L) {
-                FloatVector.fromArray(S, x, xo + j).mul(vinvT).sub(vm).sub(vl).intoArray(out, oo + j);
+                FloatVector.fromArray(S, x, xo + j).mul(vinvT).add(negM).sub(vl).intoArray(out, oo + j);
             }
             for (; j < k; j++) {
                 out[oo + j] = (x[xo + j] * invT - m) - logd;
@@ -324,21 +318,30 @@ final class VectorKernels implements CpuKernels {
         final FloatVector vinvT = FloatVector.broadcast(S, invT);
         final FloatVector negM = FloatVector.broadcast(S, -m);
         final int ub = S.loopBound(k);
-        for (int b = 0; b < ub; b += BLOCK) {
+        if (!needSum && !s.stats) {
+            // The common case (hard targets, no smoothing, no statistics): a loop of its own.
+            final float[] ge = store ? g : null;
+            for (int b = 0; b < ub; b += BLOCK) {
+                int be = Math.min(ub, b + BLOCK);
+                expBlock(x, xo, ge, go, b, be, invT, m, r, tmp);
+            }
+        }
+        for (int b = 0; (needSum || s.stats) && b < ub; b += BLOCK) {
             int be = Math.min(ub, b + BLOCK);
             FloatVector accL = FloatVector.zero(S);
             FloatVector accS = FloatVector.zero(S);
             FloatVector accT = FloatVector.zero(S);
             FloatVector accE = FloatVector.zero(S);
+            IntVector accB = IntVector.zero(I);
             for (int j = b; j < be; j += L) {
                 FloatVector zs = FloatVector.fromArray(S, x, xo + j).mul(vinvT).add(negM);
                 FloatVector e = VectorExp.exp(zs);
                 if (store) {
                     e.intoArray(g, go + j);
                 }
-                VectorMask<Float> lt = zs.compare(VectorOperators.LT, 0f);
-                accL = accL.add(e, lt);
-                r.ties += L - lt.trueCount();
+                IntVector below = below(zs);
+                accL = accL.add(lessPart(e, below));
+                accB = accB.add(below);
                 if (needSum) {
                     FloatVector a;
                     if (soft) {
@@ -358,6 +361,7 @@ final class VectorKernels implements CpuKernels {
                 }
             }
             r.less += lanes(accL, tmp);
+            r.ties += (be - b) + accB.reduceLanes(VectorOperators.ADD);
             if (needSum) {
                 r.sumA += lanes(accS, tmp);
                 r.totalA += lanes(accT, tmp);
@@ -422,6 +426,99 @@ final class VectorKernels implements CpuKernels {
         if (s.hard) {
             g[go + t] = targetGrad(s, t, r);
         }
+    }
+
+    /**
+     * All ones in the lanes where zs (≤ 0) is below 0, 0 where it is +0 (a tie with the max: x − m
+     * rounds to +0). A −0 (a −0 logit beside a +0 max) counts as below with e = 1: the same d.
+     */
+    private static IntVector below(FloatVector zs) {
+        return ((IntVector) zs.reinterpretAsInts()).lanewise(VectorOperators.ASHR, 31);
+    }
+
+    /**
+     * e where {@code below} is set, +0 at the ties: summed, the terms of d − 1 without a mask
+     * (the lane sum of {@code below} counts −1 per element below the max).
+     */
+    private static FloatVector lessPart(FloatVector e, IntVector below) {
+        return (FloatVector) ((IntVector) e.reinterpretAsInts()).and(below).reinterpretAsFloats();
+    }
+
+    /**
+     * Pass 2 of the common case over the elements [b, be) of a row: e_j = exp(zs_j), zs_j =
+     * x_j·invT − m, into {@code g} (unless null), and the block's terms of d − 1 added to r.less
+     * and r.ties. With a gradient to write it runs the fast {@link VectorExp#expNormal} and, when
+     * some zs fell below its range, the block again with the exact exp; in place (g is x) that
+     * rerun would read the e_j already written, so there the block is scanned for such zs first.
+     *
+     * <p>Each loop has a method of its own and makes its vectors itself (no vector parameters):
+     * C2 inlines only so much into one compilation, and an operation left out of line, or on a
+     * vector argument of a method it did not inline, falls back to boxed Java code.
+     */
+    private static void expBlock(float[] x, int xo, float[] g, int go, int b, int be, float invT, float m,
+                                 Row r, float[] tmp) {
+        if (g != null && !(g == x && go == xo && tinyIn(x, xo, b, be, invT, m))
+                && expFast(x, xo, g, go, b, be, invT, m, r, tmp)) {
+            return;
+        }
+        expExact(x, xo, g, go, b, be, invT, m, r, tmp);
+    }
+
+    /** Whether some zs = x·invT − m over [b, be) lies below the range of {@link VectorExp#expNormal}. */
+    private static boolean tinyIn(float[] x, int xo, int b, int be, float invT, float m) {
+        FloatVector vinvT = FloatVector.broadcast(S, invT);
+        FloatVector negM = FloatVector.broadcast(S, -m);
+        IntVector tiny = IntVector.broadcast(I, Integer.MIN_VALUE);
+        for (int j = b; j < be; j += L) {
+            tiny = tiny.max(VectorExp.tinyKey(FloatVector.fromArray(S, x, xo + j).mul(vinvT).add(negM)));
+        }
+        return tiny.reduceLanes(VectorOperators.MAX) > VectorExp.TINY_KEY;
+    }
+
+    /** {@link #expBlock} on the fast exp; returns false, adding nothing, when some zs was below its range. */
+    private static boolean expFast(float[] x, int xo, float[] g, int go, int b, int be, float invT, float m,
+                                   Row r, float[] tmp) {
+        FloatVector vinvT = FloatVector.broadcast(S, invT);
+        FloatVector negM = FloatVector.broadcast(S, -m);
+        FloatVector accL = FloatVector.zero(S);
+        IntVector accB = IntVector.zero(I);
+        IntVector tiny = IntVector.broadcast(I, Integer.MIN_VALUE);
+        for (int j = b; j < be; j += L) {
+            FloatVector zs = FloatVector.fromArray(S, x, xo + j).mul(vinvT).add(negM);
+            FloatVector e = VectorExp.expNormal(zs);
+            e.intoArray(g, go + j);
+            IntVector below = below(zs);
+            accL = accL.add(lessPart(e, below));
+            accB = accB.add(below);
+            tiny = tiny.max(VectorExp.tinyKey(zs));
+        }
+        if (tiny.reduceLanes(VectorOperators.MAX) > VectorExp.TINY_KEY) {
+            return false;
+        }
+        r.less += lanes(accL, tmp);
+        r.ties += (be - b) + accB.reduceLanes(VectorOperators.ADD);
+        return true;
+    }
+
+    /** {@link #expBlock} on the exact exp ({@code g} may be null: loss only). */
+    private static void expExact(float[] x, int xo, float[] g, int go, int b, int be, float invT, float m,
+                                 Row r, float[] tmp) {
+        FloatVector vinvT = FloatVector.broadcast(S, invT);
+        FloatVector negM = FloatVector.broadcast(S, -m);
+        FloatVector accL = FloatVector.zero(S);
+        IntVector accB = IntVector.zero(I);
+        for (int j = b; j < be; j += L) {
+            FloatVector zs = FloatVector.fromArray(S, x, xo + j).mul(vinvT).add(negM);
+            FloatVector e = VectorExp.exp(zs);
+            if (g != null) {
+                e.intoArray(g, go + j);
+            }
+            IntVector below = below(zs);
+            accL = accL.add(lessPart(e, below));
+            accB = accB.add(below);
+        }
+        r.less += lanes(accL, tmp);
+        r.ties += (be - b) + accB.reduceLanes(VectorOperators.ADD);
     }
 
     /** Pass-2 bookkeeping of one element done one at a time (tails and small K). */
