@@ -13,8 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Range reduction x = n·ln2 + r with |r| ≤ ln2/2 (n = round(x·log2 e) by the 1.5·2^23 trick,
  * ln2 split in two parts, fma), then e^r by its degree-7 Taylor polynomial in Estrin's form
- * (truncation error below 6e-9 relative), then the scale 2^n added into the exponent bits of e^r with one integer
- * add (exact, the same bits as multiplying by 2^n, one instruction fewer). Measured error below
+ * (truncation error below 6e-9 relative), then the scale 2^n added into the exponent bits of e^r
+ * with one integer add (exact, the same bits as multiplying by 2^n, one instruction fewer). Measured error below
  * 1 ulp. Arguments below {@value #MIN_ARG} (results near or below 2^−126, rare in practice) take
  * a slower path that scales in two steps so they come out as the subnormals they are; below
  * 2^−150 they are 0, −∞ gives 0 and NaN gives NaN. Arguments must be ≤ 88.7 (softmax only ever

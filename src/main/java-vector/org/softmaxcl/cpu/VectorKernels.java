@@ -123,9 +123,7 @@ final class VectorKernels implements CpuKernels {
                 r.ties++;
             }
         }
-        double less = r.less;
-        long ties = r.ties;
-        double dm1 = less + (ties - 1);
+        double dm1 = r.less + (r.ties - 1);
         if (log) {
             float logd = (float) Math.log1p(dm1);
             FloatVector vl = FloatVector.broadcast(S, logd);
@@ -325,49 +323,50 @@ final class VectorKernels implements CpuKernels {
                 int be = Math.min(ub, b + BLOCK);
                 expBlock(x, xo, ge, go, b, be, invT, m, r, tmp);
             }
-        }
-        for (int b = 0; (needSum || s.stats) && b < ub; b += BLOCK) {
-            int be = Math.min(ub, b + BLOCK);
-            FloatVector accL = FloatVector.zero(S);
-            FloatVector accS = FloatVector.zero(S);
-            FloatVector accT = FloatVector.zero(S);
-            FloatVector accE = FloatVector.zero(S);
-            IntVector accB = IntVector.zero(I);
-            for (int j = b; j < be; j += L) {
-                FloatVector zs = FloatVector.fromArray(S, x, xo + j).mul(vinvT).add(negM);
-                FloatVector e = VectorExp.exp(zs);
-                if (store) {
-                    e.intoArray(g, go + j);
-                }
-                IntVector below = below(zs);
-                accL = accL.add(lessPart(e, below));
-                accB = accB.add(below);
-                if (needSum) {
-                    FloatVector a;
-                    if (soft) {
-                        a = FloatVector.fromArray(S, y, yo + j).fma(oneMinusEps, smooth);
-                        if (w != null) {
-                            a = a.mul(FloatVector.fromArray(S, w, j));
-                        }
-                        accT = accT.add(a);
-                    } else {
-                        a = w != null ? FloatVector.fromArray(S, w, j) : FloatVector.broadcast(S, 1f);
+        } else {
+            for (int b = 0; b < ub; b += BLOCK) {
+                int be = Math.min(ub, b + BLOCK);
+                FloatVector accL = FloatVector.zero(S);
+                FloatVector accS = FloatVector.zero(S);
+                FloatVector accT = FloatVector.zero(S);
+                FloatVector accE = FloatVector.zero(S);
+                IntVector accB = IntVector.zero(I);
+                for (int j = b; j < be; j += L) {
+                    FloatVector zs = FloatVector.fromArray(S, x, xo + j).mul(vinvT).add(negM);
+                    FloatVector e = VectorExp.exp(zs);
+                    if (store) {
+                        e.intoArray(g, go + j);
                     }
-                    // a·(m − z); a zero coefficient against a −∞ logit counts 0, not NaN.
-                    accS = accS.add(a.mul(zs.neg()), a.compare(VectorOperators.NE, 0f));
+                    IntVector below = below(zs);
+                    accL = accL.add(lessPart(e, below));
+                    accB = accB.add(below);
+                    if (needSum) {
+                        FloatVector a;
+                        if (soft) {
+                            a = FloatVector.fromArray(S, y, yo + j).fma(oneMinusEps, smooth);
+                            if (w != null) {
+                                a = a.mul(FloatVector.fromArray(S, w, j));
+                            }
+                            accT = accT.add(a);
+                        } else {
+                            a = w != null ? FloatVector.fromArray(S, w, j) : FloatVector.broadcast(S, 1f);
+                        }
+                        // a·(m − z); a zero coefficient against a −∞ logit counts 0, not NaN.
+                        accS = accS.add(a.mul(zs.neg()), a.compare(VectorOperators.NE, 0f));
+                    }
+                    if (s.stats) {
+                        accE = accE.add(e.mul(zs.neg()), e.compare(VectorOperators.NE, 0f));
+                    }
+                }
+                r.less += lanes(accL, tmp);
+                r.ties += (be - b) + accB.reduceLanes(VectorOperators.ADD);
+                if (needSum) {
+                    r.sumA += lanes(accS, tmp);
+                    r.totalA += lanes(accT, tmp);
                 }
                 if (s.stats) {
-                    accE = accE.add(e.mul(zs.neg()), e.compare(VectorOperators.NE, 0f));
+                    r.sumE += lanes(accE, tmp);
                 }
-            }
-            r.less += lanes(accL, tmp);
-            r.ties += (be - b) + accB.reduceLanes(VectorOperators.ADD);
-            if (needSum) {
-                r.sumA += lanes(accS, tmp);
-                r.totalA += lanes(accT, tmp);
-            }
-            if (s.stats) {
-                r.sumE += lanes(accE, tmp);
             }
         }
         for (int j = ub; j < k; j++) {
