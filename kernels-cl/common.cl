@@ -6,6 +6,14 @@
 //   WG_PER_ROW = 1  (variant V1) one work-group of WGS work-items per row: each work-item takes
 //                   the columns LID, LID + WGS, ...; reductions go through local memory in a fixed
 //                   tree order (deterministic). Best on GPUs for medium and large K.
+//   QUADS = 1       (variant V2, with WG_PER_ROW = 1) as V1, but each work-item takes quads of four
+//                   adjacent columns, 4 LID .. 4 LID + 3, then 4 (LID + WGS) .., read and written as
+//                   float4: a quarter of the load and store instructions, four times the bytes in
+//                   flight per work-item. A row that does not start on 16 bytes (a row stride
+//                   that is not a multiple of 4 floats) reads and writes its quads a float at a
+//                   time instead, with the same columns per work-item, so the results are the
+//                   same bits whatever the strides (in place or not). Kernels opt in through the
+//                   QUAD_LOOP macros below; their other loops run as V1.
 // Tunable parameters are macros with defaults here; the host passes -D options per device.
 //
 // Sums of long rows use Kahan-compensated accumulation per work-item, so a row of 262144 terms
@@ -26,12 +34,15 @@
 #define ROW_ID ((int) (get_global_id(0) / WGS))
 #define LID ((int) get_local_id(0))
 #define LSZ WGS
-#define LOCAL_SCRATCH __local float red_f[WGS]; __local int red_i[WGS];
+#define LOCAL_SCRATCH __local float red_f[WGS]; __local float red_g[WGS]; __local int red_i[WGS];
 #else
 #define ROW_ID ((int) get_global_id(0))
 #define LID 0
 #define LSZ 1
-#define LOCAL_SCRATCH __local float *red_f = 0; __local int *red_i = 0;
+#define LOCAL_SCRATCH __local float *red_f = 0; __local float *red_g = 0; __local int *red_i = 0;
+#endif
+#ifndef QUADS
+#define QUADS 0
 #endif
 
 // Loop over the columns of the row that belong to this work-item. Every work-item of a group runs
@@ -39,6 +50,55 @@
 // vectoriser crashes on loops whose trip count differs between work-items.
 #define COL_LOOP(j) for (int j##_base = 0; j##_base < K; j##_base += LSZ) { const int j = j##_base + LID; if (j < K)
 #define COL_LOOP_END }
+
+// A loop over this work-item's columns j of a row that reads src[j] as QVAL(j, src) and may set
+// dst[j] through QSET(j, dst, v); QUAD_END closes a loop that only reads, QUAD_END_STORE(j, dst)
+// one that set every column it visited. V2 reads and writes four columns at a time (quads past K
+// are padded on reads and cut on writes); V0 and V1 read and write each column on its own.
+#if QUADS
+#define QUAD_LOOP(j, src) for (int j##_b = 0; j##_b < K; j##_b += 4 * LSZ) { \
+        const int j##_q = j##_b + 4 * LID; \
+        float j##_x[4]; \
+        float j##_o[4]; \
+        load_quad(src, j##_q, K, j##_x); \
+        for (int j##_l = 0; j##_l < 4; j##_l++) { const int j = j##_q + j##_l; if (j < K)
+#define QVAL(j, src) (j##_x[j##_l])
+#define QSET(j, dst, v) (j##_o[j##_l] = (v))
+#define QUAD_END } }
+#define QUAD_END_STORE(j, dst) } store_quad(dst, j##_q, K, j##_o); }
+
+// True when the quad at p can move as one float4 (16-byte aligned).
+#define QUAD_ALIGNED(p) ((((size_t) (p)) & 15) == 0)
+
+// The four floats of src from column q (a multiple of 4), 0 past K.
+inline void load_quad(__global const float *src, int q, int K, float *v) {
+    if (q + 4 <= K && QUAD_ALIGNED(src + q)) {
+        float4 a = *((__global const float4 *) (src + q));
+        v[0] = a.x; v[1] = a.y; v[2] = a.z; v[3] = a.w;
+    } else {
+        for (int l = 0; l < 4; l++) {
+            v[l] = q + l < K ? src[q + l] : 0.0f;
+        }
+    }
+}
+
+// Stores the four floats v at column q of dst, none past K.
+inline void store_quad(__global float *dst, int q, int K, const float *v) {
+    if (q + 4 <= K && QUAD_ALIGNED(dst + q)) {
+        *((__global float4 *) (dst + q)) = (float4) (v[0], v[1], v[2], v[3]);
+    } else {
+        for (int l = 0; l < 4 && q + l < K; l++) {
+            dst[q + l] = v[l];
+        }
+    }
+}
+#else
+#define QUAD_LOOP(j, src) COL_LOOP(j)
+#define QVAL(j, src) ((src)[j])
+#define QSET(j, dst, v) ((dst)[j] = (v))
+#define QUAD_END }
+#define QUAD_END_STORE(j, dst) }
+#endif
 
 // Kahan-compensated running sum: s holds the sum, c the lost low-order part (negated).
 typedef struct { float s; float c; } ksum;
@@ -76,6 +136,48 @@ inline float group_sum(float v, __local float *buf) {
     return r;
 #else
     return v;
+#endif
+}
+
+// Sums of a and b over the work-group in one tree (the same order, so the same bits, as two
+// group_sum calls, with half the barriers).
+inline void group_sum2(float *a, float *b, __local float *bufa, __local float *bufb) {
+#if WG_PER_ROW
+    bufa[LID] = *a;
+    bufb[LID] = *b;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int s = WGS / 2; s > 0; s >>= 1) {
+        if (LID < s) {
+            bufa[LID] += bufa[LID + s];
+            bufb[LID] += bufb[LID + s];
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    *a = bufa[0];
+    *b = bufb[0];
+    barrier(CLK_LOCAL_MEM_FENCE);
+#endif
+}
+
+// The max of m and the OR of the flags over the work-group in one tree (no index: NaN never wins).
+inline void group_max_or(float *m, int *flags, __local float *bf, __local int *bi) {
+#if WG_PER_ROW
+    bf[LID] = *m;
+    bi[LID] = *flags;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int s = WGS / 2; s > 0; s >>= 1) {
+        if (LID < s) {
+            float b = bf[LID + s];
+            if (b > bf[LID]) {
+                bf[LID] = b;
+            }
+            bi[LID] |= bi[LID + s];
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    *m = bf[0];
+    *flags = bi[0];
+    barrier(CLK_LOCAL_MEM_FENCE);
 #endif
 }
 

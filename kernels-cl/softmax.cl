@@ -1,7 +1,7 @@
 // softmax.cl - row-wise softmax / log-softmax forward and their backward (vector-Jacobian) passes.
 //
 // Build macros: LOG, ROW_TEMP (softmax_common.cl),
-// WG_PER_ROW and WGS (see common.cl).
+// WG_PER_ROW, WGS and QUADS (see common.cl; the backward pass runs V2 as V1).
 //
 // softmax_fwd, per row of K logits x (NxK, row stride ldx), z = x*(1/T):
 //   pass 1  m = max z (and a NaN flag)
@@ -25,19 +25,16 @@ __kernel void softmax_fwd(SOFTMAX_FWD_PARAMS) {
     const float it = ROW_INV_T(i);
 
     float m = -INFINITY;
-    int jm = K;
     int flags = 0;
-    COL_LOOP(j) {
-        float xj = xr[j];
+    QUAD_LOOP(j, xr) {
+        float xj = QVAL(j, xr);
         float z = xj * it;
         if (z > m) {
             m = z;
-            jm = j;
         }
         flags |= logit_flags(xj, z);
-    } COL_LOOP_END
-    group_maxarg(&m, &jm, red_f, red_i);
-    flags = group_or(flags, red_i);
+    } QUAD_END
+    group_max_or(&m, &flags, red_f, red_i);
     if (LID == 0) {
         status[i] = logit_status(m, flags, 1);
     }
@@ -45,28 +42,30 @@ __kernel void softmax_fwd(SOFTMAX_FWD_PARAMS) {
 
     ksum less = ksum_zero();
     float ties = 0.0f;
-    COL_LOOP(j) {
-        float z = xr[j] * it;
+    QUAD_LOOP(j, xr) {
+        float z = QVAL(j, xr) * it;
         if (z < m) {
             ksum_add(&less, exp(z - m));
         } else {
             ties += 1.0f;
         }
-    } COL_LOOP_END
-    float dm1 = group_sum(ksum_value(less), red_f) + (group_sum(ties, red_f) - 1.0f);
+    } QUAD_END
+    float less_sum = ksum_value(less);
+    group_sum2(&less_sum, &ties, red_f, red_g);
+    float dm1 = less_sum + (ties - 1.0f);
 #if LOG
     const float logd = log1p(dm1);
 #else
     const float inv_d = 1.0f / (1.0f + dm1);
 #endif
-    COL_LOOP(j) {
-        float z = xr[j] * it;
+    QUAD_LOOP(j, xr) {
+        float z = QVAL(j, xr) * it;
 #if LOG
-        orow[j] = (z - m) - logd;
+        QSET(j, orow, (z - m) - logd);
 #else
-        orow[j] = exp(z - m) * inv_d;
+        QSET(j, orow, exp(z - m) * inv_d);
 #endif
-    } COL_LOOP_END
+    } QUAD_END_STORE(j, orow)
 }
 
 __kernel void softmax_bwd(SOFTMAX_BWD_PARAMS) {

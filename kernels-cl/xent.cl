@@ -24,18 +24,30 @@
 #ifndef ROW_CACHE
 #define ROW_CACHE 0
 #endif
-#if WG_PER_ROW && ROW_CACHE > 0
+// The row's loops: ROW_LOOP .. ROW_LOOP_END reads x_j as ROW_READ(j) in pass 1 and ROW_X(j) after
+// it; GRAD_LOOP .. GRAD_LOOP_END(j) writes g_j through GRAD_SET(j, v).
+#if WG_PER_ROW && ROW_CACHE > 0 && !QUADS
 // A loop over this work-item's columns with a compile-time trip count, so the cache indices are
 // constants after unrolling and the cache lives in registers.
 #define ROW_LOOP(j) for (int j##_c = 0; j##_c < ROW_CACHE; j##_c++) { const int j = j##_c * LSZ + LID; if (j < K)
+#define ROW_LOOP_END }
 #define ROW_CACHE_DECL float xc_[ROW_CACHE];
+#define ROW_READ(j) xr[j]
 #define ROW_KEEP(j, v) xc_[j##_c] = (v)
 #define ROW_X(j) xc_[j##_c]
+#define GRAD_LOOP(j) ROW_LOOP(j)
+#define GRAD_SET(j, v) (gr[j] = (v))
+#define GRAD_LOOP_END(j) }
 #else
-#define ROW_LOOP(j) COL_LOOP(j)
+#define ROW_LOOP(j) QUAD_LOOP(j, xr)
+#define ROW_LOOP_END QUAD_END
 #define ROW_CACHE_DECL
+#define ROW_READ(j) QVAL(j, xr)
 #define ROW_KEEP(j, v)
-#define ROW_X(j) xr[j]
+#define ROW_X(j) QVAL(j, xr)
+#define GRAD_LOOP(j) QUAD_LOOP(j, xr)
+#define GRAD_SET(j, v) QSET(j, gr, v)
+#define GRAD_LOOP_END(j) QUAD_END_STORE(j, gr)
 #endif
 
 __kernel void xent(XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS, XENT_SCALAR_PARAMS) {
@@ -49,19 +61,17 @@ __kernel void xent(XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS, XENT_SCALAR_PARAMS) {
 
     // Pass 1: the max and its first index.
     float m = -INFINITY;
-    int jz = K;
     int flags = 0;
 #if STATS
     float xm = -INFINITY;   // statistics follow the raw logits (a saturating soft-cap ties scaled ones)
     int jm = K;
 #endif
     ROW_LOOP(j) {
-        float xj = xr[j];
+        float xj = ROW_READ(j);
         ROW_KEEP(j, xj);
         float z = scaled(xj, it, c, inv_c);
         if (z > m) {
             m = z;
-            jz = j;
         }
 #if STATS
         if (xj > xm) {
@@ -70,9 +80,8 @@ __kernel void xent(XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS, XENT_SCALAR_PARAMS) {
         }
 #endif
         flags |= logit_flags(xj, z);
-    } COL_LOOP_END
-    group_maxarg(&m, &jz, red_f, red_i);
-    flags = group_or(flags, red_i);
+    } ROW_LOOP_END
+    group_max_or(&m, &flags, red_f, red_i);
 #if STATS
     group_maxarg(&xm, &jm, red_f, red_i);
     if (jm >= K) {
@@ -138,11 +147,14 @@ __kernel void xent(XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS, XENT_SCALAR_PARAMS) {
         }
 #endif
 #endif
-    } COL_LOOP_END
-    const float dm1 = group_sum(ksum_value(less), red_f) + (group_sum(ties, red_f) - 1.0f);
+    } ROW_LOOP_END
+    float less_sum = ksum_value(less);
+    group_sum2(&less_sum, &ties, red_f, red_g);
+    const float dm1 = less_sum + (ties - 1.0f);
 #if NEED_SUM
-    const float sa = group_sum(ksum_value(sum_a), red_f);
-    const float ta = group_sum(ksum_value(total_a), red_f);
+    float sa = ksum_value(sum_a);
+    float ta = ksum_value(total_a);
+    group_sum2(&sa, &ta, red_f, red_g);
 #endif
 #if SOFT
     if (group_or(ybad, red_i)) {
@@ -198,8 +210,8 @@ __kernel void xent(XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS, XENT_SCALAR_PARAMS) {
     }
     const float r = ROW_GRAD_SCALE(i);
     const grad_coefs gc = grad_constants(rr, r, ce_scale, z_scale2);
-    ROW_LOOP(j) {
-        gr[j] = grad_element(ROW_X(j), j, it, c, inv_c, m, rr, gc, t, Y_AT(j), eps, smooth, w_sum, WEIGHT(j));
-    } COL_LOOP_END
+    GRAD_LOOP(j) {
+        GRAD_SET(j, grad_element(ROW_X(j), j, it, c, inv_c, m, rr, gc, t, Y_AT(j), eps, smooth, w_sum, WEIGHT(j)));
+    } GRAD_LOOP_END(j)
 #endif
 }

@@ -10,6 +10,6 @@ import org.softmaxcl.testing.Backends;
 class BackendAgreementOpenClTest extends BackendAgreement {
     @Override
     protected List<Backends> compared() {
-        return List.of(Backends.CPU_SCALAR, Backends.CPU_DEFAULT, Backends.OPENCL_V0, Backends.OPENCL_V1);
+        return List.of(Backends.CPU_SCALAR, Backends.CPU_DEFAULT, Backends.OPENCL_V0, Backends.OPENCL_V1, Backends.OPENCL_V2);
     }
 }

@@ -25,7 +25,7 @@ class ReliabilityRegressionsOpenClTest extends ReliabilityRegressions {
             byDefault = Engine.openCl();
             split = Engine.over(OpenClBackend.open(null, "v3:4:2", "test: V3 forced"));
         }
-        return List.of(Backends.OPENCL_V0.engine(), Backends.OPENCL_V1.engine(), byDefault, split);
+        return List.of(Backends.OPENCL_V0.engine(), Backends.OPENCL_V1.engine(), Backends.OPENCL_V2.engine(), byDefault, split);
     }
 
     @AfterAll

@@ -34,6 +34,11 @@ final class TuneCommand implements Callable<Integer> {
     @Option(names = "--reps", paramLabel = "R", defaultValue = "5", description = "timed launches per layout and K (default: ${DEFAULT-VALUE})")
     int reps;
 
+    @Option(names = "--layouts", paramLabel = "L", split = ",",
+            description = "layouts to time instead of the device's candidates, e.g. v1:256,v2:128 (v0[:wgs], v0v[:vecw[:wgs]], "
+                    + "v1[:wgs], v2[:wgs], v3[:wgs[:split]])")
+    java.util.List<String> layouts;
+
     @Option(names = "--dry-run", description = "measure and print, but do not store the result")
     boolean dryRun;
 
@@ -47,9 +52,18 @@ final class TuneCommand implements Callable<Integer> {
         if (elements < 1 || reps < 1) {
             throw new UsageException("--elements and --reps must be >= 1, got " + elements + " and " + reps);
         }
+        if (layouts != null) {
+            for (String l : layouts) {
+                try {
+                    org.softmaxcl.opencl.Tuner.checkLayout(l);
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException("--layouts: " + e.getMessage());
+                }
+            }
+        }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Tuner.Result r = Tuner.tune(device, ks, elements, reps, !dryRun, line -> {
+        Tuner.Result r = Tuner.tune(device, layouts, ks, elements, reps, !dryRun, line -> {
             err.println(line);
             err.flush();
         });

@@ -10,6 +10,10 @@ import java.util.Locale;
  *       {@code softmax_vec.cl}): the CPU-device variant;</li>
  *   <li>V1, a work-group of {@code wgs} work-items per row with local-memory reductions: the GPU
  *       variant for medium and large K;</li>
+ *   <li>V2, as V1 but each work-item reads and writes quads of four adjacent floats as one
+ *       {@code float4} ({@code QUADS} in {@code common.cl}): a quarter of the memory instructions
+ *       and four times the bytes in flight (rows that do not start on 16 bytes move their quads
+ *       a float at a time, with the same bits).</li>
  *   <li>V3, a row split into {@code split} chunks of one work-group each, two kernels
  *       ({@code xent_split.cl}): few rows of huge K, where a work-group per row leaves most of a
  *       GPU idle. Cross-entropy only; softmax runs V1 there.</li>
@@ -17,12 +21,12 @@ import java.util.Locale;
  *
  * @param wgPerRow true for V1 and V3
  * @param wgs      work-group size: rows per group in V0, work-items per row (V1) or per chunk (V3), a power of two
- * @param vecw     floats per vector operation in V0v (4, 8 or 16), 1 for the scalar kernels
+ * @param vecw     floats per vector operation in V0v (4, 8 or 16) and V2 (4), 1 for the scalar kernels
  * @param split    chunks per row in V3, 0 otherwise
  */
 record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split) {
 
-    /** System property forcing a layout: {@code v0}, {@code v0:64}, {@code v0v:8}, {@code v1:256}, {@code v3:128:8}. */
+    /** System property forcing a layout: {@code v0}, {@code v0:64}, {@code v0v:8}, {@code v1:256}, {@code v2:256}, {@code v3:128:8}. */
     static final String PROPERTY = "softmaxcl.opencl.layout";
 
     KernelLayout {
@@ -32,8 +36,9 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split) {
         if (vecw != 1 && vecw != 4 && vecw != 8 && vecw != 16) {
             throw new IllegalArgumentException("vector width must be 1, 4, 8 or 16, got " + vecw);
         }
-        if (wgPerRow && vecw != 1) {
-            throw new IllegalArgumentException("V1 (a work-group per row) has no vector variant");
+        if (wgPerRow && vecw != 1 && (vecw != 4 || split != 0)) {
+            throw new IllegalArgumentException("a work-group per row reads floats one at a time (V1) or in quads (V2, vecw 4), got vecw " + vecw
+                    + (split != 0 ? " with a split row" : ""));
         }
         if (split != 0 && (!wgPerRow || split < 2 || split > 1024)) {
             throw new IllegalArgumentException("V3 splits a row into 2 to 1024 chunks, got " + split);
@@ -56,7 +61,12 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split) {
 
     /** True for the vector-register variant (V0v). */
     boolean vector() {
-        return vecw > 1;
+        return !wgPerRow && vecw > 1;
+    }
+
+    /** True for V2: a work-group per row in quads of four floats. */
+    boolean quads() {
+        return wgPerRow && vecw == 4;
     }
 
     /**
@@ -77,7 +87,7 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split) {
      * {@value #ROW_CACHE_PROPERTY} is {@code true}.
      */
     int rowCache(int k) {
-        if (!wgPerRow || splitRows() || !"true".equalsIgnoreCase(System.getProperty(ROW_CACHE_PROPERTY, "false").trim())) {
+        if (!wgPerRow || splitRows() || quads() || !"true".equalsIgnoreCase(System.getProperty(ROW_CACHE_PROPERTY, "false").trim())) {
             return 0;
         }
         int per = Integer.highestOneBit(Math.max(1, (k + wgs - 1) / wgs));
@@ -90,6 +100,7 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split) {
     /** The -D options of this layout. */
     String macros() {
         return "-DWG_PER_ROW=" + (wgPerRow ? 1 : 0) + " -DWGS=" + wgs + (vector() ? " -DVECW=" + vecw : "")
+                + (quads() ? " -DQUADS=1" : "")
                 + (splitRows() ? " -DSPLIT=" + split : "");
     }
 
@@ -123,7 +134,8 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split) {
      * The layout for rows of K classes on a device: the forced one, else the device's entry in the
      * {@link TuningDatabase} (CPU devices: a work-item per row in vector registers; GPUs: a
      * work-group per row beyond small K). The work-group size is then fitted to the device and,
-     * for V1, to the row: no more work-items than K (rounded down to a power of two).
+     * for V1 and V2, to the row: no more work-items than K columns (V1) or ⌈K/4⌉ quads (V2),
+     * rounded down to a power of two.
      */
     static KernelLayout choose(DeviceInfo d, int k, KernelLayout forced) {
         return choose(d, k, Integer.MAX_VALUE, forced);
@@ -150,13 +162,14 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split) {
 
     private static KernelLayout clamp(KernelLayout l, DeviceInfo d, int k) {
         int wgs = l.wgs;
-        while (wgs > 1 && (wgs > d.maxWorkGroup() || (l.wgPerRow && wgs > k))) {
+        int cols = l.quads() ? (k + 3) / 4 : k;   // what a work-item takes: a column, or a quad in V2
+        while (wgs > 1 && (wgs > d.maxWorkGroup() || (l.wgPerRow && wgs > cols))) {
             wgs >>= 1;
         }
         return wgs == l.wgs ? l : new KernelLayout(l.wgPerRow, wgs, l.vecw, l.split);
     }
 
-    /** Parses {@code v0[:wgs]}, {@code v0v[:vecw[:wgs]]}, {@code v1[:wgs]}; null for null or blank. */
+    /** Parses {@code v0[:wgs]}, {@code v0v[:vecw[:wgs]]}, {@code v1[:wgs]}, {@code v2[:wgs]}, {@code v3[:wgs[:split]]}; null for null or blank. */
     static KernelLayout parse(String s) {
         if (s == null || s.isBlank()) {
             return null;
@@ -171,6 +184,8 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split) {
                             p.length > 1 ? Integer.parseInt(p[1]) : 8);
                 case "v1":
                     return new KernelLayout(true, p.length > 1 ? Integer.parseInt(p[1]) : 128, 1);
+                case "v2":
+                    return new KernelLayout(true, p.length > 1 ? Integer.parseInt(p[1]) : 128, 4);
                 case "v3":
                     return new KernelLayout(true, p.length > 1 ? Integer.parseInt(p[1]) : 128, 1,
                             p.length > 2 ? Integer.parseInt(p[2]) : 8);
@@ -180,11 +195,11 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split) {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(PROPERTY + ": " + e.getMessage() + " in '" + s + "'");
         }
-        throw new IllegalArgumentException(PROPERTY + " must be v0[:wgs], v0v[:vecw[:wgs]], v1[:wgs] or v3[:wgs[:split]], got '" + s + "'");
+        throw new IllegalArgumentException(PROPERTY + " must be v0[:wgs], v0v[:vecw[:wgs]], v1[:wgs], v2[:wgs] or v3[:wgs[:split]], got '" + s + "'");
     }
 
     @Override
     public String toString() {
-        return splitRows() ? "v3:" + wgs + ":" + split : wgPerRow ? "v1:" + wgs : vector() ? "v0v:" + vecw + ":" + wgs : "v0:" + wgs;
+        return splitRows() ? "v3:" + wgs + ":" + split : quads() ? "v2:" + wgs : wgPerRow ? "v1:" + wgs : vector() ? "v0v:" + vecw + ":" + wgs : "v0:" + wgs;
     }
 }

@@ -35,14 +35,16 @@ public final class Tuner {
         if (d.isCpu()) {
             return List.of("v0:64", "v0v:4:8", "v0v:8:1", "v0v:8:8", "v1:16");
         }
-        return List.of("v0:64", "v0:128", "v0v:4:64", "v1:32", "v1:64", "v1:128", "v1:256", "v1:512", "v1:1024");
+        return List.of("v0:64", "v0:128", "v0v:4:64", "v1:32", "v1:64", "v1:128", "v1:256", "v1:512", "v1:1024",
+                "v2:32", "v2:64", "v2:128", "v2:256", "v2:512", "v2:1024");
     }
 
     /** The K values swept. */
     public static final int[] DEFAULT_KS = {2, 8, 32, 128, 512, 2048, 8192, 32768, 131072};
 
     /**
-     * Tunes the device picked by {@code selector} (null: the preferred one).
+     * Tunes the device picked by {@code selector} (null: the preferred one) over its
+     * {@linkplain #candidates candidate layouts}.
      *
      * @param ks       the K values, increasing
      * @param elements about N·K per shape
@@ -51,30 +53,75 @@ public final class Tuner {
      * @param progress receives one line per measurement
      */
     public static Result tune(String selector, int[] ks, long elements, int reps, boolean store, Consumer<String> progress) {
+        return tune(selector, null, ks, elements, reps, store, progress);
+    }
+
+    /**
+     * As {@link #tune(String, int[], long, int, boolean, Consumer)} over the given layouts (null:
+     * the device's candidates). Each shape's batch is made once and run by every layout in turn,
+     * so the layouts of one K are timed minutes apart at most, not a whole sweep apart.
+     *
+     * @throws IllegalArgumentException when a layout does not parse (the message names it)
+     */
+    public static Result tune(String selector, List<String> only, int[] ks, long elements, int reps, boolean store,
+                              Consumer<String> progress) {
+        if (only != null) {
+            only.forEach(Tuner::checkLayout);
+        }
         List<Measurement> all = new ArrayList<>();
-        DeviceInfo device = null;
+        DeviceInfo device;
         List<String> layouts;
         try (OpenClBackend probe = OpenClBackend.open(selector, null, "tune")) {
             device = probe.device();
-            layouts = candidates(device);
+            layouts = only != null ? only : candidates(device);
         }
-        for (String layout : layouts) {
-            try (OpenClBackend b = OpenClBackend.open(selector, layout, "tune")) {
-                for (int k : ks) {
-                    int rows = (int) Math.max(1, Math.min(elements / k, Integer.MAX_VALUE / k));
-                    double ms = time(b, rows, k, reps);
+        List<OpenClBackend> open = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        try {
+            for (String layout : layouts) {
+                try {
+                    open.add(OpenClBackend.open(selector, layout, "tune"));
+                    names.add(layout);
+                } catch (RuntimeException e) {
+                    progress.accept(layout + ": skipped (" + e.getMessage() + ")");
+                }
+            }
+            for (int k : ks) {
+                int rows = (int) Math.max(1, Math.min(elements / k, Integer.MAX_VALUE / k));
+                XentTask task = SampleBatches.hardTargets(rows, k, k,
+                        XentOptions.builder().nonFinite(NonFinitePolicy.PROPAGATE).build());
+                for (int li = 0; li < open.size(); li++) {
+                    String layout = names.get(li);
+                    double ms;
+                    try {
+                        ms = time(open.get(li), task, reps);
+                    } catch (RuntimeException e) {
+                        progress.accept(layout + " K=" + k + ": skipped (" + e.getMessage() + ")");
+                        continue;
+                    }
                     Measurement m = new Measurement(k, rows, layout, ms, (double) rows * k / ms / 1e6);
                     all.add(m);
                     progress.accept(String.format(java.util.Locale.ROOT, "%-10s K=%-7d N=%-8d kernel %9.3f ms  %7.3f Gelem/s",
                             layout, k, rows, ms, m.gelemPerS()));
                 }
-            } catch (RuntimeException e) {
-                progress.accept(layout + ": skipped (" + e.getMessage() + ")");
             }
+        } finally {
+            open.forEach(OpenClBackend::close);
         }
         List<TuningDatabase.CutOver> cuts = cutOvers(ks, all);
         Path file = store ? TuningDatabase.store(device, cuts) : null;
         return new Result(device, all, TuningDatabase.format(cuts), file);
+    }
+
+    /**
+     * Checks one layout name as {@code --layouts} takes it.
+     *
+     * @throws IllegalArgumentException naming the layout when it does not parse
+     */
+    public static void checkLayout(String layout) {
+        if (KernelLayout.parse(layout) == null) {
+            throw new IllegalArgumentException("empty layout name");
+        }
     }
 
     /** For each K the fastest layout; a cut wherever the winner changes; the last winner covers max. */
@@ -95,9 +142,8 @@ public final class Tuner {
         return cuts;
     }
 
-    private static double time(OpenClBackend b, int rows, int k, int reps) {
-        XentTask task = SampleBatches.hardTargets(rows, k, k,
-                XentOptions.builder().nonFinite(NonFinitePolicy.PROPAGATE).build());
+    private static double time(OpenClBackend b, XentTask task, int reps) {
+        int rows = task.rows();
         long[] ns = new long[reps];
         b.crossEntropy(task, new RowOutputs(rows, false));
         for (int i = 0; i < reps; i++) {

@@ -14,7 +14,7 @@ import org.softmaxcl.opencl.OpenClBackend;
  * are built once for the whole suite). An OpenCL engine that cannot be opened throws from
  * {@link #engine()}: a test that asks for it fails, it never skips.
  *
- * <p>Test classes that use {@link #OPENCL_V0} or {@link #OPENCL_V1} carry the JUnit tag
+ * <p>Test classes that use {@link #OPENCL_V0}, {@link #OPENCL_V1} or {@link #OPENCL_V2} carry the JUnit tag
  * {@code "opencl"}, so {@code mvn test -DexcludedGroups=opencl} runs the CPU half alone.
  */
 public enum Backends {
@@ -26,6 +26,8 @@ public enum Backends {
     OPENCL_V0(() -> OpenClBackend.open(null, "v0", "test")),
     /** OpenCL, kernel layout V1: a work-group of 64 work-items per row. */
     OPENCL_V1(() -> OpenClBackend.open(null, "v1:64", "test")),
+    /** OpenCL, kernel layout V2: a work-group of 32 work-items per row, reading and writing quads of floats. */
+    OPENCL_V2(() -> OpenClBackend.open(null, "v2:32", "test")),
     /** OpenCL with the layout the tuning database picks for the device (V0v, vector registers, on PoCL). */
     OPENCL_AUTO(() -> OpenClBackend.open(null, null, "test")),
     /** OpenCL, kernel layout V3 for cross-entropy: each row split into 4 chunks of 64 work-items (softmax runs V1). */
@@ -33,8 +35,8 @@ public enum Backends {
 
     /** The CPU backends. */
     public static final List<Backends> CPU = List.of(CPU_SCALAR, CPU_DEFAULT);
-    /** The OpenCL backends every concern runs on: layouts V0 and V1. */
-    public static final List<Backends> OPENCL = List.of(OPENCL_V0, OPENCL_V1);
+    /** The OpenCL backends every concern runs on: layouts V0, V1 and V2. */
+    public static final List<Backends> OPENCL = List.of(OPENCL_V0, OPENCL_V1, OPENCL_V2);
     /**
      * The other OpenCL layouts, the device's default (V0v on PoCL) and V3: a compact set of checks
      * runs on them ({@code OpenClLayoutsTest}), to keep the cold-cache build time of PoCL's

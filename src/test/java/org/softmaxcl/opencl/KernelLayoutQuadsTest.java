@@ -1,0 +1,73 @@
+package org.softmaxcl.opencl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+/** The host side of layout V2 (a work-group per row in quads of floats): parsing, macros, fitting. */
+class KernelLayoutQuadsTest {
+    private static DeviceInfo gpu(int maxWorkGroup) {
+        return new DeviceInfo(0, 0, "Platform", "OpenCL 3.0", "Some GPU", "Some Vendor", "OpenCL 3.0", "1.0", "OpenCL C 1.2",
+                "GPU", 100, 1L << 33, 1L << 31, maxWorkGroup, true);
+    }
+
+    @Test
+    void v2ParsesPrintsAndBuildsWithTheQuadsMacro() {
+        KernelLayout v2 = KernelLayout.parse("v2:256");
+        assertThat(v2.quads()).isTrue();
+        assertThat(v2.wgPerRow()).isTrue();
+        assertThat(v2.vector()).as("V2 runs the row kernels' own file, not the V0v one").isFalse();
+        assertThat(v2.toString()).isEqualTo("v2:256");
+        assertThat(v2.macros()).contains("-DWG_PER_ROW=1", "-DWGS=256", "-DQUADS=1").doesNotContain("VECW");
+        assertThat(v2.file("xent")).isEqualTo("xent.cl");
+        assertThat(v2.kernel("xent")).isEqualTo("xent");
+        assertThat(KernelLayout.parse("v2").wgs()).isEqualTo(128);
+        assertThat(KernelLayout.parse("v1:256").quads()).isFalse();
+        assertThat(KernelLayout.parse("v1:256").macros()).doesNotContain("QUADS");
+        assertThat(KernelLayout.parse("v0v:4:64").quads()).isFalse();
+    }
+
+    @Test
+    void v2NeverKeepsARowCache() {
+        String saved = System.getProperty(KernelLayout.ROW_CACHE_PROPERTY);
+        System.setProperty(KernelLayout.ROW_CACHE_PROPERTY, "true");
+        try {
+            assertThat(KernelLayout.parse("v1:64").rowCache(1000)).isPositive();
+            assertThat(KernelLayout.parse("v2:64").rowCache(1000)).isZero();
+        } finally {
+            if (saved == null) {
+                System.clearProperty(KernelLayout.ROW_CACHE_PROPERTY);
+            } else {
+                System.setProperty(KernelLayout.ROW_CACHE_PROPERTY, saved);
+            }
+        }
+    }
+
+    @Test
+    void v2HasNoMoreWorkItemsThanQuadsOfTheRow() {
+        DeviceInfo d = gpu(1024);
+        assertThat(KernelLayout.choose(d, 1000, KernelLayout.parse("v2:1024")).toString()).isEqualTo("v2:128");
+        assertThat(KernelLayout.choose(d, 4096, KernelLayout.parse("v2:1024")).toString()).isEqualTo("v2:1024");
+        assertThat(KernelLayout.choose(d, 10, KernelLayout.parse("v2:64")).toString()).isEqualTo("v2:2");
+        assertThat(KernelLayout.choose(gpu(256), 32000, KernelLayout.parse("v2:1024")).toString()).isEqualTo("v2:256");
+    }
+
+    @Test
+    void fewRowsOfHugeKSplitFromV2AsFromV1() {
+        DeviceInfo d = gpu(1024);
+        KernelLayout l = KernelLayout.choose(d, 262144, 64, null);
+        assertThat(l.splitRows()).isTrue();
+        assertThat(l.quads()).isFalse();
+    }
+
+    @Test
+    void aSplitOrWideVectorGroupLayoutIsRefusedByName() {
+        assertThatThrownBy(() -> new KernelLayout(true, 64, 8)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("vecw 8");
+        assertThatThrownBy(() -> new KernelLayout(true, 64, 4, 4)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("split");
+        assertThatThrownBy(() -> KernelLayout.parse("v2:100")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("v2:100");
+    }
+}
