@@ -34,12 +34,12 @@
 #define ROW_ID ((int) (get_global_id(0) / WGS))
 #define LID ((int) get_local_id(0))
 #define LSZ WGS
-#define LOCAL_SCRATCH __local float red_f[WGS]; __local float red_g[WGS]; __local int red_i[WGS];
+#define LOCAL_SCRATCH __local float red_f[WGS]; __local float red_g[WGS]; __local float red_h[WGS]; __local int red_i[WGS];
 #else
 #define ROW_ID ((int) get_global_id(0))
 #define LID 0
 #define LSZ 1
-#define LOCAL_SCRATCH __local float *red_f = 0; __local float *red_g = 0; __local int *red_i = 0;
+#define LOCAL_SCRATCH __local float *red_f = 0; __local float *red_g = 0; __local float *red_h = 0; __local int *red_i = 0;
 #endif
 #ifndef QUADS
 #define QUADS 0
@@ -176,6 +176,63 @@ inline void group_max_or(float *m, int *flags, __local float *bf, __local int *b
         barrier(CLK_LOCAL_MEM_FENCE);
     }
     *m = bf[0];
+    *flags = bi[0];
+    barrier(CLK_LOCAL_MEM_FENCE);
+#endif
+}
+
+// One scaled logit z into a running (max m, sum of exp(z - m) below it, ties at it): the online
+// softmax step. A new max rescales the sum (and the old ties, now below it) by exp(m_old - z);
+// -inf logits before any finite one count as ties of -inf and vanish at the first finite one
+// (exp(-inf) = 0). A NaN z lands in the sum, which is NaN from then on, as the row's results are.
+inline void online_add(float *m, ksum *less, float *ties, float z) {
+    if (z > *m) {
+        float f = exp(*m - z);
+        ksum_add(less, *ties);
+        less->s *= f;
+        less->c *= f;
+        *ties = 1.0f;
+        *m = z;
+    } else if (z == *m) {
+        *ties += 1.0f;
+    } else {
+        ksum_add(less, exp(z - *m));
+    }
+}
+
+// Merges the work-items' (max, sum below it, ties at it, flags) over the work-group in a fixed
+// tree order: the side with the smaller max moves its sum and ties below the larger one, scaled by
+// exp(m_small - m_large). Maxima are never NaN (online_add only moves to a larger z).
+inline void group_online(float *m, float *less, float *ties, int *flags, __local float *bm, __local float *bs,
+                         __local float *bt, __local int *bi) {
+#if WG_PER_ROW
+    bm[LID] = *m;
+    bs[LID] = *less;
+    bt[LID] = *ties;
+    bi[LID] = *flags;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int s = WGS / 2; s > 0; s >>= 1) {
+        if (LID < s) {
+            float ma = bm[LID], mb = bm[LID + s];
+            float sa = bs[LID], sb = bs[LID + s];
+            float ta = bt[LID], tb = bt[LID + s];
+            if (ma == mb) {
+                bs[LID] = sa + sb;
+                bt[LID] = ta + tb;
+            } else if (ma > mb) {
+                bs[LID] = sa + (sb + tb) * exp(mb - ma);
+            } else {
+                bm[LID] = mb;
+                bs[LID] = (sa + ta) * exp(ma - mb) + sb;
+                bt[LID] = tb;
+            }
+            bi[LID] |= bi[LID + s];
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    *m = bm[0];
+    *less = bs[0];
+    *ties = bt[0];
     *flags = bi[0];
     barrier(CLK_LOCAL_MEM_FENCE);
 #endif

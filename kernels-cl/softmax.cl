@@ -1,11 +1,13 @@
 // softmax.cl - row-wise softmax / log-softmax forward and their backward (vector-Jacobian) passes.
 //
 // Build macros: LOG, ROW_TEMP (softmax_common.cl),
-// WG_PER_ROW, WGS and QUADS (see common.cl; the backward pass runs V2 as V1).
+// WG_PER_ROW, WGS and QUADS (see common.cl; the backward pass runs V2 as V1), ONE_PASS (0/1:
+// passes 1 and 2 of the forward pass as one, online; see online_add in common.cl).
 //
 // softmax_fwd, per row of K logits x (NxK, row stride ldx), z = x*(1/T):
 //   pass 1  m = max z (and a NaN flag)
-//   pass 2  d - 1 = sum_{z<m} exp(z - m) + (ties - 1)        (kept apart from the max's own 1)
+//   pass 2  d - 1 = sum_{z<m} exp(z - m) + (ties - 1)        (kept apart from the max's own 1;
+//           ONE_PASS: gathered in pass 1 with the max, online)
 //   pass 3  out = exp(z - m) / d,   or  (z - m) - log1p(d - 1)
 // softmax_bwd, per row: dx = y .* (g - <g, y>)  (LOG = 0, y = softmax)
 //                       dx = g - exp(y) * sum g   (LOG = 1, y = log-softmax)
@@ -26,20 +28,34 @@ __kernel void softmax_fwd(SOFTMAX_FWD_PARAMS) {
 
     float m = -INFINITY;
     int flags = 0;
+#if ONE_PASS
+    ksum less = ksum_zero();
+    float ties = 0.0f;
+#endif
     QUAD_LOOP(j, xr) {
         float xj = QVAL(j, xr);
         float z = xj * it;
+#if ONE_PASS
+        online_add(&m, &less, &ties, z);
+#else
         if (z > m) {
             m = z;
         }
+#endif
         flags |= logit_flags(xj, z);
     } QUAD_END
+#if ONE_PASS
+    float less_sum = ksum_value(less);
+    group_online(&m, &less_sum, &ties, &flags, red_f, red_g, red_h, red_i);
+#else
     group_max_or(&m, &flags, red_f, red_i);
+#endif
     if (LID == 0) {
         status[i] = logit_status(m, flags, 1);
     }
     m = usable_max(m, flags);
 
+#if !ONE_PASS
     ksum less = ksum_zero();
     float ties = 0.0f;
     QUAD_LOOP(j, xr) {
@@ -52,6 +68,7 @@ __kernel void softmax_fwd(SOFTMAX_FWD_PARAMS) {
     } QUAD_END
     float less_sum = ksum_value(less);
     group_sum2(&less_sum, &ties, red_f, red_g);
+#endif
     float dm1 = less_sum + (ties - 1.0f);
 #if LOG
     const float logd = log1p(dm1);

@@ -9,6 +9,9 @@
 #ifndef ROW_TEMP
 #define ROW_TEMP 0
 #endif
+#ifndef ONE_PASS
+#define ONE_PASS 0
+#endif
 
 // softmax_fwd*: logits x (NxK, row stride ldx), 1/T per row or inv_t, output out (stride ldo),
 // one status word per row (STATUS_BAD_LOGITS for a row the host refuses).

@@ -1,16 +1,20 @@
 // xent.cl - fused cross-entropy forward + backward: per row, the loss parts and (optionally) the
 // gradient with respect to the logits, in one kernel.
 //
-// Build macros: the feature macros of xent_common.cl; WG_PER_ROW and WGS choose the work layout
-// (see common.cl): V0 a work-item per row (scalar loop), V1 a work-group per row. ROW_CACHE (V1
+// Build macros: the feature macros of xent_common.cl; WG_PER_ROW, WGS and QUADS choose the work
+// layout (see common.cl): V0 a work-item per row (scalar loop), V1 a work-group per row, V2 the
+// same in quads of floats. ONE_PASS (0/1) folds pass 2 into pass 1 where the options allow (no
+// statistics, no smoothing, hard targets): the max and d - 1 online, each work-item rescaling its
+// sum when its max rises, the work-group merging (max, sum, ties) triples. ROW_CACHE (V1
 // only, 0 = off) keeps each work-item's columns of the row in ROW_CACHE private floats after pass 1
 // (the host sets it only when K <= ROW_CACHE * WGS and softmaxcl.opencl.rowCache=true), so passes
 // 2 and 3 read registers instead of global memory. Measured on an H100: no faster at K = 1000 and
 // slower at K = 4096 (register pressure), hence off by default.
 //
 // Per row i (z the scaled logits, a_j the target coefficients, A = sum a_j):
-//   pass 1  m = max z, j* its first index
+//   pass 1  m = max z
 //   pass 2  d - 1 = sum_{z<m} exp(z - m) + (ties - 1);  S = sum a_j (m - z_j)  (smoothing / soft)
+//           (ONE_PASS: d - 1 gathered in pass 1, online; no pass 2)
 //   loss    hard:  (1-eps) w_t ((m - z_t) + log d) + (eps/K)(sum w_j (m - z_j) + W log d)
 //           soft:  S + A log d
 //   pass 3  dz_j = r (ceScale (A p_j - a_j) + zScale2 * lse * p_j),  dx_j = dz_j * dz/dx
@@ -20,6 +24,13 @@
 // The target logit is read before any gradient write, so g may alias x (in place).
 
 #include "xent_common.cl"
+
+#ifndef ONE_PASS
+#define ONE_PASS 0
+#endif
+// One pass over the row before the gradient's instead of two: the plain case only (the weighted
+// sums of smoothing and soft targets, and the statistics, need the final max).
+#define XENT_ONE_PASS (ONE_PASS && !STATS && !NEED_SUM)
 
 #ifndef ROW_CACHE
 #define ROW_CACHE 0
@@ -59,9 +70,13 @@ __kernel void xent(XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS, XENT_SCALAR_PARAMS) {
     XENT_ROW_SETUP(i)
     ROW_CACHE_DECL
 
-    // Pass 1: the max and its first index.
+    // Pass 1: the max (ONE_PASS: with d - 1's sums, online).
     float m = -INFINITY;
     int flags = 0;
+#if XENT_ONE_PASS
+    ksum less = ksum_zero();
+    float ties = 0.0f;
+#endif
 #if STATS
     float xm = -INFINITY;   // statistics follow the raw logits (a saturating soft-cap ties scaled ones)
     int jm = K;
@@ -70,9 +85,13 @@ __kernel void xent(XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS, XENT_SCALAR_PARAMS) {
         float xj = ROW_READ(j);
         ROW_KEEP(j, xj);
         float z = scaled(xj, it, c, inv_c);
+#if XENT_ONE_PASS
+        online_add(&m, &less, &ties, z);
+#else
         if (z > m) {
             m = z;
         }
+#endif
 #if STATS
         if (xj > xm) {
             xm = xj;
@@ -81,7 +100,12 @@ __kernel void xent(XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS, XENT_SCALAR_PARAMS) {
 #endif
         flags |= logit_flags(xj, z);
     } ROW_LOOP_END
+#if XENT_ONE_PASS
+    float less_sum = ksum_value(less);
+    group_online(&m, &less_sum, &ties, &flags, red_f, red_g, red_h, red_i);
+#else
     group_max_or(&m, &flags, red_f, red_i);
+#endif
 #if STATS
     group_maxarg(&xm, &jm, red_f, red_i);
     if (jm >= K) {
@@ -96,6 +120,7 @@ __kernel void xent(XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS, XENT_SCALAR_PARAMS) {
     // Read before any write of the gradient (g may alias x).
     const float zt = HARD_COUNTED ? scaled(xr[t], it, c, inv_c) : 0.0f;
 
+#if !XENT_ONE_PASS
     // Pass 2: d - 1 and the sums the loss and statistics need.
     ksum less = ksum_zero();
     float ties = 0.0f;
@@ -150,6 +175,7 @@ __kernel void xent(XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS, XENT_SCALAR_PARAMS) {
     } ROW_LOOP_END
     float less_sum = ksum_value(less);
     group_sum2(&less_sum, &ties, red_f, red_g);
+#endif
     const float dm1 = less_sum + (ties - 1.0f);
 #if NEED_SUM
     float sa = ksum_value(sum_a);

@@ -113,6 +113,31 @@ class OpenClLayoutsTest extends BackendTest {
     }
 
     /**
+     * The row kernels gather the max and d − 1 in one pass, online, for long rows (two passes below
+     * 16384 floats; softmaxcl.opencl.onePass forces either): both forms, forced on every case, must
+     * meet the float64 reference and agree with each other.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("caseList")
+    void theOnePassAndTwoPassForwardsMeetTheReferenceAndAgree(XentCase c) {
+        String property = "softmaxcl.opencl.onePass";
+        Views layout = Views.values()[CASES.indexOf(c) % Views.values().length];
+        XentCase.Outcome onePass;
+        XentCase.Outcome twoPass;
+        try {
+            System.setProperty(property, "true");
+            onePass = c.run(Backends.OPENCL_V2.engine(), layout, true);
+            System.setProperty(property, "false");
+            twoPass = c.run(Backends.OPENCL_V2.engine(), layout, true);
+        } finally {
+            System.clearProperty(property);
+        }
+        c.check("V2 two-pass " + layout, twoPass);
+        c.check("V2 one-pass " + layout, onePass);
+        c.checkAgreement("V2 one-pass vs two-pass " + c, twoPass, onePass);
+    }
+
+    /**
      * In place, every work-group's gradient write may land before another group reads the logits:
      * a race shows only in some runs (about 1 in 100 for V3 on PoCL), so the in-place call is
      * repeated 500 times and every run's statistics and gradient must equal the out-of-place ones.

@@ -21,11 +21,13 @@ import org.softmaxcl.backend.RowOutputs;
  * one instance per range of rows.
  */
 final class SmallRowsKernel {
-    private static final int L = S.length();
+    private static final int L = LaneTile.L;
     private final XentSpec s;
     private final ScalarKernels scalar;
     private final int k;
     private final float[] xt;
+    /** {@link LaneTile#permutation} of k. */
+    private final int[] perm;
     private final float[] yt;
     private final float[] zt;
     private final float[] et;
@@ -42,6 +44,9 @@ final class SmallRowsKernel {
     private final float[] sumE = new float[L];
     private final float[] alpha = new float[L];
     private final float[] beta = new float[L];
+    private final float[] lessArr = new float[L];
+    private final int[] below = new int[L];
+    private final int[] itmp = new int[L];
 
     private final boolean rowTemperatures;
     private final float invT0;
@@ -57,6 +62,7 @@ final class SmallRowsKernel {
         this.scalar = scalar;
         this.k = s.k;
         xt = new float[k * L];
+        perm = LaneTile.permutation(k);
         yt = s.hard ? null : new float[k * L];
         zt = new float[k * L];
         et = new float[k * L];
@@ -74,36 +80,76 @@ final class SmallRowsKernel {
 
     private void group(int i0, float[] x, int xo, int ldx, float[] y, int yo, int ldy, float[] g, int go, int ldg,
                        RowOutputs out) {
+        LaneTile.toTile(x, xo + i0 * ldx, ldx, k, xt, perm);
+        if (yt != null) {
+            LaneTile.toTile(y, yo + i0 * ldy, ldy, k, yt, perm);
+        }
         for (int r = 0; r < L; r++) {
-            int xr = xo + (i0 + r) * ldx;
-            for (int j = 0; j < k; j++) {
-                xt[j * L + r] = x[xr + j];
-            }
-            if (yt != null) {
-                int yr = yo + (i0 + r) * ldy;
-                for (int j = 0; j < k; j++) {
-                    yt[j * L + r] = y[yr + j];
-                }
-            }
             invT[r] = rowTemperatures ? (float) (1.0 / s.temperature(i0 + r)) : invT0;
         }
-        FloatVector xmax = FloatVector.fromArray(S, xt, 0);
-        for (int j = 1; j < k; j++) {
-            xmax = xmax.max(FloatVector.fromArray(S, xt, j * L));
+        int first = LaneTile.forward(xt, zt, et, k, invT, mArr, lessArr, below, itmp);
+        if (first == LaneTile.SCALAR) {
+            for (int q = 0; q < L; q++) {
+                int i = i0 + q;
+                scalar.xentRow(s, i, x, xo + i * ldx, y, y == null ? 0 : yo + i * ldy, g, g == null ? 0 : go + i * ldg, out);
+            }
+            return;
         }
-        xmax.intoArray(lane, 0);
-        for (int r = 0; r < L; r++) {
-            if (!Float.isFinite(lane[r])) {
-                for (int q = 0; q < L; q++) {
-                    int i = i0 + q;
-                    scalar.xentRow(s, i, x, xo + i * ldx, y, y == null ? 0 : yo + i * ldy, g, g == null ? 0 : go + i * ldg, out);
+        if (s.needSum || s.stats) {
+            generalSums();   // zs and e again, with the sums these options need
+        } else {
+            // The common case: d − 1 from the sum below the max and the ties.
+            if (first == LaneTile.EXACT) {
+                LaneTile.expExact(xt, zt, et, k, invT, mArr, lessArr, below);
+            }
+            LaneTile.dm1(lessArr, below, k, dm1);
+        }
+        logAndInverse(dm1, logd, invd);
+
+        // Per row: the loss, the statistics and the gradient constants (in lanes when no
+        // statistics are asked for, the common case).
+        if (s.stats) {
+            for (int r = 0; r < L; r++) {
+                finish(i0 + r, r, out);
+            }
+        } else {
+            finishLanes(i0, out);
+        }
+        if (g == null) {
+            return;
+        }
+        // The gradient in vectors across the rows (into zt, free now), then back into the rows.
+        if (s.needSum) {
+            generalGradient();
+        } else {
+            scaleTile(et, alpha, k, zt);
+        }
+        if (s.hard) {
+            for (int r = 0; r < L; r++) {
+                int t = s.targets[i0 + r];
+                if (t != s.ignore) {
+                    zt[t * L + r] = lanes2[r];
                 }
-                return;
             }
         }
+        LaneTile.fromTile(zt, g, go + i0 * ldg, ldg, k, perm);
+        if (s.hard) {
+            for (int r = 0; r < L; r++) {
+                if (s.targets[i0 + r] == s.ignore) {
+                    int gr = go + (i0 + r) * ldg;
+                    java.util.Arrays.fill(g, gr, gr + k, 0f);
+                }
+            }
+        }
+    }
+
+    /**
+     * zs and e into the tiles and, per row, d − 1 and the sums that smoothing, soft targets and
+     * the statistics need (the less common options: masks are fine here).
+     */
+    private void generalSums() {
         final FloatVector vit = FloatVector.fromArray(S, invT, 0);
-        final FloatVector m = xmax.mul(vit);
-        m.intoArray(mArr, 0);
+        final FloatVector m = FloatVector.fromArray(S, mArr, 0);
         final float oneMinusEps = (float) (1 - s.eps);
         final float smooth = (float) s.smooth;
         FloatVector less = FloatVector.zero(S);
@@ -134,56 +180,43 @@ final class SmallRowsKernel {
                 se = se.add(e.mul(zs.neg()), e.compare(VectorOperators.NE, 0f));
             }
         }
-        FloatVector vdm1 = less.add(ties.sub(1f));   // ties − 1 first: exact, no cancellation
-        vdm1.intoArray(dm1, 0);
-        VectorLog1p.log1p(vdm1).intoArray(logd, 0);
-        FloatVector.broadcast(S, 1f).div(vdm1.add(1f)).intoArray(invd, 0);
+        less.add(ties.sub(1f)).intoArray(dm1, 0);   // ties − 1 first: exact, no cancellation
         sa.intoArray(sumA, 0);
         ta.intoArray(totalA, 0);
         se.intoArray(sumE, 0);
+    }
 
-        // Per row: the loss, the statistics and the gradient constants (in lanes when no
-        // statistics are asked for, the common case).
-        if (s.stats) {
-            for (int r = 0; r < L; r++) {
-                finish(i0 + r, r, out);
-            }
-        } else {
-            finishLanes(i0, m, vit, vdm1, out);
+    /** log d = log1p(d − 1) and 1/d per row. */
+    private static void logAndInverse(float[] dm1, float[] logd, float[] invd) {
+        FloatVector v = FloatVector.fromArray(S, dm1, 0);
+        VectorLog1p.log1p(v).intoArray(logd, 0);
+        FloatVector.broadcast(S, 1f).div(v.add(1f)).intoArray(invd, 0);
+    }
+
+    /** dst = src · (a per row), over the k columns of a tile. */
+    private static void scaleTile(float[] src, float[] a, int k, float[] dst) {
+        FloatVector va = FloatVector.fromArray(S, a, 0);
+        for (int j = 0; j < k; j++) {
+            FloatVector.fromArray(S, src, j * L).mul(va).intoArray(dst, j * L);
         }
-        if (g == null) {
-            return;
-        }
-        // The gradient in vectors across the rows, then back into the rows.
+    }
+
+    /** The gradient tile with smoothing or soft targets: e·alpha − beta·a_j, into zt. */
+    private void generalGradient() {
+        final float oneMinusEps = (float) (1 - s.eps);
+        final float smooth = (float) s.smooth;
         FloatVector va = FloatVector.fromArray(S, alpha, 0);
         FloatVector vb = FloatVector.fromArray(S, beta, 0);
         for (int j = 0; j < k; j++) {
             FloatVector e = FloatVector.fromArray(S, et, j * L);
             FloatVector gj;
-            if (!s.needSum) {
-                gj = e.mul(va);
-            } else if (s.hard) {
+            if (s.hard) {
                 gj = e.mul(va).sub(vb.mul(smooth * (s.w != null ? s.w[j] : 1f)));
             } else {
                 FloatVector a = FloatVector.fromArray(S, yt, j * L).fma(oneMinusEps, smooth).mul(s.w != null ? s.w[j] : 1f);
                 gj = e.mul(va).sub(vb.mul(a));
             }
-            gj.intoArray(zt, j * L);   // zt is free now: it holds the gradient tile
-        }
-        for (int r = 0; r < L; r++) {
-            int i = i0 + r;
-            int gr = go + i * ldg;
-            int t = s.hard ? s.targets[i] : -1;
-            if (s.hard && t == s.ignore) {
-                java.util.Arrays.fill(g, gr, gr + k, 0f);
-                continue;
-            }
-            if (s.hard) {
-                zt[t * L + r] = lanes2[r];
-            }
-            for (int j = 0; j < k; j++) {
-                g[gr + j] = zt[j * L + r];
-            }
+            gj.intoArray(zt, j * L);
         }
     }
 
@@ -191,11 +224,14 @@ final class SmallRowsKernel {
      * {@link #finish} for all L rows at once in float32 lanes, without statistics: the loss parts,
      * lse, alpha, beta and the target entries.
      */
-    private void finishLanes(int i0, FloatVector m, FloatVector vit, FloatVector vdm1, RowOutputs out) {
+    private void finishLanes(int i0, RowOutputs out) {
+        final FloatVector m = FloatVector.fromArray(S, mArr, 0);
+        final FloatVector vit = FloatVector.fromArray(S, invT, 0);
+        final FloatVector vdm1 = FloatVector.fromArray(S, dm1, 0);
         final float[] zsT = lane;
         final float[] eT = lanes2;
         final float[] h = sumE;          // free without statistics
-        final float[] rs = dm1;          // dm1 is in vdm1 already
+        final float[] rs = lessArr;      // free after d − 1
         final float[] wt = beta;         // overwritten below
         for (int r = 0; r < L; r++) {
             int i = i0 + r;

@@ -4,7 +4,6 @@ import static org.softmaxcl.cpu.VectorExp.S;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -20,7 +19,7 @@ final class VectorLog1p {
     private static final IntVector V_MANT = IntVector.broadcast(IntVector.SPECIES_PREFERRED, 0x007FFFFF);
     private static final IntVector V_ONE_BITS = IntVector.broadcast(IntVector.SPECIES_PREFERRED, 0x3F800000);
     private static final IntVector V_127 = IntVector.broadcast(IntVector.SPECIES_PREFERRED, 127);
-    private static final float SQRT2 = 1.41421356f;
+    private static final IntVector V_SQRT2_BITS = IntVector.broadcast(IntVector.SPECIES_PREFERRED, Float.floatToRawIntBits(1.41421356f));
     private static final float LN2_HI = 0.693145751953125f;
     private static final float LN2_LO = 1.42860682030941723212e-6f;
     private static final FloatVector V_ONE = FloatVector.broadcast(S, 1f);
@@ -40,11 +39,12 @@ final class VectorLog1p {
         FloatVector c = u.sub(w.sub(V_ONE)).div(w);
         IntVector bits = (IntVector) w.reinterpretAsInts();
         IntVector e = bits.lanewise(VectorOperators.LSHR, 23).sub(V_127);
-        FloatVector f = (FloatVector) bits.and(V_MANT).or(V_ONE_BITS).reinterpretAsFloats();
-        VectorMask<Float> big = f.compare(VectorOperators.GT, SQRT2);
-        f = f.blend(f.mul(0.5f), big);
-        FloatVector ef = (FloatVector) e.convert(VectorOperators.I2F, 0);
-        ef = ef.blend(ef.add(1f), big);
+        IntVector fb = bits.and(V_MANT).or(V_ONE_BITS);
+        // f > √2 (positive floats order as their bits): −1 there, else 0; then f/2 and e + 1 there,
+        // exactly, in integer lanes (no mask registers, no int-to-float conversion instruction).
+        IntVector big = V_SQRT2_BITS.sub(fb).lanewise(VectorOperators.ASHR, 31);
+        FloatVector f = (FloatVector) fb.add(big.lanewise(VectorOperators.LSHL, 23)).reinterpretAsFloats();
+        FloatVector ef = LaneTile.toFloat(e.sub(big));
         FloatVector r = f.sub(V_ONE);
         FloatVector s = r.div(r.add(V_TWO));
         FloatVector s2 = s.mul(s);

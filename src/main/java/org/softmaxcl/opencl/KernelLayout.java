@@ -97,6 +97,28 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split) {
         return per <= ROW_CACHE_MAX && (long) per * wgs <= Math.max(ROW_CACHE_MAX_ROW, wgs) ? per : 0;
     }
 
+    /**
+     * System property: {@code true} or {@code false} forces the one-pass forward on or off
+     * ({@code ONE_PASS} in {@code xent.cl} and {@code softmax.cl}: the max and d − 1 gathered in
+     * one pass, online, instead of two), for A/B runs; unset, rows of at least
+     * {@value #ONE_PASS_MIN_K} floats take it.
+     */
+    static final String ONE_PASS_PROPERTY = "softmaxcl.opencl.onePass";
+
+    /**
+     * The smallest K that runs the forward in one pass by default. Measured kernel-only on an
+     * H200 (bench/RESULTS.md): one pass was 0.87–0.98 of two at K = 1024..8192, where a row read
+     * a second time still comes from the L2 cache, and 1.14 at K = 32768, where it does not.
+     */
+    static final int ONE_PASS_MIN_K = 16384;
+
+    /** The {@code -DONE_PASS} option of a row kernel for rows of {@code k} floats ({@value #ONE_PASS_PROPERTY}). */
+    static String onePassMacro(int k) {
+        String p = System.getProperty(ONE_PASS_PROPERTY, "").trim();
+        boolean on = p.equalsIgnoreCase("true") || (!p.equalsIgnoreCase("false") && k >= ONE_PASS_MIN_K);
+        return " -DONE_PASS=" + (on ? 1 : 0);
+    }
+
     /** The -D options of this layout. */
     String macros() {
         return "-DWG_PER_ROW=" + (wgPerRow ? 1 : 0) + " -DWGS=" + wgs + (vector() ? " -DVECW=" + vecw : "")

@@ -60,7 +60,8 @@ final class SoftmaxLauncher {
         }
         cl_mem tm = rt.rowInverseTemperatures(n, o.hasRowTemperatures(), i -> o.temperature(i));
         cl_mem sm = rt.buffer("status", (long) n * Sizeof.cl_int, "per-row status (" + n + " rows)");
-        String opts = layout.macros() + " -DLOG=" + (t.log() ? 1 : 0) + " -DROW_TEMP=" + (o.hasRowTemperatures() ? 1 : 0);
+        String opts = layout.macros() + KernelLayout.onePassMacro(k) + " -DLOG=" + (t.log() ? 1 : 0)
+                + " -DROW_TEMP=" + (o.hasRowTemperatures() ? 1 : 0);
         String name = layout.kernel("softmax_fwd");
         KernelCall call = new KernelCall(rt.kernel(layout.file(OP), name, opts), name)
                 .i(n).i(k).mem(xm).i(ldx).mem(tm).mem(om).i(ldo).mem(sm).f((float) (1.0 / o.temperature()));

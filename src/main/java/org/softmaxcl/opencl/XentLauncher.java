@@ -30,7 +30,7 @@ final class XentLauncher {
     /** The -D options for this task's features and layout. */
     static String options(XentTask t, KernelLayout layout) {
         XentOptions o = t.opts();
-        return layout.macros()
+        return layout.macros() + KernelLayout.onePassMacro(t.cols())
                 + " -DROW_CACHE=" + layout.rowCache(t.cols())
                 + " -DSOFT=" + bit(!t.hard())
                 + " -DWEIGHTS=" + bit(o.hasClassWeights())

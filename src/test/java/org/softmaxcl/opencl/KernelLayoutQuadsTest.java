@@ -54,6 +54,27 @@ class KernelLayoutQuadsTest {
     }
 
     @Test
+    void longRowsRunTheForwardInOnePassUnlessTheyAreForced() {
+        String saved = System.getProperty(KernelLayout.ONE_PASS_PROPERTY);
+        try {
+            System.clearProperty(KernelLayout.ONE_PASS_PROPERTY);
+            assertThat(KernelLayout.onePassMacro(1000)).isEqualTo(" -DONE_PASS=0");
+            assertThat(KernelLayout.onePassMacro(KernelLayout.ONE_PASS_MIN_K - 1)).isEqualTo(" -DONE_PASS=0");
+            assertThat(KernelLayout.onePassMacro(KernelLayout.ONE_PASS_MIN_K)).isEqualTo(" -DONE_PASS=1");
+            System.setProperty(KernelLayout.ONE_PASS_PROPERTY, "TRUE");
+            assertThat(KernelLayout.onePassMacro(10)).isEqualTo(" -DONE_PASS=1");
+            System.setProperty(KernelLayout.ONE_PASS_PROPERTY, "false");
+            assertThat(KernelLayout.onePassMacro(262144)).isEqualTo(" -DONE_PASS=0");
+        } finally {
+            if (saved == null) {
+                System.clearProperty(KernelLayout.ONE_PASS_PROPERTY);
+            } else {
+                System.setProperty(KernelLayout.ONE_PASS_PROPERTY, saved);
+            }
+        }
+    }
+
+    @Test
     void fewRowsOfHugeKSplitFromV2AsFromV1() {
         DeviceInfo d = gpu(1024);
         KernelLayout l = KernelLayout.choose(d, 262144, 64, null);

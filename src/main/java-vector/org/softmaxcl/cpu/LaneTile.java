@@ -1,0 +1,181 @@
+package org.softmaxcl.cpu;
+
+import static org.softmaxcl.cpu.VectorExp.S;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The passes that {@link SmallRowsKernel} and {@link SmallRowsSoftmax} run over a K×L tile of a
+ * group of L rows (column j of row r at {@code tile[j * L + r]}, one vector per column, one lane
+ * per row), each a loop of its own over arrays: a method that takes or returns vectors, or one
+ * loop too many in one compiled method, leaves C2 to box every vector operation (the first small-K
+ * kernel spent most of its time allocating). Nothing here uses mask registers either: maxima come
+ * from integer keys, the below-max test from the sign bit, counts from integer adds, and ints
+ * become floats by the 1.5·2^23 trick; on AVX2 with JDK 17 masks, float max and int-to-float
+ * conversion are not all compiled to vector instructions.
+ */
+final class LaneTile {
+    static final int L = S.length();
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    private static final int ABS = 0x7FFFFFFF;
+    private static final int INF_BITS = 0x7F800000;
+    /** 1.5·2^23: an int n with |n| < 2^22 added to its bits gives the float 1.5·2^23 + n exactly. */
+    private static final float MAGIC = 12582912f;
+    private static final int MAGIC_BITS = Float.floatToRawIntBits(MAGIC);
+
+    private LaneTile() {
+    }
+
+    /** What {@link #forward} found: go on, send the group to the scalar kernel, or rerun {@link #expExact}. */
+    static final int DONE = 0, SCALAR = 1, EXACT = 2;
+
+    /**
+     * The first half of a group, in one method: the rows' maxima times their 1/T into {@code m},
+     * then zs = x·(1/T) − m into {@code zt} (unless null), e^zs into {@code et} on the fast exp
+     * ({@link VectorExp#expNormal}), and per row the sum of the e below the maximum into
+     * {@code less} and minus the count of those into {@code below}.
+     *
+     * <p>Returns {@link #SCALAR} (nothing else written but m) when some row holds a NaN or its
+     * maximum is ±∞, rows the scalar kernel takes; {@link #EXACT} when some zs lies below the fast
+     * exp's range (the caller reruns {@link #expExact}); else {@link #DONE}.
+     *
+     * <p>Maxima come from integer keys: a float's bits with the low 31 flipped when negative order
+     * as signed ints like the floats (−0 below +0, as Math.max has it). Both loops stay in one
+     * method on purpose: at more than C2's 325 bytes for a hot callee it is compiled on its own
+     * and never inlined into the group's method, whose inlining budget ran out before the exp's
+     * helpers when the two loops were separate small methods (every vector then boxed).
+     */
+    static int forward(float[] xt, float[] zt, float[] et, int k, float[] invT, float[] m, float[] less, int[] below,
+                       int[] tmp) {
+        IntVector key = IntVector.broadcast(I, Integer.MIN_VALUE);
+        IntVector mag = IntVector.zero(I);
+        for (int j = 0; j < k; j++) {
+            IntVector b = (IntVector) FloatVector.fromArray(S, xt, j * L).reinterpretAsInts();
+            key = key.max(b.lanewise(VectorOperators.XOR, b.lanewise(VectorOperators.ASHR, 31).and(ABS)));
+            mag = mag.max(b.and(ABS));
+        }
+        IntVector bits = key.lanewise(VectorOperators.XOR, key.lanewise(VectorOperators.ASHR, 31).and(ABS));
+        // NaN anywhere: some |bits| above ∞'s; an infinite maximum: its |bits| are ∞'s, one more
+        // is above them. (A −∞ logit below a finite maximum, a mask, stays on this path.)
+        mag.max(bits.and(ABS).add(1)).intoArray(tmp, 0);
+        for (int r = 0; r < L; r++) {
+            if (tmp[r] > INF_BITS) {
+                return SCALAR;
+            }
+        }
+        FloatVector vit = FloatVector.fromArray(S, invT, 0);
+        FloatVector vm = ((FloatVector) bits.reinterpretAsFloats()).mul(vit);
+        vm.intoArray(m, 0);
+        FloatVector acc = FloatVector.zero(S);
+        IntVector cnt = IntVector.zero(I);
+        IntVector tiny = IntVector.broadcast(I, Integer.MIN_VALUE);
+        for (int j = 0; j < k; j++) {
+            FloatVector zs = FloatVector.fromArray(S, xt, j * L).mul(vit).sub(vm);
+            if (zt != null) {
+                zs.intoArray(zt, j * L);
+            }
+            IntVector zb = (IntVector) zs.reinterpretAsInts();
+            FloatVector e = VectorExp.expNormal(zs);
+            e.intoArray(et, j * L);
+            IntVector bl = zb.lanewise(VectorOperators.ASHR, 31);
+            acc = acc.add((FloatVector) ((IntVector) e.reinterpretAsInts()).and(bl).reinterpretAsFloats());
+            cnt = cnt.add(bl);
+            tiny = tiny.max(zb.lanewise(VectorOperators.XOR, Integer.MIN_VALUE));   // VectorExp.tinyKey
+        }
+        tiny.intoArray(tmp, 0);
+        for (int r = 0; r < L; r++) {
+            if (tmp[r] > VectorExp.TINY_KEY) {
+                return EXACT;
+            }
+        }
+        acc.intoArray(less, 0);
+        cnt.intoArray(below, 0);
+        return DONE;
+    }
+
+    /** The second loop of {@link #forward} on the exact exp (subnormal results kept, −∞ giving 0), for any zs. */
+    static void expExact(float[] xt, float[] zt, float[] et, int k, float[] invT, float[] m, float[] less, int[] below) {
+        FloatVector vit = FloatVector.fromArray(S, invT, 0);
+        FloatVector vm = FloatVector.fromArray(S, m, 0);
+        FloatVector acc = FloatVector.zero(S);
+        IntVector cnt = IntVector.zero(I);
+        for (int j = 0; j < k; j++) {
+            FloatVector zs = FloatVector.fromArray(S, xt, j * L).mul(vit).sub(vm);
+            if (zt != null) {
+                zs.intoArray(zt, j * L);
+            }
+            FloatVector e = VectorExp.exp(zs);
+            e.intoArray(et, j * L);
+            IntVector bl = ((IntVector) zs.reinterpretAsInts()).lanewise(VectorOperators.ASHR, 31);
+            acc = acc.add((FloatVector) ((IntVector) e.reinterpretAsInts()).and(bl).reinterpretAsFloats());
+            cnt = cnt.add(bl);
+        }
+        acc.intoArray(less, 0);
+        cnt.intoArray(below, 0);
+    }
+
+    /**
+     * d − 1 = Σ_{z<m} e^(z−m) + (ties − 1) per row, from {@link #forward}'s sums: ties − 1 =
+     * k − 1 + below, an exact small integer, added last (so d − 1 keeps the sum's digits).
+     */
+    static void dm1(float[] less, int[] below, int k, float[] dm1) {
+        FloatVector tiesM1 = toFloat(IntVector.fromArray(I, below, 0).add(k - 1));
+        FloatVector.fromArray(S, less, 0).add(tiesM1).intoArray(dm1, 0);
+    }
+
+    /**
+     * Where element e of L dense rows of k floats (row e / k, column e % k) sits in a tile:
+     * (e % k)·L + e / k.
+     */
+    static int[] permutation(int k) {
+        int[] p = new int[k * L];
+        for (int e = 0; e < p.length; e++) {
+            p[e] = (e % k) * L + e / k;
+        }
+        return p;
+    }
+
+    /**
+     * The tile of the L rows of k floats from {@code base}, rows {@code ld} apart. Dense rows
+     * (ld = k) go as one run of L·k floats through the {@link #permutation}, a load, a table load
+     * and a store per element, which the JIT unrolls; others row by row.
+     */
+    static void toTile(float[] a, int base, int ld, int k, float[] tile, int[] perm) {
+        if (ld == k) {
+            for (int e = 0; e < perm.length; e++) {
+                tile[perm[e]] = a[base + e];
+            }
+            return;
+        }
+        for (int r = 0; r < L; r++) {
+            int ar = base + r * ld;
+            for (int j = 0; j < k; j++) {
+                tile[j * L + r] = a[ar + j];
+            }
+        }
+    }
+
+    /** The inverse of {@link #toTile}: the tile's L rows into {@code a} from {@code base}, rows {@code ld} apart. */
+    static void fromTile(float[] tile, float[] a, int base, int ld, int k, int[] perm) {
+        if (ld == k) {
+            for (int e = 0; e < perm.length; e++) {
+                a[base + e] = tile[perm[e]];
+            }
+            return;
+        }
+        for (int r = 0; r < L; r++) {
+            int ar = base + r * ld;
+            for (int j = 0; j < k; j++) {
+                a[ar + j] = tile[j * L + r];
+            }
+        }
+    }
+
+    /** An int vector of small magnitude (below 2^22) as floats, exactly, without a conversion instruction. */
+    static FloatVector toFloat(IntVector n) {
+        return ((FloatVector) n.add(MAGIC_BITS).reinterpretAsFloats()).sub(MAGIC);
+    }
+}

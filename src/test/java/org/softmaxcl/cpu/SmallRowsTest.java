@@ -1,0 +1,174 @@
+package org.softmaxcl.cpu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Random;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.softmaxcl.Engine;
+import org.softmaxcl.FloatMatrix;
+import org.softmaxcl.NonFinitePolicy;
+import org.softmaxcl.Reduction;
+import org.softmaxcl.SoftmaxOptions;
+import org.softmaxcl.Targets;
+import org.softmaxcl.XentOptions;
+import org.softmaxcl.XentResult;
+import org.softmaxcl.reference.Reference64;
+import org.softmaxcl.testing.Compare;
+
+/**
+ * The Vector API kernels for small K ({@link SmallRowsKernel}, {@link SmallRowsSoftmax}: a group
+ * of L rows as a K×L tile, lanes on rows, the passes in {@link LaneTile}) against the float64
+ * reference, on whole groups and a tail, dense and strided (the tile moves through its permutation
+ * table or row by row: the same bits), in place, with the hazards that take other branches: a
+ * subnormal probability (the exact exp's rerun), a −∞ mask, ties of the max, a dominant logit,
+ * an ignored row, and a NaN row (its group goes to the scalar kernel).
+ */
+class SmallRowsTest {
+    private static final int N = 4 * LaneTile.L + 3;
+
+    private static float[] batch(int k, long seed) {
+        Random rnd = new Random(seed);
+        float[] x = new float[N * k];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (rnd.nextGaussian() * 3);
+        }
+        for (int i = 0; i < N; i++) {
+            int o = i * k;
+            int last = k - 1;
+            switch (i % 7) {
+                case 1 -> {                                          // e is subnormal
+                    float max = Float.NEGATIVE_INFINITY;
+                    for (int j = 0; j < k; j++) {
+                        max = Math.max(max, x[o + j]);
+                    }
+                    if (k > 1) {
+                        x[o + last] = max - 92f;
+                    }
+                }
+                case 2 -> {
+                    if (k > 1) {
+                        x[o + last] = Float.NEGATIVE_INFINITY;       // a mask: e = 0
+                    }
+                }
+                case 3 -> {                                          // ties of the max
+                    x[o] = 40f;
+                    x[o + last] = 40f;
+                }
+                case 4 -> x[o] = 30f;                                // one dominant logit
+                default -> { }
+            }
+        }
+        return x;
+    }
+
+    private static int[] targets(int k) {
+        int[] t = new int[N];
+        for (int i = 0; i < N; i++) {
+            int kind = i % 7;   // the hazard rows aim at column 0, away from the subnormal and masked last column
+            t[i] = kind == 5 ? -100 : kind == 1 || kind == 2 || kind == 4 ? 0 : (i * 131) % k;
+        }
+        return t;
+    }
+
+    /** The batch with rows {@code stride} floats apart. */
+    private static FloatMatrix strided(float[] dense, int k, int stride) {
+        float[] a = new float[N * stride];
+        java.util.Arrays.fill(a, Float.NaN);
+        for (int i = 0; i < N; i++) {
+            System.arraycopy(dense, i * k, a, i * stride, k);
+        }
+        return FloatMatrix.of(a, 0, N, k, stride);
+    }
+
+    @ParameterizedTest(name = "K = {0}")
+    @ValueSource(ints = {2, 3, 5, 10, 15})
+    void crossEntropyMatchesTheReferenceDenseStridedAndInPlace(int k) {
+        float[] x = batch(k, 31L * k);
+        int[] t = targets(k);
+        XentOptions o = XentOptions.builder().reduction(Reduction.NONE).nonFinite(NonFinitePolicy.PROPAGATE)
+                .ignoreIndex(-100).build();
+        try (Engine e = Engine.over(CpuBackend.vector(1, "test"))) {
+            float[] g = new float[N * k];
+            XentResult r = e.crossEntropyWithGradient(FloatMatrix.of(x, N, k), Targets.hard(t), o, FloatMatrix.of(g, N, k));
+            Reference64.Result ref = Reference64.xent(Compare.widen(x), N, k, t, null, o, true);
+            Compare.check("row losses vs float64", ref.rowLoss(), Compare.widen(r.rowLosses()), 2e-7, 2e-6);
+            Compare.check("gradient vs float64", ref.grad(), Compare.widen(g), 1e-9, 2e-6);
+            if (k > 1) {
+                float sub = g[1 * k + k - 1];
+                assertThat(sub).as("subnormal probability kept").isPositive().isLessThan(Float.MIN_NORMAL);
+            }
+            for (int j = 0; j < k; j++) {
+                assertThat(g[5 * k + j]).as("ignored row's gradient").isZero();
+            }
+
+            FloatMatrix xs = strided(x, k, k + 3);
+            FloatMatrix gs = strided(new float[N * k], k, k + 5);
+            XentResult rs = e.crossEntropyWithGradient(xs, Targets.hard(t), o, gs);
+            Compare.assertSameBits("row losses, strided vs dense", r.rowLosses(), rs.rowLosses());
+            Compare.assertSameBits("gradient, strided vs dense", g, gs.toArray());
+
+            float[] inPlace = x.clone();
+            XentResult ri = e.crossEntropyWithGradient(FloatMatrix.of(inPlace, N, k), Targets.hard(t), o,
+                    FloatMatrix.of(inPlace, N, k));
+            Compare.assertSameBits("gradient, in place vs not", g, inPlace);
+            Compare.assertSameBits("row losses, in place vs not", r.rowLosses(), ri.rowLosses());
+        }
+    }
+
+    @ParameterizedTest(name = "K = {0}")
+    @ValueSource(ints = {3, 10})
+    void aNanRowSendsItsGroupToTheScalarKernelAndOnlyItsOwnResultsAreNan(int k) {
+        float[] x = batch(k, 77L * k);
+        x[2 * k + 1] = Float.NaN;
+        int[] t = targets(k);
+        XentOptions o = XentOptions.builder().reduction(Reduction.NONE).nonFinite(NonFinitePolicy.PROPAGATE)
+                .ignoreIndex(-100).build();
+        try (Engine e = Engine.over(CpuBackend.vector(1, "test"))) {
+            float[] g = new float[N * k];
+            XentResult r = e.crossEntropyWithGradient(FloatMatrix.of(x, N, k), Targets.hard(t), o, FloatMatrix.of(g, N, k));
+            assertThat(r.rowLosses()[2]).isNaN();
+            for (int i = 0; i < N; i++) {
+                if (i != 2 && i % 7 != 5) {
+                    assertThat(r.rowLosses()[i]).as("row " + i).isFinite();
+                }
+            }
+            Reference64.Result ref = Reference64.xent(Compare.widen(x), N, k, t, null, o, true);
+            double[] refLoss = ref.rowLoss().clone();
+            double[] got = Compare.widen(r.rowLosses());
+            refLoss[2] = 0;
+            got[2] = 0;
+            Compare.check("other rows vs float64", refLoss, got, 2e-7, 2e-6);
+        }
+    }
+
+    @ParameterizedTest(name = "K = {0}")
+    @ValueSource(ints = {2, 5, 10, 15})
+    void softmaxAndLogSoftmaxMatchTheReferenceDenseAndStrided(int k) {
+        float[] x = batch(k, 13L * k);
+        SoftmaxOptions o = SoftmaxOptions.DEFAULTS.withNonFinite(NonFinitePolicy.PROPAGATE);
+        try (Engine e = Engine.over(CpuBackend.vector(1, "test"))) {
+            float[] p = new float[N * k];
+            e.softmax(FloatMatrix.of(x, N, k), FloatMatrix.of(p, N, k), o);
+            // z − m rounded to float32 carries a relative error of 2^−24 into exp times |z − m|, up to
+            // 90 here: 1e-5 relative for the tiniest probabilities (PyTorch's float32 has the same).
+            Compare.check("softmax vs float64", Reference64.softmax(Compare.widen(x), N, k, null, false), Compare.widen(p),
+                    1e-44, 1e-5);
+            float[] lp = new float[N * k];
+            e.logSoftmax(FloatMatrix.of(x, N, k), FloatMatrix.of(lp, N, k), o);
+            double[] ref = Reference64.softmax(Compare.widen(x), N, k, null, true);
+            for (int i = 0; i < ref.length; i++) {
+                if (Double.isInfinite(ref[i])) {
+                    assertThat(lp[i]).as("log p of a masked logit").isEqualTo(Float.NEGATIVE_INFINITY);
+                    ref[i] = 0;
+                    lp[i] = 0;
+                }
+            }
+            Compare.check("log-softmax vs float64", ref, Compare.widen(lp), 1e-6, 2e-6);
+            FloatMatrix ps = strided(new float[N * k], k, k + 1);
+            e.softmax(strided(x, k, k + 2), ps, o);
+            Compare.assertSameBits("softmax, strided vs dense", p, ps.toArray());
+        }
+    }
+}
