@@ -16,6 +16,7 @@ import org.softmaxcl.testing.Compare;
 import org.softmaxcl.testing.Data;
 import org.softmaxcl.testing.OptionSets;
 import org.softmaxcl.testing.Shapes;
+import org.softmaxcl.testing.SystemProperties;
 import org.softmaxcl.testing.Views;
 import org.softmaxcl.testing.XentCase;
 
@@ -94,16 +95,10 @@ class OpenClLayoutsTest extends BackendTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("caseList")
     void v1RowCacheGivesTheUncachedBits(XentCase c) {
-        String property = "softmaxcl.opencl.rowCache";
         Views layout = Views.values()[CASES.indexOf(c) % Views.values().length];
         XentCase.Outcome uncached = c.run(Backends.OPENCL_V1.engine(), layout, true);
-        XentCase.Outcome cached;
-        try {
-            System.setProperty(property, "true");
-            cached = c.run(Backends.OPENCL_V1.engine(), layout, true);
-        } finally {
-            System.clearProperty(property);
-        }
+        XentCase.Outcome cached = SystemProperties.with("softmaxcl.opencl.rowCache", "true",
+                () -> c.run(Backends.OPENCL_V1.engine(), layout, true));
         String what = "V1 cached vs uncached " + c;
         Compare.assertSameBits(what + " grad", uncached.grad(), cached.grad());
         assertThat(Double.doubleToRawLongBits(cached.result().loss())).as(what + " loss bits")
@@ -122,16 +117,8 @@ class OpenClLayoutsTest extends BackendTest {
     void theOnePassAndTwoPassForwardsMeetTheReferenceAndAgree(XentCase c) {
         String property = "softmaxcl.opencl.onePass";
         Views layout = Views.values()[CASES.indexOf(c) % Views.values().length];
-        XentCase.Outcome onePass;
-        XentCase.Outcome twoPass;
-        try {
-            System.setProperty(property, "true");
-            onePass = c.run(Backends.OPENCL_V2.engine(), layout, true);
-            System.setProperty(property, "false");
-            twoPass = c.run(Backends.OPENCL_V2.engine(), layout, true);
-        } finally {
-            System.clearProperty(property);
-        }
+        XentCase.Outcome onePass = SystemProperties.with(property, "true", () -> c.run(Backends.OPENCL_V2.engine(), layout, true));
+        XentCase.Outcome twoPass = SystemProperties.with(property, "false", () -> c.run(Backends.OPENCL_V2.engine(), layout, true));
         c.check("V2 two-pass " + layout, twoPass);
         c.check("V2 one-pass " + layout, onePass);
         c.checkAgreement("V2 one-pass vs two-pass " + c, twoPass, onePass);

@@ -12,7 +12,8 @@ final class ClRuntime implements AutoCloseable {
     final ClContext ctx;
     final ProgramCache programs;
     final BufferPool buffers;
-    final KernelLayout forcedLayout;
+    /** The layout every call takes (null: the tuning database's); changed only by {@link OpenClBackend#forceLayout}. */
+    KernelLayout forcedLayout;
     /** Kernel nanoseconds of the last call (sum over its launches). */
     long lastKernelNanos;
     /** Bytes of logits per pipelined chunk: {@link #CHUNKS_AUTO}, 0 (never pipelined) or a forced size. */

@@ -129,6 +129,20 @@ public final class OpenClBackend implements Backend {
         }
     }
 
+    /**
+     * Makes every later call take {@code layout} (null: the tuning database's choice), as if the
+     * backend had been opened with it: the {@link Tuner} times every layout on one context and one
+     * set of device buffers this way.
+     *
+     * @throws IllegalArgumentException when the layout does not parse (the message names it)
+     */
+    void forceLayout(String layout) {
+        KernelLayout l = KernelLayout.parse(layout);
+        synchronized (lock) {
+            rt.forcedLayout = l;
+        }
+    }
+
     /** Number of chunks the last call's logits were uploaded in (0: one piece). */
     int lastChunks() {
         synchronized (lock) {

@@ -58,8 +58,9 @@ public final class Tuner {
 
     /**
      * As {@link #tune(String, int[], long, int, boolean, Consumer)} over the given layouts (null:
-     * the device's candidates). Each shape's batch is made once and run by every layout in turn,
-     * so the layouts of one K are timed minutes apart at most, not a whole sweep apart.
+     * the device's candidates). One backend times them all ({@link OpenClBackend#forceLayout}: one
+     * context, one set of device buffers), and each shape's batch is made once and run by every
+     * layout in turn, so the layouts of one K are timed seconds apart, not a whole sweep apart.
      *
      * @throws IllegalArgumentException when a layout does not parse (the message names it)
      */
@@ -70,31 +71,18 @@ public final class Tuner {
         }
         List<Measurement> all = new ArrayList<>();
         DeviceInfo device;
-        List<String> layouts;
-        try (OpenClBackend probe = OpenClBackend.open(selector, null, "tune")) {
-            device = probe.device();
-            layouts = only != null ? only : candidates(device);
-        }
-        List<OpenClBackend> open = new ArrayList<>();
-        List<String> names = new ArrayList<>();
-        try {
-            for (String layout : layouts) {
-                try {
-                    open.add(OpenClBackend.open(selector, layout, "tune"));
-                    names.add(layout);
-                } catch (RuntimeException e) {
-                    progress.accept(layout + ": skipped (" + e.getMessage() + ")");
-                }
-            }
+        try (OpenClBackend b = OpenClBackend.open(selector, null, "tune")) {
+            device = b.device();
+            List<String> layouts = only != null ? only : candidates(device);
             for (int k : ks) {
                 int rows = (int) Math.max(1, Math.min(elements / k, Integer.MAX_VALUE / k));
                 XentTask task = SampleBatches.hardTargets(rows, k, k,
                         XentOptions.builder().nonFinite(NonFinitePolicy.PROPAGATE).build());
-                for (int li = 0; li < open.size(); li++) {
-                    String layout = names.get(li);
+                for (String layout : layouts) {
+                    b.forceLayout(layout);
                     double ms;
                     try {
-                        ms = time(open.get(li), task, reps);
+                        ms = time(b, task, reps);
                     } catch (RuntimeException e) {
                         progress.accept(layout + " K=" + k + ": skipped (" + e.getMessage() + ")");
                         continue;
@@ -105,8 +93,6 @@ public final class Tuner {
                             layout, k, rows, ms, m.gelemPerS()));
                 }
             }
-        } finally {
-            open.forEach(OpenClBackend::close);
         }
         List<TuningDatabase.CutOver> cuts = cutOvers(ks, all);
         Path file = store ? TuningDatabase.store(device, cuts) : null;

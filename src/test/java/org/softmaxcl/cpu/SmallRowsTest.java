@@ -27,6 +27,9 @@ import org.softmaxcl.testing.Compare;
  */
 class SmallRowsTest {
     private static final int N = 4 * LaneTile.L + 3;
+    /** Row losses, no reduction; nothing refused, so hazards reach the kernel. */
+    private static final XentOptions OPTIONS = XentOptions.builder().reduction(Reduction.NONE)
+            .nonFinite(NonFinitePolicy.PROPAGATE).ignoreIndex(-100).build();
 
     private static float[] batch(int k, long seed) {
         Random rnd = new Random(seed);
@@ -87,8 +90,7 @@ class SmallRowsTest {
     void crossEntropyMatchesTheReferenceDenseStridedAndInPlace(int k) {
         float[] x = batch(k, 31L * k);
         int[] t = targets(k);
-        XentOptions o = XentOptions.builder().reduction(Reduction.NONE).nonFinite(NonFinitePolicy.PROPAGATE)
-                .ignoreIndex(-100).build();
+        XentOptions o = OPTIONS;
         try (Engine e = Engine.over(CpuBackend.vector(1, "test"))) {
             float[] g = new float[N * k];
             XentResult r = e.crossEntropyWithGradient(FloatMatrix.of(x, N, k), Targets.hard(t), o, FloatMatrix.of(g, N, k));
@@ -123,8 +125,7 @@ class SmallRowsTest {
         float[] x = batch(k, 77L * k);
         x[2 * k + 1] = Float.NaN;
         int[] t = targets(k);
-        XentOptions o = XentOptions.builder().reduction(Reduction.NONE).nonFinite(NonFinitePolicy.PROPAGATE)
-                .ignoreIndex(-100).build();
+        XentOptions o = OPTIONS;
         try (Engine e = Engine.over(CpuBackend.vector(1, "test"))) {
             float[] g = new float[N * k];
             XentResult r = e.crossEntropyWithGradient(FloatMatrix.of(x, N, k), Targets.hard(t), o, FloatMatrix.of(g, N, k));

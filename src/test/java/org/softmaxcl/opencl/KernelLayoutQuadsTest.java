@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
+import org.softmaxcl.testing.SystemProperties;
 
 /** The host side of layout V2 (a work-group per row in quads of floats): parsing, macros, fitting. */
 class KernelLayoutQuadsTest {
@@ -30,18 +31,10 @@ class KernelLayoutQuadsTest {
 
     @Test
     void v2NeverKeepsARowCache() {
-        String saved = System.getProperty(KernelLayout.ROW_CACHE_PROPERTY);
-        System.setProperty(KernelLayout.ROW_CACHE_PROPERTY, "true");
-        try {
+        SystemProperties.with(KernelLayout.ROW_CACHE_PROPERTY, "true", () -> {
             assertThat(KernelLayout.parse("v1:64").rowCache(1000)).isPositive();
             assertThat(KernelLayout.parse("v2:64").rowCache(1000)).isZero();
-        } finally {
-            if (saved == null) {
-                System.clearProperty(KernelLayout.ROW_CACHE_PROPERTY);
-            } else {
-                System.setProperty(KernelLayout.ROW_CACHE_PROPERTY, saved);
-            }
-        }
+        });
     }
 
     @Test
@@ -55,23 +48,14 @@ class KernelLayoutQuadsTest {
 
     @Test
     void longRowsRunTheForwardInOnePassUnlessTheyAreForced() {
-        String saved = System.getProperty(KernelLayout.ONE_PASS_PROPERTY);
-        try {
-            System.clearProperty(KernelLayout.ONE_PASS_PROPERTY);
+        String p = KernelLayout.ONE_PASS_PROPERTY;
+        SystemProperties.with(p, null, () -> {
             assertThat(KernelLayout.onePassMacro(1000)).isEqualTo(" -DONE_PASS=0");
             assertThat(KernelLayout.onePassMacro(KernelLayout.ONE_PASS_MIN_K - 1)).isEqualTo(" -DONE_PASS=0");
             assertThat(KernelLayout.onePassMacro(KernelLayout.ONE_PASS_MIN_K)).isEqualTo(" -DONE_PASS=1");
-            System.setProperty(KernelLayout.ONE_PASS_PROPERTY, "TRUE");
-            assertThat(KernelLayout.onePassMacro(10)).isEqualTo(" -DONE_PASS=1");
-            System.setProperty(KernelLayout.ONE_PASS_PROPERTY, "false");
-            assertThat(KernelLayout.onePassMacro(262144)).isEqualTo(" -DONE_PASS=0");
-        } finally {
-            if (saved == null) {
-                System.clearProperty(KernelLayout.ONE_PASS_PROPERTY);
-            } else {
-                System.setProperty(KernelLayout.ONE_PASS_PROPERTY, saved);
-            }
-        }
+        });
+        SystemProperties.with(p, "TRUE", () -> assertThat(KernelLayout.onePassMacro(10)).isEqualTo(" -DONE_PASS=1"));
+        SystemProperties.with(p, "false", () -> assertThat(KernelLayout.onePassMacro(262144)).isEqualTo(" -DONE_PASS=0"));
     }
 
     @Test

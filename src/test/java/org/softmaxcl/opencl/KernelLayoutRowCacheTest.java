@@ -3,6 +3,7 @@ package org.softmaxcl.opencl;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
+import org.softmaxcl.testing.SystemProperties;
 
 /**
  * {@link KernelLayout#rowCache}: which rows the V1 cross-entropy keeps in registers, and how many
@@ -41,20 +42,6 @@ class KernelLayoutRowCacheTest {
     }
 
     private static void withCache(String value, Runnable check) {
-        String before = System.getProperty(KernelLayout.ROW_CACHE_PROPERTY);
-        try {
-            if (value == null) {
-                System.clearProperty(KernelLayout.ROW_CACHE_PROPERTY);
-            } else {
-                System.setProperty(KernelLayout.ROW_CACHE_PROPERTY, value);
-            }
-            check.run();
-        } finally {
-            if (before == null) {
-                System.clearProperty(KernelLayout.ROW_CACHE_PROPERTY);
-            } else {
-                System.setProperty(KernelLayout.ROW_CACHE_PROPERTY, before);
-            }
-        }
+        SystemProperties.with(KernelLayout.ROW_CACHE_PROPERTY, value, check);
     }
 }
