@@ -90,14 +90,20 @@ final class VectorKernels implements CpuKernels {
 
     @Override
     public void softmaxRow(float[] x, int xo, float[] out, int oo, int k, float temperature, boolean log) {
-        softmaxRow(x, xo, out, oo, k, temperature, log, rowMax(x, xo, k));
+        softmaxRow(x, xo, out, oo, k, temperature, log, rowMax(x, xo, k), null, 0);
     }
 
-    /** {@link #softmaxRow} with the row's largest raw logit {@code xmax} known. */
-    private void softmaxRow(float[] x, int xo, float[] out, int oo, int k, float temperature, boolean log, float xmax) {
+    /**
+     * {@link #softmaxRow} with the row's largest raw logit {@code xmax} known. When {@code nx} is
+     * not null, also returns the largest of the next row nx[nxo..nxo+k), read while this row's
+     * exps run (the next row streams in from memory during this row's arithmetic instead of in a
+     * pass of its own); otherwise returns NaN.
+     */
+    private float softmaxRow(float[] x, int xo, float[] out, int oo, int k, float temperature, boolean log, float xmax,
+                             float[] nx, int nxo) {
         if (k < MIN_K || !Float.isFinite(xmax)) {
             scalar.softmaxRow(x, xo, out, oo, k, temperature, log);
-            return;
+            return nx != null ? rowMax(nx, nxo, k) : Float.NaN;
         }
         float invT = (float) (1.0 / temperature);
         float m = xmax * invT;
@@ -105,6 +111,7 @@ final class VectorKernels implements CpuKernels {
         FloatVector vinvT = FloatVector.broadcast(S, invT);
         FloatVector negM = FloatVector.broadcast(S, -m);
         Row r = new Row();
+        r.next(x, xo, nx, nxo);
         int ub = S.loopBound(k);
         float[] e = log ? null : out;
         for (int b = 0; b < ub; b += BLOCK) {
@@ -123,6 +130,7 @@ final class VectorKernels implements CpuKernels {
                 r.ties++;
             }
         }
+        float nextMax = r.nextMax(ub, k);
         double dm1 = r.less + (r.ties - 1);
         if (log) {
             float logd = (float) Math.log1p(dm1);
@@ -137,6 +145,7 @@ final class VectorKernels implements CpuKernels {
         } else {
             scaleInPlace(out, oo, k, (float) (1.0 / (1.0 + dm1)));
         }
+        return nextMax;
     }
 
     private static void scaleInPlace(float[] a, int o, int k, float f) {
@@ -208,6 +217,30 @@ final class VectorKernels implements CpuKernels {
         double coefZ;
         float alpha;
         float beta;
+        /** The row whose maximum pass 2 reads on the side (this row's own when there is no next). */
+        float[] nx;
+        int nxo;
+        boolean hasNext;
+        /** Max of nx over the blocks done so far. */
+        float nmax = Float.NEGATIVE_INFINITY;
+
+        void next(float[] x, int xo, float[] nx, int nxo) {
+            hasNext = nx != null;
+            this.nx = hasNext ? nx : x;
+            this.nxo = hasNext ? nxo : xo;
+        }
+
+        /** The next row's maximum once pass 2 has covered [0, ub): the tail [ub, k) added; NaN without a next row. */
+        float nextMax(int ub, int k) {
+            if (!hasNext) {
+                return Float.NaN;
+            }
+            float mx = nmax;
+            for (int j = ub; j < k; j++) {
+                mx = Math.max(mx, nx[nxo + j]);
+            }
+            return mx;
+        }
     }
 
     /**
@@ -271,13 +304,24 @@ final class VectorKernels implements CpuKernels {
 
     @Override
     public void xentRow(XentSpec s, int i, float[] x, int xo, float[] y, int yo, float[] g, int go, RowOutputs out) {
+        xentRow(s, i, x, xo, y, yo, g, go, out, s.rowMax != null ? s.rowMax[i] : rowMax(x, xo, s.k), null, 0);
+    }
+
+    /**
+     * {@link #xentRow} with the row's largest raw logit {@code xmax} known; with a next row
+     * {@code nx} (only in the common case: see {@link #pipelined}) returns its maximum, read
+     * during this row's pass 2, as {@link #softmaxRow(float[], int, float[], int, int, float,
+     * boolean, float, float[], int)} does; otherwise NaN.
+     */
+    private float xentRow(XentSpec s, int i, float[] x, int xo, float[] y, int yo, float[] g, int go, RowOutputs out,
+                          float xmax, float[] nx, int nxo) {
         final int k = s.k;
-        final float xmax = s.rowMax != null ? s.rowMax[i] : rowMax(x, xo, k);
         if (k < MIN_K || s.softcap > 0 || !Float.isFinite(xmax)) {
             scalar.xentRow(s, i, x, xo, y, yo, g, go, out);
-            return;
+            return nx != null ? rowMax(nx, nxo, k) : Float.NaN;
         }
         final Row r = new Row();
+        r.next(x, xo, nx, nxo);
         r.invT = (float) (1.0 / s.temperature(i));
         r.xmax = xmax;
         r.m = xmax * r.invT;
@@ -377,15 +421,16 @@ final class VectorKernels implements CpuKernels {
             }
             accumulate(s, r, zs, e, soft ? y[yo + j] : 0f, j);
         }
+        final float nextMax = r.nextMax(ub, k);
         finish(s, i, t, counted, r, out);
 
         // Pass 3, from the e_j stored in g.
         if (g == null) {
-            return;
+            return nextMax;
         }
         if (!counted) {
             java.util.Arrays.fill(g, go, go + k, 0f);
-            return;
+            return nextMax;
         }
         final float alpha = r.alpha;
         final float beta = r.beta;
@@ -425,6 +470,7 @@ final class VectorKernels implements CpuKernels {
         if (s.hard) {
             g[go + t] = targetGrad(s, t, r);
         }
+        return nextMax;
     }
 
     /**
@@ -482,7 +528,11 @@ final class VectorKernels implements CpuKernels {
         FloatVector accL = FloatVector.zero(S);
         IntVector accB = IntVector.zero(I);
         IntVector tiny = IntVector.broadcast(I, Integer.MIN_VALUE);
+        FloatVector accM = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        float[] nx = r.nx;
+        int nxo = r.nxo;
         for (int j = b; j < be; j += L) {
+            accM = accM.max(FloatVector.fromArray(S, nx, nxo + j));
             FloatVector zs = FloatVector.fromArray(S, x, xo + j).mul(vinvT).add(negM);
             FloatVector e = VectorExp.expNormal(zs);
             e.intoArray(g, go + j);
@@ -494,6 +544,7 @@ final class VectorKernels implements CpuKernels {
         if (tiny.reduceLanes(VectorOperators.MAX) > VectorExp.TINY_KEY) {
             return false;
         }
+        r.nmax = Math.max(r.nmax, accM.reduceLanes(VectorOperators.MAX));
         r.less += lanes(accL, tmp);
         r.ties += (be - b) + accB.reduceLanes(VectorOperators.ADD);
         return true;
@@ -506,7 +557,11 @@ final class VectorKernels implements CpuKernels {
         FloatVector negM = FloatVector.broadcast(S, -m);
         FloatVector accL = FloatVector.zero(S);
         IntVector accB = IntVector.zero(I);
+        FloatVector accM = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        float[] nx = r.nx;
+        int nxo = r.nxo;
         for (int j = b; j < be; j += L) {
+            accM = accM.max(FloatVector.fromArray(S, nx, nxo + j));
             FloatVector zs = FloatVector.fromArray(S, x, xo + j).mul(vinvT).add(negM);
             FloatVector e = VectorExp.exp(zs);
             if (g != null) {
@@ -516,6 +571,7 @@ final class VectorKernels implements CpuKernels {
             accL = accL.add(lessPart(e, below));
             accB = accB.add(below);
         }
+        r.nmax = Math.max(r.nmax, accM.reduceLanes(VectorOperators.MAX));
         r.less += lanes(accL, tmp);
         r.ties += (be - b) + accB.reduceLanes(VectorOperators.ADD);
     }
@@ -544,6 +600,15 @@ final class VectorKernels implements CpuKernels {
         }
     }
 
+    /**
+     * Whether rows go through the common case of pass 2 ({@link #expBlock}) with the next row's
+     * maximum read alongside: long rows, hard targets without smoothing or statistics, and no
+     * maxima already known from the REFUSE check.
+     */
+    private static boolean pipelined(XentSpec s) {
+        return s.k >= MIN_K && s.softcap == 0 && !s.needSum && !s.stats && s.rowMax == null;
+    }
+
     /** Small K: {@link SmallRowsSoftmax}, lanes on rows; the rest of the range row by row. */
     @Override
     public void softmaxRows(int r0, int r1, float[] x, int xo, int ldx, float[] out, int oo, int ldo, int k,
@@ -552,10 +617,15 @@ final class VectorKernels implements CpuKernels {
         if (k < MIN_K) {
             done = new SmallRowsSoftmax(k).softmax(r0, r1, x, xo, ldx, out, oo, ldo, temperatures, log, scalar);
         }
+        float next = done < r1 ? (maxima != null ? maxima[done] : rowMax(x, xo + done * ldx, k)) : 0f;
         for (int i = done; i < r1; i++) {
-            int xr = xo + i * ldx;
-            softmaxRow(x, xr, out, oo + i * ldo, k, (float) temperatures.applyAsDouble(i), log,
-                    maxima != null ? maxima[i] : rowMax(x, xr, k));
+            boolean more = maxima == null && i + 1 < r1;
+            float xmax = next;
+            next = softmaxRow(x, xo + i * ldx, out, oo + i * ldo, k, (float) temperatures.applyAsDouble(i), log, xmax,
+                    more ? x : null, xo + (i + 1) * ldx);
+            if (maxima != null && i + 1 < r1) {
+                next = maxima[i + 1];
+            }
         }
     }
 
@@ -566,6 +636,18 @@ final class VectorKernels implements CpuKernels {
     @Override
     public void xentRows(XentSpec s, int r0, int r1, float[] x, int xo, int ldx, float[] y, int yo, int ldy,
                          float[] g, int go, int ldg, RowOutputs out) {
+        if (pipelined(s)) {
+            if (r0 >= r1) {
+                return;
+            }
+            float next = rowMax(x, xo + r0 * ldx, s.k);
+            for (int i = r0; i < r1; i++) {
+                boolean more = i + 1 < r1;
+                next = xentRow(s, i, x, xo + i * ldx, y, y == null ? 0 : yo + i * ldy, g, g == null ? 0 : go + i * ldg,
+                        out, next, more ? x : null, xo + (i + 1) * ldx);
+            }
+            return;
+        }
         if (s.k >= MIN_K || s.softcap > 0) {
             CpuKernels.super.xentRows(s, r0, r1, x, xo, ldx, y, yo, ldy, g, go, ldg, out);
             return;

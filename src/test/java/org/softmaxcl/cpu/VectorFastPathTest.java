@@ -121,4 +121,68 @@ class VectorFastPathTest {
             Compare.assertSameBits("softmax in place vs not", p, inPlace);
         }
     }
+
+    /**
+     * A row's max is read during the previous row's pass (the common case and softmax, under
+     * PROPAGATE): a batch gives, row by row, the bits of each row computed alone, whatever the row
+     * before or after it holds (NaN, +∞, all −∞, a max of −0 beside +0, a subnormal, an ignored
+     * target), in place or not, and split over threads (NaN payloads aside: see
+     * {@link Compare#assertSameValues}).
+     */
+    @ParameterizedTest(name = "K = {0}")
+    @ValueSource(ints = {VectorKernels.BLOCK + 8, 100})
+    void aRowInABatchGivesTheBitsOfTheRowAlone(int k) {
+        int n = 16;
+        Random rnd = new Random(k);
+        float[] x = new float[n * k];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (rnd.nextGaussian() * 3);
+        }
+        int[] t = new int[n];
+        for (int i = 0; i < n; i++) {
+            int o = i * k;
+            t[i] = (i * 37) % k;
+            switch (i % 8) {
+                case 1 -> x[o + k / 2] = Float.NaN;
+                case 2 -> x[o + k - 1] = Float.POSITIVE_INFINITY;                 // in the tail
+                case 3 -> java.util.Arrays.fill(x, o, o + k, Float.NEGATIVE_INFINITY);
+                case 4 -> {
+                    java.util.Arrays.fill(x, o, o + k, -1f);
+                    x[o + 3] = -0f;
+                    x[o + k - 2] = 0f;
+                }
+                case 5 -> x[o + 1] = -150f;
+                case 6 -> t[i] = -100;                                            // ignored
+                case 7 -> x[o + 2] = Float.NaN;
+                default -> { }
+            }
+        }
+        XentOptions plain = XentOptions.builder().reduction(Reduction.NONE).nonFinite(NonFinitePolicy.PROPAGATE).build();
+        SoftmaxOptions soft = SoftmaxOptions.DEFAULTS.withNonFinite(NonFinitePolicy.PROPAGATE);
+        for (int threads : new int[] {1, 3}) {
+            try (Engine e = Engine.over(CpuBackend.vector(threads, "test"))) {
+                float[] g = new float[n * k];
+                float[] p = new float[n * k];
+                XentResult all = e.crossEntropyWithGradient(FloatMatrix.of(x, n, k), Targets.hard(t), plain, FloatMatrix.of(g, n, k));
+                e.softmax(FloatMatrix.of(x, n, k), FloatMatrix.of(p, n, k), soft);
+                float[] inPlace = x.clone();
+                XentResult allInPlace = e.crossEntropyWithGradient(FloatMatrix.of(inPlace, n, k), Targets.hard(t), plain,
+                        FloatMatrix.of(inPlace, n, k));
+                Compare.assertSameValues("gradient in place vs not, " + threads + " threads", g, inPlace);
+                Compare.assertSameValues("row losses in place vs not", all.rowLosses(), allInPlace.rowLosses());
+                for (int i = 0; i < n; i++) {
+                    float[] row = java.util.Arrays.copyOfRange(x, i * k, (i + 1) * k);
+                    float[] gi = new float[k];
+                    float[] pi = new float[k];
+                    XentResult one = e.crossEntropyWithGradient(FloatMatrix.of(row, 1, k), Targets.hard(new int[] {t[i]}),
+                            plain, FloatMatrix.of(gi, 1, k));
+                    e.softmax(FloatMatrix.of(row, 1, k), FloatMatrix.of(pi, 1, k), soft);
+                    String what = "row " + i + " of " + n + ", " + threads + " threads";
+                    Compare.assertSameValues("gradient, " + what, gi, java.util.Arrays.copyOfRange(g, i * k, (i + 1) * k));
+                    Compare.assertSameValues("loss, " + what, one.rowLosses(), new float[] {all.rowLosses()[i]});
+                    Compare.assertSameValues("softmax, " + what, pi, java.util.Arrays.copyOfRange(p, i * k, (i + 1) * k));
+                }
+            }
+        }
+    }
 }

@@ -120,6 +120,19 @@ public final class Compare {
 
     /** The bits of {@code a} and {@code b} are identical (NaN payloads included); names the first difference. */
     public static void assertSameBits(String what, float[] a, float[] b) {
+        assertSame(what, a, b, true);
+    }
+
+    /**
+     * As {@link #assertSameBits}, but any NaN equals any NaN: for results whose NaN comes out of
+     * x86 arithmetic on NaN operands, where the payload (and sign) depends on operand order and on
+     * how the JIT compiled the code.
+     */
+    public static void assertSameValues(String what, float[] a, float[] b) {
+        assertSame(what, a, b, false);
+    }
+
+    private static void assertSame(String what, float[] a, float[] b, boolean raw) {
         if (a == null || b == null) {
             if (a != b) {
                 throw new AssertionError(what + ": one of the arrays is null");
@@ -130,7 +143,9 @@ public final class Compare {
             throw new AssertionError(what + ": length " + b.length + ", expected " + a.length);
         }
         for (int i = 0; i < a.length; i++) {
-            if (Float.floatToRawIntBits(a[i]) != Float.floatToRawIntBits(b[i])) {
+            boolean same = raw ? Float.floatToRawIntBits(a[i]) == Float.floatToRawIntBits(b[i])
+                    : Float.floatToIntBits(a[i]) == Float.floatToIntBits(b[i]);
+            if (!same) {
                 throw new AssertionError(what + ": first difference at [" + i + "]: " + a[i] + " vs " + b[i]);
             }
         }
