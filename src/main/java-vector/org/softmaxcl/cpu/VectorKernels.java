@@ -15,7 +15,9 @@ import org.softmaxcl.backend.RowOutputs;
  * readable. Same formulas as {@link ScalarKernels}, arranged so each element costs one exp and the
  * row is read from memory once and written once while it stays in cache:
  * <ol>
- *   <li>max of the raw logits (exact, any order);</li>
+ *   <li>max of the raw logits (exact, any order); in a batch under PROPAGATE, read during the
+ *       previous row's pass 2, so that the row streams in from memory while that row computes
+ *       ({@link #pipelined});</li>
  *   <li>e_j = exp(z_j − m) stored into the output row, and the sums (d − 1 from the terms below
  *       the max plus the ties, the loss's weighted sums) in float lanes, folded into float64 every
  *       {@value #BLOCK} elements in a fixed lane order (deterministic, and long rows keep their
