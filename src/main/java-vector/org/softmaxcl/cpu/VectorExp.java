@@ -59,20 +59,33 @@ final class VectorExp {
     }
 
     /**
-     * Runs the float↔int reinterpretations a few thousand times, both ways, before any kernel
-     * does. The Vector API routes both through one generic method whose checkcast C2 profiles; if
-     * C2 compiles a kernel while that profile has seen one direction only, it speculates, the
-     * other direction then fails the speculation, and every later compile of the kernels treats
-     * the cast as unknown: their vectors lose their exact class and get boxed (measured: a run of
-     * the fused cross-entropy at 2048×32000 four to five times slower, with 30× the young
-     * collections). Seeing both directions first leaves nothing to fail.
+     * Runs the kernels' kinds of vector operation (float↔int reinterpretations both ways, integer
+     * shifts, and, xor, max, float arithmetic, loads and stores of both classes) a few thousand
+     * times before any kernel does. The Vector API routes them through generic methods whose casts
+     * C2 profiles; if C2 compiles a kernel while such a profile has seen one vector class only, it
+     * speculates, another class then fails the speculation, and every later compile of the kernels
+     * treats the cast as unknown: their vectors lose their exact class, operations and stores
+     * become virtual calls, and every vector is boxed (LogCompilation). Measured in fresh JVMs
+     * (2 threads): the fused cross-entropy REFUSE at 2048×32000 ran 4–5× slower in 4 of 7 (with
+     * 150–215 young collections instead of 6–7), at 262144×10 three times slower in 4 of 4, and
+     * softmax REFUSE at 262144×10 five times slower; primed, none of 14 runs was. It adds no
+     * measurable time to an engine's first calls (about 0.7 s with or without, most of it the
+     * Vector API's own start-up).
      */
     static void prime() {
         FloatVector f = FloatVector.broadcast(S, 1f);
         IntVector n = IntVector.zero(IntVector.SPECIES_PREFERRED);
+        float[] fa = new float[S.length()];
+        int[] ia = new int[S.length()];
         for (int i = 0; i < 20_000; i++) {
             n = n.add((IntVector) f.reinterpretAsInts());
             f = f.add((FloatVector) n.reinterpretAsFloats());
+            n = n.lanewise(VectorOperators.ASHR, 1).and(7).lanewise(VectorOperators.XOR, 3).max(n).lanewise(VectorOperators.LSHL, 1);
+            f = f.mul(f).sub(f).fma(f, f).div(f);
+            f.intoArray(fa, 0);
+            n.intoArray(ia, 0);
+            f = f.add(FloatVector.fromArray(S, fa, 0));
+            n = n.add(IntVector.fromArray(IntVector.SPECIES_PREFERRED, ia, 0));
         }
         SINK = f.lane(0) + n.lane(0);
     }
