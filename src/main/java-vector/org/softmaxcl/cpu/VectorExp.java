@@ -60,8 +60,8 @@ final class VectorExp {
 
     /**
      * Runs the kernels' kinds of vector operation (float↔int reinterpretations both ways, integer
-     * shifts, and, xor, max, float arithmetic, loads and stores of both classes) a few thousand
-     * times before any kernel does. The Vector API routes them through generic methods whose casts
+     * shifts, and, xor, max, float arithmetic, loads and stores of both classes) 20 000 times
+     * before any kernel does. The Vector API routes them through generic methods whose casts
      * C2 profiles; if C2 compiles a kernel while such a profile has seen one vector class only, it
      * speculates, another class then fails the speculation, and every later compile of the kernels
      * treats the cast as unknown: their vectors lose their exact class, operations and stores
