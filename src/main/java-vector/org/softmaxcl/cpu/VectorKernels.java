@@ -619,15 +619,13 @@ final class VectorKernels implements CpuKernels {
         if (k < MIN_K) {
             done = new SmallRowsSoftmax(k).softmax(r0, r1, x, xo, ldx, out, oo, ldo, temperatures, log, scalar);
         }
-        float next = done < r1 ? (maxima != null ? maxima[done] : rowMax(x, xo + done * ldx, k)) : 0f;
+        // Without the REFUSE check's maxima, each row's max comes from the previous row's pass.
+        float next = done < r1 && maxima == null ? rowMax(x, xo + done * ldx, k) : 0f;
         for (int i = done; i < r1; i++) {
             boolean more = maxima == null && i + 1 < r1;
-            float xmax = next;
+            float xmax = maxima != null ? maxima[i] : next;
             next = softmaxRow(x, xo + i * ldx, out, oo + i * ldo, k, (float) temperatures.applyAsDouble(i), log, xmax,
                     more ? x : null, xo + (i + 1) * ldx);
-            if (maxima != null && i + 1 < r1) {
-                next = maxima[i + 1];
-            }
         }
     }
 
