@@ -50,7 +50,8 @@ final class ClRuntime implements AutoCloseable {
         }
         long perRow = (long) x.stride() * org.jocl.Sizeof.cl_float;
         // Whole work-groups per chunk, so no two launches share a row (sizes are powers of two).
-        long quantum = Math.max(CHUNK_ROW_QUANTUM, layout.wgPerRow() ? 1 : layout.wgs());
+        long group = layout.rowsPerGroup();
+        long quantum = (CHUNK_ROW_QUANTUM + group - 1) / group * group;
         long rows = Math.max(1, bytes / perRow / quantum) * quantum;
         return x.rows() >= 2 * rows ? (int) rows : 0;
     }
@@ -70,6 +71,11 @@ final class ClRuntime implements AutoCloseable {
     /** The layout for rows of K classes, without V3 (operations that have no split kernel). */
     KernelLayout layout(int k) {
         return KernelLayout.choose(ctx.info(), k, forcedLayout).withoutSplit();
+    }
+
+    /** The layout for N rows of K classes, without V3 (operations that have no split kernel). */
+    KernelLayout layout(int k, int rows) {
+        return KernelLayout.choose(ctx.info(), k, rows, forcedLayout).withoutSplit();
     }
 
     /** The layout for N rows of K classes of the cross-entropy, V3 included. */

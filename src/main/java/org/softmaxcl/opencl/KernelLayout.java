@@ -7,7 +7,9 @@ import java.util.Locale;
  * <ul>
  *   <li>V0, a work-item per row walking it one float at a time ({@code xent.cl}, {@code softmax.cl});</li>
  *   <li>V0v, a work-item per row in vectors of {@code vecw} floats ({@code xent_vec.cl},
- *       {@code softmax_vec.cl}): the CPU-device variant;</li>
+ *       {@code softmax_vec.cl}): the CPU-device variant; with {@code rpw} &gt; 1 a work-item walks
+ *       that many consecutive rows and reads each row's max during the previous row's
+ *       exponentials ({@code RPW} in those files);</li>
  *   <li>V1, a work-group of {@code wgs} work-items per row with local-memory reductions: the GPU
  *       variant for medium and large K;</li>
  *   <li>V2, as V1 but each work-item reads and writes quads of four adjacent floats as one
@@ -23,10 +25,14 @@ import java.util.Locale;
  * @param wgs      work-group size: rows per group in V0, work-items per row (V1) or per chunk (V3), a power of two
  * @param vecw     floats per vector operation in V0v (4, 8 or 16) and V2 (4), 1 for the scalar kernels
  * @param split    chunks per row in V3, 0 otherwise
+ * @param rpw      rows per work-item in V0v (1 to {@value #MAX_RPW}), 1 otherwise
  */
-record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split) {
+record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split, int rpw) {
 
-    /** System property forcing a layout: {@code v0}, {@code v0:64}, {@code v0v:8}, {@code v1:256}, {@code v2:256}, {@code v3:128:8}. */
+    /** Most rows one V0v work-item walks. */
+    static final int MAX_RPW = 64;
+
+    /** System property forcing a layout: {@code v0}, {@code v0:64}, {@code v0v:8}, {@code v0v:8:8:16}, {@code v1:256}, {@code v2:256}, {@code v3:128:8}. */
     static final String PROPERTY = "softmaxcl.opencl.layout";
 
     KernelLayout {
@@ -43,10 +49,18 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split) {
         if (split != 0 && (!wgPerRow || split < 2 || split > 1024)) {
             throw new IllegalArgumentException("V3 splits a row into 2 to 1024 chunks, got " + split);
         }
+        if (rpw < 1 || rpw > MAX_RPW || (rpw > 1 && (wgPerRow || vecw == 1))) {
+            throw new IllegalArgumentException("only V0v walks several rows per work-item, 1 to " + MAX_RPW + ", got " + rpw
+                    + (rpw > 1 ? " rows in " + (wgPerRow ? "a work-group-per-row layout" : "V0") : ""));
+        }
+    }
+
+    KernelLayout(boolean wgPerRow, int wgs, int vecw, int split) {
+        this(wgPerRow, wgs, vecw, split, 1);
     }
 
     KernelLayout(boolean wgPerRow, int wgs, int vecw) {
-        this(wgPerRow, wgs, vecw, 0);
+        this(wgPerRow, wgs, vecw, 0, 1);
     }
 
     /** True for V3. */
@@ -121,7 +135,7 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split) {
 
     /** The -D options of this layout. */
     String macros() {
-        return "-DWG_PER_ROW=" + (wgPerRow ? 1 : 0) + " -DWGS=" + wgs + (vector() ? " -DVECW=" + vecw : "")
+        return "-DWG_PER_ROW=" + (wgPerRow ? 1 : 0) + " -DWGS=" + wgs + (vector() ? " -DVECW=" + vecw + " -DRPW=" + rpw : "")
                 + (quads() ? " -DQUADS=1" : "")
                 + (splitRows() ? " -DSPLIT=" + split : "");
     }
@@ -140,12 +154,24 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split) {
         if (splitRows()) {
             return (long) rows * split * wgs;
         }
-        return wgPerRow ? (long) rows * wgs : ((rows + (long) wgs - 1) / wgs) * wgs;
+        long items = (rows + (long) rpw - 1) / rpw;
+        return wgPerRow ? (long) rows * wgs : ((items + wgs - 1) / wgs) * wgs;
     }
 
-    /** The global work offset at which row {@code row0} starts (row layouts only, not V3). */
+    /**
+     * The global work offset at which row {@code row0} starts (row layouts only, not V3); a
+     * multiple of {@code rpw} (chunks are whole work-groups, {@link #rowsPerGroup}).
+     */
     long offset(int row0) {
-        return wgPerRow ? (long) row0 * wgs : row0;
+        if (row0 % rpw != 0) {
+            throw new IllegalArgumentException("row " + row0 + " does not start a work-item of " + rpw + " rows");
+        }
+        return wgPerRow ? (long) row0 * wgs : row0 / rpw;
+    }
+
+    /** Rows one work-group covers in a row-per-work-item layout (V0, V0v): wgs · rpw; 1 for V1, V2. */
+    long rowsPerGroup() {
+        return wgPerRow ? 1 : (long) wgs * rpw;
     }
 
     long local() {
@@ -166,7 +192,9 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split) {
     /**
      * As {@link #choose(DeviceInfo, int, KernelLayout)}, and on a GPU a row of K ≥ {@value #SPLIT_MIN_K}
      * classes is split (V3) when there are fewer rows than twice the compute units: into enough
-     * chunks for about four work-groups per compute unit, each at least a work-group wide.
+     * chunks for about four work-groups per compute unit, each at least a work-group wide. A V0v
+     * layout walking several rows per work-item walks fewer when N rows would make fewer than
+     * {@value #MIN_GROUPS_PER_UNIT} work-groups per compute unit. A forced layout is kept as it is.
      */
     static KernelLayout choose(DeviceInfo d, int k, int rows, KernelLayout forced) {
         KernelLayout l = forced != null ? forced : TuningDatabase.lookup(d).layoutFor(k);
@@ -176,8 +204,18 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split) {
             int split = Math.max(2, Math.min(want, k / l.wgs));
             l = new KernelLayout(true, l.wgs, 1, split);
         }
+        if (forced == null && l.rpw > 1) {
+            // Fewer rows per work-item where there are few rows: at least four work-groups per
+            // compute unit, or some units would sit idle.
+            long rowsPerGroups = (long) l.wgs * MIN_GROUPS_PER_UNIT * Math.max(1, d.computeUnits());
+            int rpw = (int) Math.max(1, Math.min(l.rpw, rows / rowsPerGroups));
+            l = new KernelLayout(false, l.wgs, l.vecw, 0, rpw);
+        }
         return clamp(l, d, k);
     }
+
+    /** Work-groups per compute unit below which {@link #choose} lowers the rows per V0v work-item. */
+    static final int MIN_GROUPS_PER_UNIT = 4;
 
     /** The smallest K a GPU splits across work-groups. */
     static final int SPLIT_MIN_K = 8192;
@@ -188,10 +226,10 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split) {
         while (wgs > 1 && (wgs > d.maxWorkGroup() || (l.wgPerRow && wgs > cols))) {
             wgs >>= 1;
         }
-        return wgs == l.wgs ? l : new KernelLayout(l.wgPerRow, wgs, l.vecw, l.split);
+        return wgs == l.wgs ? l : new KernelLayout(l.wgPerRow, wgs, l.vecw, l.split, l.rpw);
     }
 
-    /** Parses {@code v0[:wgs]}, {@code v0v[:vecw[:wgs]]}, {@code v1[:wgs]}, {@code v2[:wgs]}, {@code v3[:wgs[:split]]}; null for null or blank. */
+    /** Parses {@code v0[:wgs]}, {@code v0v[:vecw[:wgs[:rpw]]]}, {@code v1[:wgs]}, {@code v2[:wgs]}, {@code v3[:wgs[:split]]}; null for null or blank. */
     static KernelLayout parse(String s) {
         if (s == null || s.isBlank()) {
             return null;
@@ -203,7 +241,7 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split) {
                     return new KernelLayout(false, p.length > 1 ? Integer.parseInt(p[1]) : 64, 1);
                 case "v0v":
                     return new KernelLayout(false, p.length > 2 ? Integer.parseInt(p[2]) : 8,
-                            p.length > 1 ? Integer.parseInt(p[1]) : 8);
+                            p.length > 1 ? Integer.parseInt(p[1]) : 8, 0, p.length > 3 ? Integer.parseInt(p[3]) : 1);
                 case "v1":
                     return new KernelLayout(true, p.length > 1 ? Integer.parseInt(p[1]) : 128, 1);
                 case "v2":
@@ -217,11 +255,11 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split) {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(PROPERTY + ": " + e.getMessage() + " in '" + s + "'");
         }
-        throw new IllegalArgumentException(PROPERTY + " must be v0[:wgs], v0v[:vecw[:wgs]], v1[:wgs], v2[:wgs] or v3[:wgs[:split]], got '" + s + "'");
+        throw new IllegalArgumentException(PROPERTY + " must be v0[:wgs], v0v[:vecw[:wgs[:rpw]]], v1[:wgs], v2[:wgs] or v3[:wgs[:split]], got '" + s + "'");
     }
 
     @Override
     public String toString() {
-        return splitRows() ? "v3:" + wgs + ":" + split : quads() ? "v2:" + wgs : wgPerRow ? "v1:" + wgs : vector() ? "v0v:" + vecw + ":" + wgs : "v0:" + wgs;
+        return splitRows() ? "v3:" + wgs + ":" + split : quads() ? "v2:" + wgs : wgPerRow ? "v1:" + wgs : vector() ? "v0v:" + vecw + ":" + wgs + (rpw > 1 ? ":" + rpw : "") : "v0:" + wgs;
     }
 }

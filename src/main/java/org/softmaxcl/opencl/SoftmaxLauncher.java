@@ -37,7 +37,7 @@ final class SoftmaxLauncher {
             return;
         }
         SoftmaxOptions o = t.opts();
-        KernelLayout layout = rt.layout(k);
+        KernelLayout layout = rt.layout(k, n);
         ClContext ctx = rt.ctx;
         FloatMatrix x = t.in();
         boolean refuse = o.nonFinite() == NonFinitePolicy.REFUSE;
@@ -92,7 +92,7 @@ final class SoftmaxLauncher {
         if (n == 0) {
             return;
         }
-        KernelLayout layout = rt.layout(k);
+        KernelLayout layout = rt.layout(k, n);
         ClContext ctx = rt.ctx;
         cl_mem ym = rt.buffer("y", Transfers.span(t.y()) * Sizeof.cl_float, Transfers.describe(t.log() ? "logProbs" : "probs", t.y()));
         Transfers.upload(ctx, ym, t.y());
