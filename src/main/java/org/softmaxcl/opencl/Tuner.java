@@ -33,7 +33,7 @@ public final class Tuner {
     /** The layouts tried on a device. */
     static List<String> candidates(DeviceInfo d) {
         if (d.isCpu()) {
-            return List.of("v0:64", "v0v:4:8", "v0v:8:1", "v0v:8:8", "v1:16");
+            return List.of("v0:64", "v0v:4:8", "v0v:8:1", "v0v:8:8", "v0v:8:4:16", "v0v:8:2:32", "v1:16");
         }
         return List.of("v0:64", "v0:128", "v0v:4:64", "v1:32", "v1:64", "v1:128", "v1:256", "v1:512", "v1:1024",
                 "v2:32", "v2:64", "v2:128", "v2:256", "v2:512", "v2:1024");
