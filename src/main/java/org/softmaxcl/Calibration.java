@@ -25,7 +25,9 @@ import org.softmaxcl.backend.XentTask;
  * kernels) and {@value #WARMUP_MS_DEVICE} ms on the device, then {@value #REPS} timed calls on each,
  * medians compared. About two seconds, once per machine with the disk cache. Results are cached per process and, unless
  * {@value #CACHE_PROPERTY} is {@code false}, in {@code calibration.properties} under the
- * {@link CacheFolder}, keyed by device, CPU kernel path and thread count.
+ * {@link CacheFolder}, keyed by device, CPU kernel path and thread count, and by the OpenCL kernels'
+ * sources, layout and the library version ({@code OpenClBackend.measurementFingerprint}): new
+ * kernels are measured again.
  *
  * @param openclGelemPerS throughput of the OpenCL device, N·K per second ×1e-9
  * @param cpuGelemPerS    throughput of the Java CPU path
@@ -61,7 +63,8 @@ record Calibration(double openclGelemPerS, double cpuGelemPerS, boolean cached) 
 
     /** Measures (or recalls) the two backends. */
     static Calibration of(Backend opencl, Backend cpu) {
-        String key = (opencl.report().device() + "|" + cpu.report().device()).replaceAll("[^A-Za-z0-9._|-]", "_");
+        String code = opencl instanceof org.softmaxcl.opencl.OpenClBackend ob ? "|" + ob.measurementFingerprint(ROWS, COLS) : "";
+        String key = (opencl.report().device() + "|" + cpu.report().device() + code).replaceAll("[^A-Za-z0-9._|-]", "_");
         Calibration c = MEMORY.get(key);
         if (c != null) {
             return new Calibration(c.openclGelemPerS, c.cpuGelemPerS, true);

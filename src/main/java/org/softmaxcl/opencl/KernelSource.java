@@ -41,6 +41,24 @@ final class KernelSource {
         }
     }
 
+    /** The kernel files of the row operations (their includes come with them). */
+    static final java.util.List<String> ROW_KERNEL_FILES =
+            java.util.List.of("xent.cl", "xent_vec.cl", "xent_split.cl", "xent_reduce.cl", "softmax.cl", "softmax_vec.cl");
+
+    /** A hex SHA-256 of {@code extra} and the expanded sources of {@link #ROW_KERNEL_FILES}. */
+    static String hashOfKernels(String extra) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update(extra.getBytes(StandardCharsets.UTF_8));
+            for (String f : ROW_KERNEL_FILES) {
+                md.update(load(f).getBytes(StandardCharsets.UTF_8));
+            }
+            return HexFormat.of().formatHex(md.digest(), 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static String expand(String file, Set<String> seen) {
         if (!seen.add(file)) {
             return "";

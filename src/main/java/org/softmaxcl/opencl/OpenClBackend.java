@@ -116,6 +116,20 @@ public final class OpenClBackend implements Backend {
                 + " -DSOFT=0 -DWEIGHTS=0 -DSMOOTH=0 -DSOFTCAP=0 -DROW_TEMP=0 -DROW_SCALE=0 -DGRAD=1 -DSTATS=0");
     }
 
+    /**
+     * What a measurement of this backend's cross-entropy on {@code rows}×{@code cols} depends on
+     * besides the device: the kernel sources, the layout they would run in, and the library's
+     * version. {@code auto}'s calibration keys its cache by it, so a library or kernel change, a
+     * retuned device or a forced layout measures again instead of reusing an old figure.
+     *
+     * @return a short hex string, stable for the same code, layout and version
+     */
+    public String measurementFingerprint(int rows, int cols) {
+        KernelLayout l = rt.xentLayout(cols, rows);
+        String version = OpenClBackend.class.getPackage().getImplementationVersion();
+        return KernelSource.hashOfKernels(l + "|" + (version != null ? version : "dev"));
+    }
+
     /** The device this backend runs on. */
     public DeviceInfo device() {
         return rt.ctx.info();
