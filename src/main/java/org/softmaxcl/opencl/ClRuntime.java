@@ -49,7 +49,8 @@ final class ClRuntime implements AutoCloseable {
             return 0;
         }
         long perRow = (long) x.stride() * org.jocl.Sizeof.cl_float;
-        // Whole work-groups per chunk, so no two launches share a row (sizes are powers of two).
+        // Whole work-groups per chunk (a multiple of wgs · rpw rows), so no two launches share a
+        // row or a work-item, and a work-item never reads ahead into a chunk still uploading.
         long group = layout.rowsPerGroup();
         long quantum = (CHUNK_ROW_QUANTUM + group - 1) / group * group;
         long rows = Math.max(1, bytes / perRow / quantum) * quantum;

@@ -33,12 +33,7 @@ final class KernelSource {
 
     /** A hex SHA-256 of the expanded source (for caches keyed by source). */
     static String hash(String file) {
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(load(file).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d, 0, 16);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return sha256(load(file));
     }
 
     /** The kernel files of the row operations (their includes come with them). */
@@ -47,13 +42,18 @@ final class KernelSource {
 
     /** A hex SHA-256 of {@code extra} and the expanded sources of {@link #ROW_KERNEL_FILES}. */
     static String hashOfKernels(String extra) {
+        StringBuilder all = new StringBuilder(extra);
+        for (String f : ROW_KERNEL_FILES) {
+            all.append('\0').append(load(f));
+        }
+        return sha256(all.toString());
+    }
+
+    /** The first 16 bytes of the SHA-256 of {@code text} (UTF-8), in hex. */
+    private static String sha256(String text) {
         try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            md.update(extra.getBytes(StandardCharsets.UTF_8));
-            for (String f : ROW_KERNEL_FILES) {
-                md.update(load(f).getBytes(StandardCharsets.UTF_8));
-            }
-            return HexFormat.of().formatHex(md.digest(), 0, 8);
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d, 0, 16);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

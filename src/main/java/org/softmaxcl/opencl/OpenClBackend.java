@@ -125,7 +125,10 @@ public final class OpenClBackend implements Backend {
      * @return a short hex string, stable for the same code, layout and version
      */
     public String measurementFingerprint(int rows, int cols) {
-        KernelLayout l = rt.xentLayout(cols, rows);
+        KernelLayout l;
+        synchronized (lock) {
+            l = rt.xentLayout(cols, rows);
+        }
         String version = OpenClBackend.class.getPackage().getImplementationVersion();
         return KernelSource.hashOfKernels(l + "|" + (version != null ? version : "dev"));
     }
