@@ -66,17 +66,14 @@ __kernel void softmax_fwd_vec(SOFTMAX_FWD_PARAMS) {
         const int pipe = PIPE && i + 1 < i1;
         __global const float *nxr = pipe ? xr + ldx : xr;
         const float nit = pipe ? ROW_INV_T(i + 1) : it;
-        floatv vnm = (floatv) (-INFINITY);
-        floatv vnchk = VZERO;
+        next_max nmx = next_max_zero();
         ksumv vless = ksumv_zero();
         floatv vties = VZERO;
         ksum less = ksum_zero();
         float ties = 0.0f;
         for (int j = 0; j < kv; j += VECW) {
 #if PIPE
-            floatv nz = VLOAD(0, nxr + j) * nit;
-            vnm = fmax(vnm, nz);
-            vnchk += nz * 0.0f;   // NaN once some z is NaN or infinite
+            next_max_vec(&nmx, VLOAD(0, nxr + j) * nit);
 #endif
             floatv zs = VLOAD(0, xr + j) * it - m;
             floatv e = exp(zs);
@@ -88,14 +85,11 @@ __kernel void softmax_fwd_vec(SOFTMAX_FWD_PARAMS) {
             vties += select(VONE, VZERO, lt);
         }
 #if PIPE
-        float nm = lane_max(vnm);
-        float nchk = lane_sum(vnchk);
+        next_max_lanes(&nmx);
 #endif
         for (int j = kv; j < K; j++) {
 #if PIPE
-            float nz = nxr[j] * nit;
-            nm = fmax(nm, nz);
-            nchk += nz * 0.0f;
+            next_max_one(&nmx, nxr[j] * nit);
 #endif
             float zs = xr[j] * it - m;
             float e = exp(zs);
@@ -109,8 +103,8 @@ __kernel void softmax_fwd_vec(SOFTMAX_FWD_PARAMS) {
             }
         }
 #if PIPE
-        next_ok = pipe && nchk == 0.0f;
-        next_m = nm;
+        next_ok = pipe && next_max_finite(nmx);
+        next_m = nmx.m;
 #endif
         const float dm1 = ksumv_total(vless, less) + ((lane_sum(vties) + ties) - 1.0f);
 

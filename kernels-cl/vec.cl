@@ -1,5 +1,6 @@
 // vec.cl - vector-width macros for the kernels that keep a row in vector registers (VECW = 4, 8 or
-// 16 floats per operation; default 8, the width of AVX2 that PoCL's CPU device targets).
+// 16 floats per operation; default 8, the width of AVX2 that PoCL's CPU device targets), their
+// lane reductions and Kahan sums, and the next row's max of the kernels that walk several rows.
 
 #ifndef VECW
 #define VECW 8
@@ -87,4 +88,35 @@ inline float ksumv_total(ksumv k, ksum tail) {
         ksum_add(&r, l[q]);
     }
     return ksum_value(r);
+}
+
+// The next row's max, gathered during this row's pass 2 by the kernels that walk several rows per
+// work-item (RPW): fmax over the same vectors in the same order as their pass 1, then the same
+// lane_max and scalar tail, so the same bits; and a sum of z * 0, which turns NaN once some z is
+// NaN or infinite (such a row then runs its own pass 1, which sets its flags).
+typedef struct { floatv vm; floatv vchk; float m; float chk; } next_max;
+
+inline next_max next_max_zero(void) {
+    next_max n; n.vm = (floatv) (-INFINITY); n.vchk = VZERO; n.m = -INFINITY; n.chk = 0.0f; return n;
+}
+
+inline void next_max_vec(next_max *n, floatv z) {
+    n->vm = fmax(n->vm, z);
+    n->vchk += z * 0.0f;
+}
+
+// After the vectors, before the scalar tail.
+inline void next_max_lanes(next_max *n) {
+    n->m = lane_max(n->vm);
+    n->chk = lane_sum(n->vchk);
+}
+
+inline void next_max_one(next_max *n, float z) {
+    n->m = fmax(n->m, z);
+    n->chk += z * 0.0f;
+}
+
+// True when every z of the row was finite: n.m is then the row's max and its flags are FLAG_ALIVE.
+inline int next_max_finite(next_max n) {
+    return n.chk == 0.0f;
 }

@@ -8,8 +8,7 @@
 // of every row but a work-item's first runs inside the previous row's pass 2: the next row streams
 // in from memory while this row's exponentials compute, instead of in a pass of its own that waits
 // on memory (the CPU kernels do the same, VectorKernels.pipelined). The max comes out with the same
-// bits: the same fmax over the same vectors in the same order; a row with a NaN or infinite scaled
-// logit is seen by a sum of z * 0 and takes its own pass 1, which sets its flags.
+// bits, and a row with a NaN or infinite scaled logit takes its own pass 1 (next_max in vec.cl).
 //
 // Per row, like the Java Vector API kernel:
 //   pass 1  m = max z (fmax over vectors) and the row's flags (NaN / +inf seen, some value > -inf);
@@ -119,8 +118,7 @@ __kernel void xent_vec(XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS, XENT_SCALAR_PARAMS
         const int pipe = PIPE && i + 1 < i1;
         __global const float *nxr = pipe ? xr + ldx : xr;
         const float nit = pipe ? ROW_INV_T(i + 1) : it;
-        floatv vnm = (floatv) (-INFINITY);
-        floatv vnchk = VZERO;
+        next_max nmx = next_max_zero();
         ksumv vless = ksumv_zero();
         floatv vties = VZERO;
         ksum less = ksum_zero();
@@ -141,9 +139,7 @@ __kernel void xent_vec(XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS, XENT_SCALAR_PARAMS
 #endif
         for (int j = 0; j < kv; j += VECW) {
 #if PIPE
-            floatv nz = VLOAD(0, nxr + j) * nit;
-            vnm = fmax(vnm, nz);
-            vnchk += nz * 0.0f;   // NaN once some z is NaN or infinite
+            next_max_vec(&nmx, VLOAD(0, nxr + j) * nit);
 #endif
             floatv zs = SCALEV(VLOAD(0, xr + j)) - m;
             floatv e = exp(zs);
@@ -171,14 +167,11 @@ __kernel void xent_vec(XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS, XENT_SCALAR_PARAMS
 #endif
         }
 #if PIPE
-        float nm = lane_max(vnm);
-        float nchk = lane_sum(vnchk);
+        next_max_lanes(&nmx);
 #endif
         for (int j = kv; j < K; j++) {
 #if PIPE
-            float nz = nxr[j] * nit;
-            nm = fmax(nm, nz);
-            nchk += nz * 0.0f;
+            next_max_one(&nmx, nxr[j] * nit);
 #endif
             float zs = scaled(xr[j], it, c, inv_c) - m;
             float e = exp(zs);
@@ -214,8 +207,8 @@ __kernel void xent_vec(XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS, XENT_SCALAR_PARAMS
 #endif
         }
 #if PIPE
-        next_ok = pipe && nchk == 0.0f;
-        next_m = nm;
+        next_ok = pipe && next_max_finite(nmx);
+        next_m = nmx.m;
 #endif
         const float dm1 = ksumv_total(vless, less) + ((lane_sum(vties) + ties) - 1.0f);
 #if SOFT

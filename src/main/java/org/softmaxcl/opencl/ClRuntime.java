@@ -76,7 +76,7 @@ final class ClRuntime implements AutoCloseable {
 
     /** The layout for N rows of K classes, without V3 (operations that have no split kernel). */
     KernelLayout layout(int k, int rows) {
-        return KernelLayout.choose(ctx.info(), k, rows, forcedLayout).withoutSplit();
+        return xentLayout(k, rows).withoutSplit();
     }
 
     /** The layout for N rows of K classes of the cross-entropy, V3 included. */

@@ -200,7 +200,7 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split, int rpw) {
         KernelLayout l = forced != null ? forced : TuningDatabase.lookup(d).layoutFor(k);
         if (forced == null && d.isGpu() && l.wgPerRow && !l.splitRows() && k >= SPLIT_MIN_K
                 && rows < 2L * d.computeUnits()) {
-            int want = (int) Math.min(1024, (4L * d.computeUnits() + rows - 1) / rows);
+            int want = (int) Math.min(1024, ((long) MIN_GROUPS_PER_UNIT * d.computeUnits() + rows - 1) / rows);
             int split = Math.max(2, Math.min(want, k / l.wgs));
             l = new KernelLayout(true, l.wgs, 1, split);
         }
@@ -214,7 +214,10 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split, int rpw) {
         return clamp(l, d, k);
     }
 
-    /** Work-groups per compute unit below which {@link #choose} lowers the rows per V0v work-item. */
+    /**
+     * Work-groups per compute unit that {@link #choose} aims for: below it, V0v walks fewer rows per
+     * work-item, and a GPU splits few rows of huge K into that many chunks per unit (V3).
+     */
     static final int MIN_GROUPS_PER_UNIT = 4;
 
     /** The smallest K a GPU splits across work-groups. */
