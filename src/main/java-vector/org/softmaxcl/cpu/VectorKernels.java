@@ -42,6 +42,11 @@ final class VectorKernels implements CpuKernels {
 
     @Override
     public float rowMax(float[] x, int xo, int k) {
+        return maxOf(x, xo, k);
+    }
+
+    /** The largest of x[xo..xo+k) as Math.max has it (NaN if any, +0 above −0). */
+    static float maxOf(float[] x, int xo, int k) {
         int j = 0;
         float m = Float.NEGATIVE_INFINITY;
         if (k >= L) {
@@ -500,7 +505,10 @@ final class VectorKernels implements CpuKernels {
      *
      * <p>Each loop has a method of its own and makes its vectors itself (no vector parameters):
      * C2 inlines only so much into one compilation, and an operation left out of line, or on a
-     * vector argument of a method it did not inline, falls back to boxed Java code.
+     * vector argument of a method it did not inline, falls back to boxed Java code. The loops are
+     * bound by their instruction count more than by any one unit, so at T = 1 they skip the
+     * multiply by 1/T (a loop-invariant test, which C2 takes out of the loop by unswitching it),
+     * and the next row's max is taken as {@link #nextMax} says.
      */
     private static void expBlock(float[] x, int xo, float[] g, int go, int b, int be, float invT, float m,
                                  Row r, float[] tmp) {
@@ -531,11 +539,17 @@ final class VectorKernels implements CpuKernels {
         IntVector accB = IntVector.zero(I);
         IntVector tiny = IntVector.broadcast(I, Integer.MIN_VALUE);
         FloatVector accM = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        FloatVector accZ = FloatVector.zero(S);
+        FloatVector zero = FloatVector.zero(S);
+        boolean unit = invT == 1f;
         float[] nx = r.nx;
         int nxo = r.nxo;
         for (int j = b; j < be; j += L) {
-            accM = accM.max(FloatVector.fromArray(S, nx, nxo + j));
-            FloatVector zs = FloatVector.fromArray(S, x, xo + j).mul(vinvT).add(negM);
+            FloatVector nv = FloatVector.fromArray(S, nx, nxo + j);
+            accM = accM.blend(nv, nv.compare(VectorOperators.GT, accM));
+            accZ = nv.fma(zero, accZ);
+            FloatVector xv = FloatVector.fromArray(S, x, xo + j);
+            FloatVector zs = (unit ? xv : xv.mul(vinvT)).add(negM);
             FloatVector e = VectorExp.expNormal(zs);
             e.intoArray(g, go + j);
             IntVector below = below(zs);
@@ -546,10 +560,24 @@ final class VectorKernels implements CpuKernels {
         if (tiny.reduceLanes(VectorOperators.MAX) > VectorExp.TINY_KEY) {
             return false;
         }
-        r.nmax = Math.max(r.nmax, accM.reduceLanes(VectorOperators.MAX));
+        if (r.hasNext) {
+            r.nmax = Math.max(r.nmax, nextMax(accM.reduceLanes(VectorOperators.MAX),
+                    accZ.reduceLanes(VectorOperators.ADD), nx, nxo, b, be));
+        }
         r.less += lanes(accL, tmp);
         r.ties += (be - b) + accB.reduceLanes(VectorOperators.ADD);
         return true;
+    }
+
+    /**
+     * The next row's largest value over [b, be) from the pass-2 loops' lanes: {@code max} taken
+     * by compare and blend (two instructions where Java's max takes five on AVX2, and this loop
+     * is bound by its instruction count), exact but for NaN, which it skips, and ±0, whose order
+     * it does not keep; {@code zeros} is the sum of those values times 0, NaN when one was NaN or
+     * ±∞. In those cases (and when the max is a zero) the block is read again with Math.max.
+     */
+    private static float nextMax(float max, float zeros, float[] nx, int nxo, int b, int be) {
+        return max != 0f && !Float.isNaN(zeros) ? max : maxOf(nx, nxo + b, be - b);
     }
 
     /** {@link #expBlock} on the exact exp ({@code g} may be null: loss only). */
@@ -560,11 +588,17 @@ final class VectorKernels implements CpuKernels {
         FloatVector accL = FloatVector.zero(S);
         IntVector accB = IntVector.zero(I);
         FloatVector accM = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        FloatVector accZ = FloatVector.zero(S);
+        FloatVector zero = FloatVector.zero(S);
+        boolean unit = invT == 1f;
         float[] nx = r.nx;
         int nxo = r.nxo;
         for (int j = b; j < be; j += L) {
-            accM = accM.max(FloatVector.fromArray(S, nx, nxo + j));
-            FloatVector zs = FloatVector.fromArray(S, x, xo + j).mul(vinvT).add(negM);
+            FloatVector nv = FloatVector.fromArray(S, nx, nxo + j);
+            accM = accM.blend(nv, nv.compare(VectorOperators.GT, accM));
+            accZ = nv.fma(zero, accZ);
+            FloatVector xv = FloatVector.fromArray(S, x, xo + j);
+            FloatVector zs = (unit ? xv : xv.mul(vinvT)).add(negM);
             FloatVector e = VectorExp.exp(zs);
             if (g != null) {
                 e.intoArray(g, go + j);
@@ -573,7 +607,10 @@ final class VectorKernels implements CpuKernels {
             accL = accL.add(lessPart(e, below));
             accB = accB.add(below);
         }
-        r.nmax = Math.max(r.nmax, accM.reduceLanes(VectorOperators.MAX));
+        if (r.hasNext) {
+            r.nmax = Math.max(r.nmax, nextMax(accM.reduceLanes(VectorOperators.MAX),
+                    accZ.reduceLanes(VectorOperators.ADD), nx, nxo, b, be));
+        }
         r.less += lanes(accL, tmp);
         r.ties += (be - b) + accB.reduceLanes(VectorOperators.ADD);
     }

@@ -126,13 +126,14 @@ class VectorFastPathTest {
      * A row's max is read during the previous row's pass (the common case and softmax, under
      * PROPAGATE): a batch gives, row by row, the bits of each row computed alone, whatever the row
      * before or after it holds (NaN, +∞, all −∞, a max of −0 beside +0, a subnormal, an ignored
-     * target), in place or not, and split over threads (NaN payloads aside: see
+     * target, a −∞ mask, a +0 max after a −0 in the same vector lane, where a max taken by
+     * compare and blend would keep the −0: see {@code VectorKernels.nextMax}), in place or not, and split over threads (NaN payloads aside: see
      * {@link Compare#assertSameValues}).
      */
     @ParameterizedTest(name = "K = {0}")
     @ValueSource(ints = {VectorKernels.BLOCK + 8, 100})
     void aRowInABatchGivesTheBitsOfTheRowAlone(int k) {
-        int n = 16;
+        int n = 20;
         Random rnd = new Random(k);
         float[] x = new float[n * k];
         for (int i = 0; i < x.length; i++) {
@@ -142,7 +143,7 @@ class VectorFastPathTest {
         for (int i = 0; i < n; i++) {
             int o = i * k;
             t[i] = (i * 37) % k;
-            switch (i % 8) {
+            switch (i % 10) {
                 case 1 -> x[o + k / 2] = Float.NaN;
                 case 2 -> x[o + k - 1] = Float.POSITIVE_INFINITY;                 // in the tail
                 case 3 -> java.util.Arrays.fill(x, o, o + k, Float.NEGATIVE_INFINITY);
@@ -154,6 +155,14 @@ class VectorFastPathTest {
                 case 5 -> x[o + 1] = -150f;
                 case 6 -> t[i] = -100;                                            // ignored
                 case 7 -> x[o + 2] = Float.NaN;
+                case 8 -> x[o + k - 5] = Float.NEGATIVE_INFINITY;
+                case 9 -> {
+                    // e^−20 terms sum to far below 1 in each lane: a 1 from the −0 added into
+                    // lane 3 (a max of −0 makes it a tie, one of +0 a term) rounds them away.
+                    java.util.Arrays.fill(x, o, o + k, -20f);
+                    x[o + 3] = -0f;
+                    x[o + 3 + VectorKernels.L] = 0f;
+                }
                 default -> { }
             }
         }
