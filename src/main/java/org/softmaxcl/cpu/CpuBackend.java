@@ -20,8 +20,11 @@ import org.softmaxcl.backend.SoftmaxTask;
 import org.softmaxcl.backend.XentTask;
 
 /**
- * The pure-Java backend: row kernels ({@link CpuKernels}) applied to contiguous ranges of rows,
- * one range per thread of a small pool (static partition, so results never depend on timing).
+ * The pure-Java backend: row kernels ({@link CpuKernels}) applied to chunks of contiguous rows,
+ * which the caller's thread and a small pool take in turn as they finish theirs (a core slowed by
+ * another tenant of the machine takes fewer). A row's result depends on the row alone, never on
+ * which thread took it or when (chunks of small K start on a multiple of {@value #ROW_ALIGN} rows,
+ * where the lane kernels' groups of rows start), so the results do not depend on the thread count.
  * Matrices backed by direct buffers are processed a row at a time through a per-range scratch row.
  * Under {@link NonFinitePolicy#REFUSE} a first read-only pass checks every row before anything
  * is written.
@@ -320,22 +323,62 @@ public final class CpuBackend implements Backend {
         void run(int r0, int r1);
     }
 
-    /** Runs {@code job} over [0, rows) split in contiguous ranges, one per thread. */
+    /** Chunks per thread: enough for a fast core to take over a slow one's share. */
+    static final int CHUNKS_PER_THREAD = 8;
+    /** At least this many elements per chunk (the cost of taking one is a few atomic operations). */
+    static final int MIN_CHUNK_ELEMENTS = 1 << 14;
+    /** Chunks of rows shorter than {@code SMALL_K} start on multiples of this many rows. */
+    static final int ROW_ALIGN = 16;
+    /** Below this K the lane kernels put rows on vector lanes in aligned groups (at most 16 lanes). */
+    static final int SMALL_K = 32;
+
+    /**
+     * Rows per chunk for {@code threads} threads over rows of k: about CHUNKS_PER_THREAD chunks per
+     * thread, none under MIN_CHUNK_ELEMENTS elements, and a multiple of ROW_ALIGN for k below
+     * SMALL_K (groups of vector lanes over rows then start at the same rows as on one thread).
+     */
+    static int chunkRows(int rows, int k, int threads) {
+        long chunks = (long) threads * CHUNKS_PER_THREAD;
+        long r = Math.max((rows + chunks - 1) / chunks, (MIN_CHUNK_ELEMENTS + k - 1) / Math.max(k, 1));
+        if (k < SMALL_K) {
+            r = (r + ROW_ALIGN - 1) / ROW_ALIGN * ROW_ALIGN;
+        }
+        return (int) Math.min(r, rows);
+    }
+
+    /**
+     * Runs {@code job} over [0, rows) in chunks of {@link #chunkRows} rows, which the caller's
+     * thread and the pool's take in turn until none is left; after a chunk fails, the others stop
+     * when their current chunk is done, and the first failure is thrown.
+     */
     void forRows(int rows, int k, RowRange job) {
         int parts = (int) Math.min(threads, rows);
         if (parts <= 1 || (long) rows * k < PARALLEL_MIN_ELEMENTS) {
             job.run(0, rows);
             return;
         }
+        int chunk = chunkRows(rows, k, parts);
+        int chunks = (rows + chunk - 1) / chunk;
+        parts = Math.min(parts, chunks);
+        AtomicInteger next = new AtomicInteger();
+        Runnable worker = () -> {
+            try {
+                for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
+                    int r0 = c * chunk;
+                    job.run(r0, Math.min(rows, r0 + chunk));
+                }
+            } catch (RuntimeException | Error e) {
+                next.set(chunks);   // the others stop after their current chunk
+                throw e;
+            }
+        };
         List<Future<?>> futures = new ArrayList<>(parts - 1);
         for (int p = 1; p < parts; p++) {
-            int r0 = (int) ((long) rows * p / parts);
-            int r1 = (int) ((long) rows * (p + 1) / parts);
-            futures.add(pool.submit(() -> job.run(r0, r1)));
+            futures.add(pool.submit(worker));
         }
         Throwable first = null;
         try {
-            job.run(0, (int) ((long) rows / parts));
+            worker.run();
         } catch (RuntimeException | Error e) {
             first = e;
         }

@@ -13,24 +13,26 @@ import org.softmaxcl.testing.Compare;
 import org.softmaxcl.testing.Data;
 
 /**
- * The CPU backend gives the same bits on 1 and 2 threads (rows are split statically, the loss is
- * reduced in row order), for the scalar kernels and the default path, on a 300 × 200 problem
- * (above the parallel threshold) and one of 4097 × 10.
+ * The CPU backend gives the same bits on 1, 2 and 3 threads (a row's result depends on the row
+ * alone, chunks of small K start where the lane kernels' groups do, the loss is reduced in row
+ * order), for the scalar kernels and the default path, on a 300 × 200 problem
+ * (above the parallel threshold), 4097 × 10 and 5003 × 7 (rows on vector lanes, a batch that is
+ * not whole groups) and 777 × 3000 (each row's max read during the row before).
  */
 class CpuThreadsTest {
 
-    private static void assertSameOnOneAndTwoThreads(boolean scalar, int n, int k) {
+    private static void assertSameOnOneTwoAndThreeThreads(boolean scalar, int n, int k) {
         Data d = new Data(n * 31L + k);
         float[] x = d.logits(n, k, 3);
         int[] t = d.targets(n, k, 0.1, -100);
         float[] y = d.softTargets(n, k);
         XentOptions o = XentOptions.builder().labelSmoothing(0.05f).zLoss(1e-3f).rowStats(true)
                 .reduction(Reduction.MEAN).build();
-        float[][] grads = new float[2][];
-        float[][] soft = new float[2][];
-        float[][] probs = new float[2][];
-        XentResult[] results = new XentResult[2];
-        for (int threads = 1; threads <= 2; threads++) {
+        float[][] grads = new float[3][];
+        float[][] soft = new float[3][];
+        float[][] probs = new float[3][];
+        XentResult[] results = new XentResult[3];
+        for (int threads = 1; threads <= 3; threads++) {
             try (Engine e = Engine.over(scalar ? CpuBackend.scalar(threads, "test") : new CpuBackend(threads, "test"))) {
                 float[] g = new float[n * k];
                 results[threads - 1] = e.crossEntropyWithGradient(FloatMatrix.of(x, n, k), Targets.hard(t), o, FloatMatrix.of(g, n, k));
@@ -41,25 +43,31 @@ class CpuThreadsTest {
                 probs[threads - 1] = e.softmax(x, n, k);
             }
         }
-        String what = (scalar ? "scalar" : "default") + " " + n + "x" + k + " 1 vs 2 threads";
-        assertThat(Double.doubleToRawLongBits(results[1].loss())).as(what + " loss")
-                .isEqualTo(Double.doubleToRawLongBits(results[0].loss()));
-        Compare.assertSameBits(what + " row losses", results[0].rowLosses(), results[1].rowLosses());
-        Compare.assertSameStats(what, results[0].stats(), results[1].stats());
-        Compare.assertSameBits(what + " grad", grads[0], grads[1]);
-        Compare.assertSameBits(what + " soft grad", soft[0], soft[1]);
-        Compare.assertSameBits(what + " softmax", probs[0], probs[1]);
+        for (int threads = 2; threads <= 3; threads++) {
+            String what = (scalar ? "scalar" : "default") + " " + n + "x" + k + " 1 vs " + threads + " threads";
+            XentResult r = results[threads - 1];
+            assertThat(Double.doubleToRawLongBits(r.loss())).as(what + " loss")
+                    .isEqualTo(Double.doubleToRawLongBits(results[0].loss()));
+            Compare.assertSameBits(what + " row losses", results[0].rowLosses(), r.rowLosses());
+            Compare.assertSameStats(what, results[0].stats(), r.stats());
+            Compare.assertSameBits(what + " grad", grads[0], grads[threads - 1]);
+            Compare.assertSameBits(what + " soft grad", soft[0], soft[threads - 1]);
+            Compare.assertSameBits(what + " softmax", probs[0], probs[threads - 1]);
+        }
     }
 
     @Test
     void scalarKernelsAreIdenticalOnOneAndTwoThreads() {
-        assertSameOnOneAndTwoThreads(true, 300, 200);
-        assertSameOnOneAndTwoThreads(true, 4097, 10);
+        assertSameOnOneTwoAndThreeThreads(true, 300, 200);
+        assertSameOnOneTwoAndThreeThreads(true, 4097, 10);
+        assertSameOnOneTwoAndThreeThreads(true, 5003, 7);
     }
 
     @Test
     void defaultKernelsAreIdenticalOnOneAndTwoThreads() {
-        assertSameOnOneAndTwoThreads(false, 300, 200);
-        assertSameOnOneAndTwoThreads(false, 4097, 10);
+        assertSameOnOneTwoAndThreeThreads(false, 300, 200);
+        assertSameOnOneTwoAndThreeThreads(false, 4097, 10);
+        assertSameOnOneTwoAndThreeThreads(false, 5003, 7);
+        assertSameOnOneTwoAndThreeThreads(false, 777, 3000);
     }
 }
