@@ -42,6 +42,8 @@ final class SmallRowsKernel {
     private final float[] sumA = new float[L];
     private final float[] totalA = new float[L];
     private final float[] sumE = new float[L];
+    /** (1 − ε)·w_t per row, for {@link #finishLanes}. */
+    private final float[] hArr = new float[L];
     private final float[] alpha = new float[L];
     private final float[] beta = new float[L];
     private final float[] lessArr = new float[L];
@@ -106,14 +108,13 @@ final class SmallRowsKernel {
         }
         logAndInverse(dm1, logd, invd);
 
-        // Per row: the loss, the statistics and the gradient constants (in lanes when no
-        // statistics are asked for, the common case).
+        // The loss, lse and the gradient constants in lanes; the statistics, when asked for, row by
+        // row beside them (asking for them changes neither the loss nor the gradient).
+        finishLanes(i0, out);
         if (s.stats) {
             for (int r = 0; r < L; r++) {
-                finish(i0 + r, r, out);
+                stats(i0 + r, r, out);
             }
-        } else {
-            finishLanes(i0, out);
         }
         if (g == null) {
             return;
@@ -221,8 +222,8 @@ final class SmallRowsKernel {
     }
 
     /**
-     * {@link #finish} for all L rows at once in float32 lanes, without statistics: the loss parts,
-     * lse, alpha, beta and the target entries.
+     * The ends of the L rows at once in float32 lanes: the loss parts, lse, alpha, beta and the
+     * target entries (the statistics, when asked for, come from {@link #stats}).
      */
     private void finishLanes(int i0, RowOutputs out) {
         final FloatVector m = FloatVector.fromArray(S, mArr, 0);
@@ -230,7 +231,7 @@ final class SmallRowsKernel {
         final FloatVector vdm1 = FloatVector.fromArray(S, dm1, 0);
         final float[] zsT = lane;
         final float[] eT = lanes2;
-        final float[] h = sumE;          // free without statistics
+        final float[] h = hArr;
         final float[] rs = lessArr;      // free after d − 1
         final float[] wt = beta;         // overwritten below
         for (int r = 0; r < L; r++) {
@@ -288,72 +289,35 @@ final class SmallRowsKernel {
         coefA.mul(vit).intoArray(beta, 0);
     }
 
-    /** Row r of the group: loss, lse, statistics into out; alpha, beta and the target entry (in lanes2). */
-    private void finish(int i, int r, RowOutputs out) {
+    /** The statistics of row r of the group into out (after {@link #finishLanes}, which wrote its loss and lse). */
+    private void stats(int i, int r, RowOutputs out) {
         final int t = s.hard ? s.targets[i] : -1;
         final boolean counted = !s.hard || t != s.ignore;
-        final double ld = logd[r];
         final double id = invd[r];
-        final double lse = mArr[r] + ld;
-        double ce = 0;
-        double bigA;
-        double h = 0;
-        double nlpT = 0;
-        if (s.hard) {
-            if (counted) {
-                nlpT = -zt[t * L + r] + ld;
-                h = (1 - s.eps) * s.weight(t);
-                ce = h != 0 ? h * nlpT : 0;      // 0·∞ (a masked target) counts 0
-                if (s.eps != 0) {
-                    ce += s.smooth * (sumA[r] + s.wSum * ld);
-                }
+        int arg = 0;
+        for (int j = 1; j < k; j++) {
+            if (xt[j * L + r] > xt[arg * L + r]) {
+                arg = j;
             }
-            bigA = s.smooth * s.wSum + h;
-        } else {
-            ce = sumA[r] + totalA[r] * ld;
-            bigA = totalA[r];
         }
-        out.ce[i] = counted ? (float) ce : 0f;
-        out.lse[i] = (float) lse;
-        if (s.stats) {
-            int arg = 0;
+        out.max[i] = xt[arg * L + r];
+        out.argmax[i] = arg;
+        out.entropy[i] = (float) (sumE[r] * id + logd[r]);
+        int tcol = t;
+        if (!s.hard) {
+            tcol = 0;
             for (int j = 1; j < k; j++) {
-                if (xt[j * L + r] > xt[arg * L + r]) {
-                    arg = j;
+                if (yt[j * L + r] > yt[tcol * L + r]) {
+                    tcol = j;
                 }
-            }
-            out.max[i] = xt[arg * L + r];
-            out.argmax[i] = arg;
-            out.entropy[i] = (float) (sumE[r] * id + ld);
-            int tcol = t;
-            if (!s.hard) {
-                tcol = 0;
-                for (int j = 1; j < k; j++) {
-                    if (yt[j * L + r] > yt[tcol * L + r]) {
-                        tcol = j;
-                    }
-                }
-            }
-            if (counted) {
-                out.targetProb[i] = (float) (et[tcol * L + r] * id);
-                out.hit[i] = arg == tcol;
-            } else {
-                out.targetProb[i] = Float.NaN;
-                out.hit[i] = false;
             }
         }
-        final double rs = s.task.rowScale(i);
-        final double coefA = rs * s.ceScale;
-        final double coefZ = rs * s.zScale * 2 * s.zeta * lse;
-        alpha[r] = (float) ((coefA * bigA + coefZ) * id * invT[r]);
-        beta[r] = (float) (coefA * invT[r]);
-        if (s.hard && counted) {
-            // p_t − 1 = −(Σ_{j≠t} e_j)/d: the sum of the others is dm1 when t is a maximum, else d − e_t.
-            double eT = et[t * L + r];
-            double others = zt[t * L + r] == 0f ? dm1[r] : (1 + (double) dm1[r]) - eT;
-            double pT = eT * id;
-            double gz = coefA * (s.smooth * (s.wSum * pT - s.weight(t)) - h * others * id) + coefZ * pT;
-            lanes2[r] = (float) (gz * invT[r]);
+        if (counted) {
+            out.targetProb[i] = (float) (et[tcol * L + r] * id);
+            out.hit[i] = arg == tcol;
+        } else {
+            out.targetProb[i] = Float.NaN;
+            out.hit[i] = false;
         }
     }
 }

@@ -32,6 +32,15 @@ final class VectorKernels implements CpuKernels {
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     static final int BLOCK = 2048;
     private static final int MIN_K = 2 * L;
+    /**
+     * The fused cross-entropy puts rows on vector lanes ({@link SmallRowsKernel}) below this K, a
+     * row at a time from it on. The lanes cost two transposes per element, the rows a fixed cost
+     * per row (several horizontal reductions, the finish); measured on AVX2 (1 thread, N·K = 2^20,
+     * Gelem/s rows → lanes): K = 16 0.16 → 0.23-0.37, 32 0.28 → 0.40-0.45, 48 0.38 → 0.50,
+     * 64 0.30-0.39 → 0.27. Softmax, with less to do per row, keeps rows from {@link #MIN_K} on (at
+     * K = 48 both ways measured the same). {@code CpuBackend.SMALL_K} is at least this.
+     */
+    static final int XENT_LANES_K = Math.max(MIN_K, 64);
 
     private final ScalarKernels scalar = new ScalarKernels();
 
@@ -689,13 +698,13 @@ final class VectorKernels implements CpuKernels {
     }
 
     /**
-     * Small K (fewer than two vectors per row): {@link SmallRowsKernel} puts each vector lane on a
-     * row instead of a column; ranges that are not whole groups of lanes end with the scalar kernel.
+     * Small K (below {@link #XENT_LANES_K}): {@link SmallRowsKernel} puts each vector lane on a row
+     * instead of a column; ranges that are not whole groups of lanes end with the scalar kernel.
      */
     @Override
     public void xentRows(XentSpec s, int r0, int r1, float[] x, int xo, int ldx, float[] y, int yo, int ldy,
                          float[] g, int go, int ldg, RowOutputs out) {
-        if (pipelined(s)) {
+        if (pipelined(s) && s.k >= XENT_LANES_K) {
             if (r0 >= r1) {
                 return;
             }
@@ -707,7 +716,7 @@ final class VectorKernels implements CpuKernels {
             }
             return;
         }
-        if (s.k >= MIN_K || s.softcap > 0) {
+        if (s.k >= XENT_LANES_K || s.softcap > 0) {
             CpuKernels.super.xentRows(s, r0, r1, x, xo, ldx, y, yo, ldy, g, go, ldg, out);
             return;
         }

@@ -329,8 +329,11 @@ public final class CpuBackend implements Backend {
     static final int MIN_CHUNK_ELEMENTS = 1 << 14;
     /** Chunks of rows shorter than {@code SMALL_K} start on multiples of this many rows. */
     static final int ROW_ALIGN = 16;
-    /** Below this K the lane kernels put rows on vector lanes in aligned groups (at most 16 lanes). */
-    static final int SMALL_K = 32;
+    /**
+     * Below this K the lane kernels may put rows on vector lanes in groups (at most 16 lanes) that
+     * start with the range they are given (at least the vector kernels' XENT_LANES_K, tested).
+     */
+    static final int SMALL_K = 64;
 
     /**
      * Rows per chunk for {@code threads} threads over rows of k: about CHUNKS_PER_THREAD chunks per

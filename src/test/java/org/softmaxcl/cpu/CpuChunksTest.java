@@ -18,7 +18,7 @@ class CpuChunksTest {
 
     @ParameterizedTest(name = "{0}x{1} on {2} threads")
     @CsvSource({"262144, 10, 2", "4097, 10, 3", "16384, 1000, 2", "64, 262144, 2", "2048, 32000, 5",
-            "33, 1000, 4", "100000, 1, 3", "17, 31, 2", "5000, 32, 7"})
+            "33, 1000, 4", "100000, 1, 3", "17, 31, 2", "5000, 32, 7", "70001, 63, 3"})
     void everyRowIsDoneOnceInChunksOfTheAgreedSize(int rows, int k, int threads) {
         int chunk = CpuBackend.chunkRows(rows, k, threads);
         assertThat(chunk).isBetween(1, rows);
@@ -48,6 +48,12 @@ class CpuChunksTest {
         for (int i = 0; i < rows; i++) {
             assertThat(seen.get(i)).as("times row " + i + " was done").isEqualTo(1);
         }
+    }
+
+    @Test
+    void chunksOfEveryKTheLaneKernelsTakeAreAligned() {
+        assertThat(CpuBackend.SMALL_K).isGreaterThanOrEqualTo(VectorKernels.XENT_LANES_K);
+        assertThat(CpuBackend.ROW_ALIGN % LaneTile.L).isZero();
     }
 
     @Test

@@ -16,7 +16,7 @@ import org.softmaxcl.testing.Data;
  * The CPU backend gives the same bits on 1, 2 and 3 threads (a row's result depends on the row
  * alone, chunks of small K start where the lane kernels' groups do, the loss is reduced in row
  * order), for the scalar kernels and the default path, on a 300 × 200 problem
- * (above the parallel threshold), 4097 × 10 and 5003 × 7 (rows on vector lanes, a batch that is
+ * (above the parallel threshold), 4097 × 10, 5003 × 7 and 3001 × 40 (rows on vector lanes, a batch that is
  * not whole groups) and 777 × 3000 (each row's max read during the row before).
  */
 class CpuThreadsTest {
@@ -68,6 +68,7 @@ class CpuThreadsTest {
         assertSameOnOneTwoAndThreeThreads(false, 300, 200);
         assertSameOnOneTwoAndThreeThreads(false, 4097, 10);
         assertSameOnOneTwoAndThreeThreads(false, 5003, 7);
+        assertSameOnOneTwoAndThreeThreads(false, 3001, 40);
         assertSameOnOneTwoAndThreeThreads(false, 777, 3000);
     }
 }

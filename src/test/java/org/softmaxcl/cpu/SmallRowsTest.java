@@ -23,7 +23,8 @@ import org.softmaxcl.testing.Compare;
  * reference, on whole groups and a tail, dense and strided (the tile moves through its permutation
  * table or row by row: the same bits), in place, with the hazards that take other branches: a
  * subnormal probability (the exact exp's rerun), a −∞ mask, ties of the max, a dominant logit,
- * an ignored row, and a NaN row (its group goes to the scalar kernel).
+ * an ignored row, and a NaN row (its group goes to the scalar kernel). The cross-entropy takes
+ * lanes up to {@link VectorKernels#XENT_LANES_K} − 1 (softmax below two vectors).
  */
 class SmallRowsTest {
     private static final int N = 4 * LaneTile.L + 3;
@@ -86,7 +87,7 @@ class SmallRowsTest {
     }
 
     @ParameterizedTest(name = "K = {0}")
-    @ValueSource(ints = {2, 3, 5, 10, 15})
+    @ValueSource(ints = {2, 3, 5, 10, 15, 16, 33, 63})
     void crossEntropyMatchesTheReferenceDenseStridedAndInPlace(int k) {
         float[] x = batch(k, 31L * k);
         int[] t = targets(k);
@@ -116,6 +117,33 @@ class SmallRowsTest {
                     FloatMatrix.of(inPlace, N, k));
             Compare.assertSameBits("gradient, in place vs not", g, inPlace);
             Compare.assertSameBits("row losses, in place vs not", r.rowLosses(), ri.rowLosses());
+        }
+    }
+
+    /**
+     * Asking for row statistics changes neither the loss nor the gradient: the lanes' finish makes
+     * both either way, and the statistics come beside it (mean reduction; plain and smoothed).
+     */
+    @ParameterizedTest(name = "K = {0}")
+    @ValueSource(ints = {3, 10, 23, 40})
+    void rowStatisticsLeaveTheLossAndGradientBitsAsTheyAre(int k) {
+        float[] x = batch(k, 77L * k);
+        int[] t = targets(k);
+        for (float eps : new float[] {0f, 0.1f}) {
+            XentOptions plain = XentOptions.builder().nonFinite(NonFinitePolicy.PROPAGATE).ignoreIndex(-100)
+                    .labelSmoothing(eps).build();
+            XentOptions stats = plain.toBuilder().rowStats(true).build();
+            try (Engine e = Engine.over(CpuBackend.vector(1, "test"))) {
+                float[] g1 = new float[N * k];
+                float[] g2 = new float[N * k];
+                XentResult r1 = e.crossEntropyWithGradient(FloatMatrix.of(x, N, k), Targets.hard(t), plain, FloatMatrix.of(g1, N, k));
+                XentResult r2 = e.crossEntropyWithGradient(FloatMatrix.of(x, N, k), Targets.hard(t), stats, FloatMatrix.of(g2, N, k));
+                String what = "K = " + k + ", smoothing " + eps;
+                assertThat(Double.doubleToRawLongBits(r2.loss())).as("loss with statistics, " + what)
+                        .isEqualTo(Double.doubleToRawLongBits(r1.loss()));
+                Compare.assertSameBits("gradient with statistics, " + what, g1, g2);
+                assertThat(r2.stats().argmax()[3]).as("argmax of the row with ties at 0 and K − 1").isZero();
+            }
         }
     }
 
