@@ -9,11 +9,15 @@ import jdk.incubator.vector.VectorOperators;
 import org.softmaxcl.backend.RowOutputs;
 
 /**
- * The fused cross-entropy for small K (a handful of classes), with each vector lane on a row: a
- * group of L rows is transposed into a K×L tile (column j of every row in one vector), the whole
- * pass — max, exponentials, sums, log d, the gradient — runs in vectors across the rows, and the
- * gradient tile is transposed back. Row-wise vectors would leave most lanes idle at K = 10, and the
- * per-row transcendentals (log d) would cost more than the row itself.
+ * The fused cross-entropy for small K (below {@link VectorKernels#XENT_LANES_K}), with each vector
+ * lane on a row: a group of L rows is transposed into a K×L tile (column j of every row in one
+ * vector), the whole pass — max, exponentials, sums, log d, the gradient — runs in vectors across
+ * the rows, and the gradient tile is transposed back. Row-wise vectors would leave most lanes idle
+ * at K = 10, and a row's fixed costs (horizontal sums, log d) would cost more than the row itself.
+ *
+ * <p>The loss, lse and gradient constants come from one finish in float32 lanes whether or not
+ * row statistics are asked for (so asking for them changes no bit of either); the statistics are
+ * taken row by row beside it.
  *
  * <p>Same formulas as {@link ScalarKernels}; the target's p − 1 is −(Σ_{j≠t} e_j)/d, free of
  * cancellation, so no expm1 is needed. A group holding a NaN, ±∞ maximum goes to the scalar

@@ -15,9 +15,9 @@ import org.softmaxcl.testing.Data;
 /**
  * The CPU backend gives the same bits on 1, 2 and 3 threads (a row's result depends on the row
  * alone, chunks of small K start where the lane kernels' groups do, the loss is reduced in row
- * order), for the scalar kernels and the default path, on a 300 × 200 problem
- * (above the parallel threshold), 4097 × 10, 5003 × 7 and 3001 × 40 (rows on vector lanes, a batch that is
- * not whole groups) and 777 × 3000 (each row's max read during the row before).
+ * order), for the scalar kernels and the default path, on a 300 × 200 problem (above the parallel
+ * threshold), 4097 × 10, 5003 × 7 and 3001 × 40 (rows on vector lanes, batches that are not whole
+ * groups) and 777 × 3000 (softmax reads each row's max during the row before).
  */
 class CpuThreadsTest {
 
@@ -57,14 +57,14 @@ class CpuThreadsTest {
     }
 
     @Test
-    void scalarKernelsAreIdenticalOnOneAndTwoThreads() {
+    void scalarKernelsAreIdenticalOnOneTwoAndThreeThreads() {
         assertSameOnOneTwoAndThreeThreads(true, 300, 200);
         assertSameOnOneTwoAndThreeThreads(true, 4097, 10);
         assertSameOnOneTwoAndThreeThreads(true, 5003, 7);
     }
 
     @Test
-    void defaultKernelsAreIdenticalOnOneAndTwoThreads() {
+    void defaultKernelsAreIdenticalOnOneTwoAndThreeThreads() {
         assertSameOnOneTwoAndThreeThreads(false, 300, 200);
         assertSameOnOneTwoAndThreeThreads(false, 4097, 10);
         assertSameOnOneTwoAndThreeThreads(false, 5003, 7);
