@@ -67,12 +67,15 @@ class CpuChunksTest {
             int chunk = CpuBackend.chunkRows(rows, k, threads);
             assertThatThrownBy(() -> b.forRows(rows, k, (r0, r1) -> {
                 if (r0 == 0) {
+                    IllegalStateException fails = new IllegalStateException("chunk 0 fails");
                     failed.countDown();
-                    throw new IllegalStateException("chunk 0 fails");
+                    throw fails;
                 }
                 try {
-                    // Every other chunk starts after the failure: none may be taken after it.
+                    // Every other chunk waits for the failure and then long enough for it to be
+                    // recorded (a throw and a catch away): no chunk may be taken after this one.
                     failed.await();
+                    Thread.sleep(200);
                 } catch (InterruptedException e) {
                     throw new IllegalStateException(e);
                 }
