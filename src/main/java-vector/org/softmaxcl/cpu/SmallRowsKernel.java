@@ -3,6 +3,8 @@ package org.softmaxcl.cpu;
 import static org.softmaxcl.cpu.VectorExp.S;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorSpecies;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
@@ -26,6 +28,7 @@ import org.softmaxcl.backend.RowOutputs;
  */
 final class SmallRowsKernel {
     private static final int L = LaneTile.L;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     private final XentSpec s;
     private final ScalarKernels scalar;
     private final int k;
@@ -65,6 +68,7 @@ final class SmallRowsKernel {
         invT0 = (float) (1.0 / s.task.opts().temperature());
         rowScales = s.task.opts().hasSampleWeights() || s.task.opts().hasRowGradScales();
         rs0 = s.task.opts().gradScale();
+        java.util.Arrays.fill(invT, invT0);
         this.scalar = scalar;
         this.k = s.k;
         xt = new float[k * L];
@@ -90,8 +94,10 @@ final class SmallRowsKernel {
         if (yt != null) {
             LaneTile.toTile(y, yo + i0 * ldy, ldy, k, yt, perm);
         }
-        for (int r = 0; r < L; r++) {
-            invT[r] = rowTemperatures ? (float) (1.0 / s.temperature(i0 + r)) : invT0;
+        if (rowTemperatures) {   // else invT holds 1/T since the constructor
+            for (int r = 0; r < L; r++) {
+                invT[r] = (float) (1.0 / s.temperature(i0 + r));
+            }
         }
         int first = LaneTile.forward(xt, zt, et, k, invT, mArr, lessArr, below, itmp);
         if (first == LaneTile.SCALAR) {
@@ -238,22 +244,43 @@ final class SmallRowsKernel {
         final float[] h = hArr;
         final float[] rs = lessArr;      // free after d − 1
         final float[] wt = beta;         // overwritten below
-        for (int r = 0; r < L; r++) {
-            int i = i0 + r;
-            int t = s.hard ? s.targets[i] : -1;
-            boolean counted = !s.hard || t != s.ignore;
-            zsT[r] = counted && s.hard ? zt[t * L + r] : 0f;
-            eT[r] = counted && s.hard ? et[t * L + r] : 0f;
-            wt[r] = counted && s.hard ? (float) s.weight(t) : 0f;
-            h[r] = (float) ((1 - s.eps) * wt[r]);
-            rs[r] = rowScales ? s.task.rowScale(i) : (counted ? rs0 : 0f);
+        FloatVector vh;
+        FloatVector vwt;
+        FloatVector vr;
+        if (s.hard && s.w == null && !rowScales) {
+            // The common case: w_t = 1, and h, w_t and the row scale are constants on counted rows,
+            // set in lanes (eight scalar stores read back as one vector wait for the stores to
+            // retire: 7% of a group at K = 10, measured).
+            VectorMask<Integer> cnt = IntVector.fromArray(I, s.targets, i0).compare(VectorOperators.NE, s.ignore);
+            VectorMask<Float> cf = cnt.cast(S);
+            for (int r = 0; r < L; r++) {
+                int t = s.targets[i0 + r];
+                boolean counted = t != s.ignore;
+                zsT[r] = counted ? zt[t * L + r] : 0f;
+                eT[r] = counted ? et[t * L + r] : 0f;
+            }
+            FloatVector zero = FloatVector.zero(S);
+            vwt = zero.blend(1f, cf);
+            vh = zero.blend((float) (1 - s.eps), cf);
+            vr = zero.blend(rs0, cf);
+        } else {
+            for (int r = 0; r < L; r++) {
+                int i = i0 + r;
+                int t = s.hard ? s.targets[i] : -1;
+                boolean counted = !s.hard || t != s.ignore;
+                zsT[r] = counted && s.hard ? zt[t * L + r] : 0f;
+                eT[r] = counted && s.hard ? et[t * L + r] : 0f;
+                wt[r] = counted && s.hard ? (float) s.weight(t) : 0f;
+                h[r] = (float) ((1 - s.eps) * wt[r]);
+                rs[r] = rowScales ? s.task.rowScale(i) : (counted ? rs0 : 0f);
+            }
+            vh = FloatVector.fromArray(S, h, 0);
+            vwt = FloatVector.fromArray(S, wt, 0);
+            vr = FloatVector.fromArray(S, rs, 0);
         }
         FloatVector ld = FloatVector.fromArray(S, logd, 0);
         FloatVector id = FloatVector.fromArray(S, invd, 0);
         FloatVector lse = m.add(ld);
-        FloatVector vh = FloatVector.fromArray(S, h, 0);
-        FloatVector vwt = FloatVector.fromArray(S, wt, 0);
-        FloatVector vr = FloatVector.fromArray(S, rs, 0);
         FloatVector vzsT = FloatVector.fromArray(S, zsT, 0);
         FloatVector nlpT = ld.sub(vzsT);
         float smooth = (float) s.smooth;
