@@ -247,6 +247,18 @@ final class VectorKernels implements CpuKernels {
             this.nxo = hasNext ? nxo : xo;
         }
 
+        /**
+         * Adds the next row's largest value over [b, be), from a pass-2 loop's lanes: {@code max}
+         * taken by compare and blend (two instructions where Java's max takes five on AVX2, and
+         * those loops are bound by their instruction count), exact but for NaN, which it skips,
+         * and ±0, whose order it does not keep; {@code zeros} is the sum of those values times 0,
+         * NaN when one was NaN or ±∞. In those cases (and when the max is a zero) the block is
+         * read again with Math.max.
+         */
+        void nextBlock(float max, float zeros, int b, int be) {
+            nmax = Math.max(nmax, max != 0f && !Float.isNaN(zeros) ? max : maxOf(nx, nxo + b, be - b));
+        }
+
         /** The next row's maximum once pass 2 has covered [0, ub): the tail [ub, k) added; NaN without a next row. */
         float nextMax(int ub, int k) {
             if (!hasNext) {
@@ -539,7 +551,7 @@ final class VectorKernels implements CpuKernels {
      * vector argument of a method it did not inline, falls back to boxed Java code. The loops are
      * bound by their instruction count more than by any one unit, so at T = 1 they skip the
      * multiply by 1/T (a loop-invariant test, which C2 takes out of the loop by unswitching it),
-     * and the next row's max is taken as {@link #nextMax} says.
+     * and the next row's max is taken as {@link Row#nextBlock} says.
      */
     private static void expBlock(float[] x, int xo, float[] g, int go, int b, int be, float invT, float m,
                                  Row r, float[] tmp) {
@@ -592,23 +604,11 @@ final class VectorKernels implements CpuKernels {
             return false;
         }
         if (r.hasNext) {
-            r.nmax = Math.max(r.nmax, nextMax(accM.reduceLanes(VectorOperators.MAX),
-                    accZ.reduceLanes(VectorOperators.ADD), nx, nxo, b, be));
+            r.nextBlock(accM.reduceLanes(VectorOperators.MAX), accZ.reduceLanes(VectorOperators.ADD), b, be);
         }
         r.less += lanes(accL, tmp);
         r.ties += (be - b) + accB.reduceLanes(VectorOperators.ADD);
         return true;
-    }
-
-    /**
-     * The next row's largest value over [b, be) from the pass-2 loops' lanes: {@code max} taken
-     * by compare and blend (two instructions where Java's max takes five on AVX2, and this loop
-     * is bound by its instruction count), exact but for NaN, which it skips, and ±0, whose order
-     * it does not keep; {@code zeros} is the sum of those values times 0, NaN when one was NaN or
-     * ±∞. In those cases (and when the max is a zero) the block is read again with Math.max.
-     */
-    private static float nextMax(float max, float zeros, float[] nx, int nxo, int b, int be) {
-        return max != 0f && !Float.isNaN(zeros) ? max : maxOf(nx, nxo + b, be - b);
     }
 
     /** {@link #expBlock} on the exact exp ({@code g} may be null: loss only). */
@@ -639,8 +639,7 @@ final class VectorKernels implements CpuKernels {
             accB = accB.add(below);
         }
         if (r.hasNext) {
-            r.nmax = Math.max(r.nmax, nextMax(accM.reduceLanes(VectorOperators.MAX),
-                    accZ.reduceLanes(VectorOperators.ADD), nx, nxo, b, be));
+            r.nextBlock(accM.reduceLanes(VectorOperators.MAX), accZ.reduceLanes(VectorOperators.ADD), b, be);
         }
         r.less += lanes(accL, tmp);
         r.ties += (be - b) + accB.reduceLanes(VectorOperators.ADD);
