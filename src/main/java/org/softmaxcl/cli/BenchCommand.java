@@ -8,6 +8,8 @@ import java.util.concurrent.Callable;
 
 import org.softmaxcl.BackendChoice;
 import org.softmaxcl.Engine;
+import org.softmaxcl.NonFinitePolicy;
+import org.softmaxcl.cpu.HostCopy;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -18,11 +20,15 @@ import picocli.CommandLine.Spec;
  * {@code bench}: times the fused cross-entropy pass (or softmax) on a seeded N×K batch — warm-up,
  * then median, min and max of R calls, Gelem/s and GB/s, and for OpenCL the kernel-only time — or,
  * with {@code --sweep}, a grid of shapes on every backend written as a CSV table and a PNG chart.
- * Timings are end to end (host↔device transfers included).
+ * Timings are end to end (host↔device transfers included). Unless {@code --no-copy}, each timed
+ * call is paired with a {@link HostCopy} of its N·K floats: the machine's bandwidth measured in
+ * the same run, and the call's fraction of it.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Time xent (loss + gradient, hard targets) or softmax on a seeded N x K batch.",
-                "Gelem/s = N*K / median; GB/s counts 8 bytes per element (one read of the logits, one write of the result)."})
+                "Gelem/s = N*K / median; GB/s counts 8 bytes per element (one read of the logits, one write of the result).",
+                "Each timed call is paired with a host copy of the same N*K floats, timed just before it: the copy's GB/s"
+                        + " and the call's fraction of it (median of the pairs)."})
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -36,6 +42,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--op", paramLabel = "xent|softmax", defaultValue = "xent",
             description = "operation (default: ${DEFAULT-VALUE})")
     BenchRunner.Op op;
+
+    @Option(names = "--non-finite", paramLabel = "refuse|propagate", defaultValue = "refuse",
+            description = "refuse (default: a read-only check of the logits before the pass) or propagate (no check)")
+    NonFinitePolicy nonFinite;
 
     @Option(names = "--backend", paramLabel = "auto|cpu|opencl", converter = Backends.Converter.class,
             description = "backend (default: the library's choice; --sweep: every available backend)")
@@ -52,6 +62,10 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "42", description = "seed of the batch (default: ${DEFAULT-VALUE})")
     long seed;
+
+    @Option(names = "--no-copy", description = "do not pair each timed call with a host copy of its N*K floats"
+            + " (the copy's GB/s and the call's fraction of it: copy_gb_per_s, of_copy)")
+    boolean noCopy;
 
     @Option(names = "--json", description = "print one JSON object (the command-line contract's keys)")
     boolean json;
@@ -84,7 +98,10 @@ final class BenchCommand implements Callable<Integer> {
                 throw new UsageException("--sweep chooses the shapes itself: drop --rows/--classes");
             }
             Outputs.checkFolder("--out", out);
-            List<BenchResult> results = Sweep.run(backend, t, op, quick, w, r, seed, err, progress);
+            List<BenchResult> results;
+            try (HostCopy copy = noCopy ? null : new HostCopy(t)) {
+                results = Sweep.run(backend, t, copy, op, nonFinite, quick, w, r, seed, err, progress);
+            }
             List<Path> files = Sweep.write(out, results, op);
             if (json) {
                 List<Object> list = new ArrayList<>();
@@ -116,8 +133,8 @@ final class BenchCommand implements Callable<Integer> {
         }
         Backends.Opened opened = Backends.open(backend, t);
         BenchResult res;
-        try (Engine engine = Engine.over(opened.backend())) {
-            res = BenchRunner.run(engine, opened.opencl(), t, op, rows, classes, w, r, seed, progress);
+        try (Engine engine = Engine.over(opened.backend()); HostCopy copy = noCopy ? null : new HostCopy(t)) {
+            res = BenchRunner.run(engine, opened.opencl(), t, copy, op, nonFinite, rows, classes, w, r, seed, progress);
         }
         if (json) {
             stdout.println(res.json());

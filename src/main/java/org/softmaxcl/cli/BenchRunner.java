@@ -4,14 +4,20 @@ import java.util.Locale;
 
 import org.softmaxcl.Engine;
 import org.softmaxcl.FloatMatrix;
+import org.softmaxcl.NonFinitePolicy;
+import org.softmaxcl.SoftmaxOptions;
 import org.softmaxcl.Targets;
 import org.softmaxcl.XentOptions;
+import org.softmaxcl.cpu.HostCopy;
 import org.softmaxcl.opencl.OpenClBackend;
 
 /**
  * Times one operation on one engine: a seeded {@link SyntheticBatch}, {@code warmup} untimed
  * calls, then {@code reps} timed ones. Outputs are allocated once and reused, as a caller in a
- * training loop would.
+ * training loop would. With a {@link HostCopy}, each timed call is paired with a copy of its N·K
+ * logits into the output, timed just before it: the machine's own bandwidth measured in the same
+ * run, and per pair the call's fraction of it (on a shared machine whose bandwidth drifts by
+ * 1.5× within minutes, the ratio of a pair is steadier than either time).
  */
 final class BenchRunner {
     /** The operations the benchmark knows. */
@@ -30,16 +36,20 @@ final class BenchRunner {
      * @param engine  the engine to time
      * @param opencl  the OpenCL backend under the engine (for kernel-only times), or null
      * @param threads CPU threads (reported for the CPU backend)
+     * @param copy    the copy to pair with each timed call, or null for none
      */
-    static BenchResult run(Engine engine, OpenClBackend opencl, int threads, Op op, int rows, int classes,
-                           int warmup, int reps, long seed, Progress progress) {
+    static BenchResult run(Engine engine, OpenClBackend opencl, int threads, HostCopy copy, Op op,
+                           NonFinitePolicy nonFinite, int rows, int classes, int warmup, int reps, long seed, Progress progress) {
         SyntheticBatch batch = SyntheticBatch.of(rows, classes, seed);
         FloatMatrix x = FloatMatrix.of(batch.logits(), rows, classes);
-        FloatMatrix out = FloatMatrix.of(new float[batch.logits().length], rows, classes);
+        float[] outArray = new float[batch.logits().length];
+        FloatMatrix out = FloatMatrix.of(outArray, rows, classes);
         Targets t = Targets.hard(batch.targets());
+        XentOptions xo = XentOptions.builder().nonFinite(nonFinite).build();
+        SoftmaxOptions so = SoftmaxOptions.DEFAULTS.withNonFinite(nonFinite);
         Runnable call = op == Op.XENT
-                ? () -> engine.crossEntropyWithGradient(x, t, XentOptions.DEFAULTS, out)
-                : () -> engine.softmax(x, out);
+                ? () -> engine.crossEntropyWithGradient(x, t, xo, out)
+                : () -> engine.softmax(x, out, so);
         String backend = engine.backendKind().name().toLowerCase(Locale.ROOT);
         String label = String.format(Locale.ROOT, "bench %s %dx%d on %s", op.label(), rows, classes, backend);
         for (int i = 0; i < warmup; i++) {
@@ -48,8 +58,14 @@ final class BenchRunner {
         }
         long[] wall = new long[reps];
         long[] kernel = opencl != null ? new long[reps] : null;
+        long[] copied = copy != null ? new long[reps] : null;
         for (int i = 0; i < reps; i++) {
             progress.update(label + ": call " + (i + 1) + "/" + reps);
+            if (copied != null) {
+                long c0 = System.nanoTime();
+                copy.copy(batch.logits(), outArray, outArray.length);
+                copied[i] = System.nanoTime() - c0;
+            }
             long t0 = System.nanoTime();
             call.run();
             wall[i] = System.nanoTime() - t0;
@@ -57,7 +73,9 @@ final class BenchRunner {
                 kernel[i] = opencl.lastKernelNanos();
             }
         }
-        return new BenchResult(backend, engine.report().device(), op.label(), rows, classes, warmup, reps, threads,
-                Timing.of(wall), kernel != null ? Timing.of(kernel) : null);
+        return new BenchResult(backend, engine.report().device(), op.label(),
+                nonFinite.name().toLowerCase(Locale.ROOT), rows, classes, warmup, reps, threads,
+                Timing.of(wall), kernel != null ? Timing.of(kernel) : null,
+                copied != null ? CopyPairs.of(copied, wall, copy.threads()) : null);
     }
 }

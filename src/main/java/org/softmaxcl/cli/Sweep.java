@@ -12,6 +12,8 @@ import java.util.Locale;
 
 import org.softmaxcl.BackendChoice;
 import org.softmaxcl.Engine;
+import org.softmaxcl.NonFinitePolicy;
+import org.softmaxcl.cpu.HostCopy;
 
 /**
  * {@code bench --sweep}: one operation over a grid of shapes, K = 2, 4, 16, …, 262144 (powers of
@@ -32,8 +34,9 @@ final class Sweep {
     }
 
     /** Runs the sweep; returns every result in backend, then K order. */
-    static List<BenchResult> run(BackendChoice choice, int threads, BenchRunner.Op op, boolean quick, int warmup,
-                                 int reps, long seed, PrintWriter err, Progress progress) {
+    static List<BenchResult> run(BackendChoice choice, int threads, HostCopy copy, BenchRunner.Op op, NonFinitePolicy nonFinite,
+                                 boolean quick,
+                                 int warmup, int reps, long seed, PrintWriter err, Progress progress) {
         List<BackendChoice> backends = new ArrayList<>();
         if (choice == null || choice == BackendChoice.AUTO) {
             backends.add(BackendChoice.CPU);
@@ -58,7 +61,8 @@ final class Sweep {
             try (Engine engine = Engine.over(opened.backend())) {
                 for (int k : grid) {
                     int n = (int) Math.max(1, elements / k);
-                    results.add(BenchRunner.run(engine, opened.opencl(), threads, op, n, k, warmup, reps, seed, progress));
+                    results.add(BenchRunner.run(engine, opened.opencl(), threads, copy, op, nonFinite, n, k, warmup, reps, seed,
+                            progress));
                 }
             }
         }

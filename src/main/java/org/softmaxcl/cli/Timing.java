@@ -13,11 +13,22 @@ record Timing(double medianNs, double minNs, double maxNs) {
         if (ns.length == 0) {
             throw new IllegalArgumentException("no timings");
         }
-        long[] s = ns.clone();
+        double[] s = new double[ns.length];
+        for (int i = 0; i < ns.length; i++) {
+            s[i] = ns[i];
+        }
         Arrays.sort(s);
-        int m = s.length / 2;
-        double median = s.length % 2 == 1 ? s[m] : (s[m - 1] + (double) s[m]) / 2;
-        return new Timing(median, s[0], s[s.length - 1]);
+        return new Timing(median(s), s[0], s[s.length - 1]);
+    }
+
+    /** The median of {@code v} (at least one value; sorted in place). */
+    static double median(double[] v) {
+        if (v.length == 0) {
+            throw new IllegalArgumentException("no values");
+        }
+        Arrays.sort(v);
+        int m = v.length / 2;
+        return v.length % 2 == 1 ? v[m] : (v[m - 1] + v[m]) / 2;
     }
 
     double medianMs() {

@@ -26,13 +26,26 @@ class BenchCommandTest {
         assertThat(r.code()).as(r.toString()).isZero();
         Map<String, Object> j = r.json();
         assertThat(j).containsKeys(CONTRACT).doesNotContainKey("kernel_ms");
-        assertThat(j).containsEntry("backend", "cpu").containsEntry("op", "xent").containsEntry("rows", 16L)
+        assertThat(j).containsEntry("backend", "cpu").containsEntry("op", "xent").containsEntry("non_finite", "refuse")
+                .containsEntry("rows", 16L)
                 .containsEntry("classes", 33L).containsEntry("reps", 3L).containsEntry("threads", 1L);
         double median = (Double) j.get("median_ms");
         assertThat((Double) j.get("min_ms")).isLessThanOrEqualTo(median);
         assertThat((Double) j.get("max_ms")).isGreaterThanOrEqualTo(median);
         assertThat((Double) j.get("gelem_per_s")).isEqualTo(16 * 33 / (median * 1e6), org.assertj.core.data.Offset.offset(1e-9));
         assertThat((Double) j.get("gb_per_s")).isEqualTo(8 * (Double) j.get("gelem_per_s"), org.assertj.core.data.Offset.offset(1e-9));
+        // Each timed call is paired with a host copy of its 16·33 floats.
+        assertThat(j).containsEntry("copy_threads", 1L);
+        assertThat((Double) j.get("copy_gb_per_s")).isPositive().isFinite();
+        assertThat((Double) j.get("of_copy")).isPositive().isFinite();
+    }
+
+    @Test
+    void noCopyLeavesThePairedCopyOut() {
+        Cli.Result r = Cli.run("bench", "--rows", "4", "--classes", "50", "--backend", "cpu", "--reps", "2",
+                "--warmup", "0", "--json", "--no-copy", "--non-finite", "propagate");
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.json()).containsEntry("non_finite", "propagate").containsKeys(CONTRACT).doesNotContainKeys("copy_gb_per_s", "copy_threads", "of_copy");
     }
 
     @Test
@@ -40,7 +53,8 @@ class BenchCommandTest {
         Cli.Result r = Cli.run("bench", "--rows", "8", "--classes", "100", "--op", "softmax", "--backend", "cpu",
                 "--reps", "2", "--warmup", "0");
         assertThat(r.code()).as(r.toString()).isZero();
-        assertThat(r.out()).contains("softmax 8 x 100 on cpu", "median", "Gelem/s", "GB/s");
+        assertThat(r.out()).contains("softmax 8 x 100 on cpu", "median", "Gelem/s", "GB/s", "host copy paired with each call",
+                "median of 2 pairs");
     }
 
     @Test
@@ -53,8 +67,10 @@ class BenchCommandTest {
         assertThat(results).hasSize(Sweep.QUICK_CLASSES.length);
         List<String> csv = Files.readAllLines(out.resolve("sweep.csv"));
         assertThat(csv).hasSize(1 + Sweep.QUICK_CLASSES.length);
-        assertThat(csv.get(0)).startsWith("backend,device,op,rows,classes,median_ms");
+        assertThat(csv.get(0)).startsWith("backend,device,op,rows,classes,median_ms").endsWith(",copy_gb_per_s,of_copy");
         assertThat(csv.get(1)).startsWith("cpu,");
+        String[] cells = csv.get(1).split(",");
+        assertThat(Double.parseDouble(cells[cells.length - 1])).as("of_copy").isPositive();
         byte[] png = Files.readAllBytes(out.resolve("sweep.png"));
         assertThat(png).startsWith((byte) 0x89, (byte) 'P', (byte) 'N', (byte) 'G');
         assertThat(png.length).isGreaterThan(1000);
