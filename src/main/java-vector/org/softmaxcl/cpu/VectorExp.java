@@ -43,18 +43,21 @@ final class VectorExp {
      */
     private static final float C2 = 0.49999994f, C3 = 0.16666521f, C4 = 0.04166839f, C5 = 0.008368717f, C6 = 0.0013814599f;
 
-    private static final FloatVector V_NLN2_HI = FloatVector.broadcast(S, -LN2_HI);
-    private static final FloatVector V_NLN2_LO = FloatVector.broadcast(S, -LN2_LO);
-    private static final FloatVector V_C2 = FloatVector.broadcast(S, C2);
-    private static final FloatVector V_C3 = FloatVector.broadcast(S, C3);
-    private static final FloatVector V_C4 = FloatVector.broadcast(S, C4);
-    private static final FloatVector V_C5 = FloatVector.broadcast(S, C5);
-    private static final FloatVector V_C6 = FloatVector.broadcast(S, C6);
-    private static final FloatVector V_LOG2E = FloatVector.broadcast(S, LOG2E);
-    private static final FloatVector V_MAGIC = FloatVector.broadcast(S, MAGIC);
-    private static final FloatVector V_ZERO = FloatVector.zero(S);
-    private static final IntVector V_253 = IntVector.broadcast(IntVector.SPECIES_PREFERRED, 127 + 126);
-    private static final FloatVector V_ONE = FloatVector.broadcast(S, 1f);
+    private static final int BIAS_253 = 127 + 126;
+
+    /**
+     * The constant {@code v} in every lane, made where it is used. A static final vector is read
+     * from its backing float[] in every iteration of a kernel's loop (its address loaded, then
+     * the vector), because the loop's stores to a float[] might alias that array, so C2 cannot
+     * take the read out of the loop; a broadcast is taken out, and with more constants than AVX2
+     * has registers it is spilled to the stack, where no store of the loop reaches (one load,
+     * no address). hsdis on the fused cross-entropy's pass 2: 12 instructions of 49 per vector
+     * were such reads; paired in one JVM (1 thread, rows in cache) this gave +4–5 % at K = 1000
+     * and 8000, the same bits.
+     */
+    private static FloatVector c(float v) {
+        return FloatVector.broadcast(S, v);
+    }
 
     private VectorExp() {
     }
@@ -99,7 +102,7 @@ final class VectorExp {
 
     static FloatVector exp(FloatVector x) {
         VectorMask<Float> tiny = x.compare(VectorOperators.LT, MIN_ARG);
-        FloatVector t = x.fma(V_LOG2E, V_MAGIC);
+        FloatVector t = x.fma(LOG2E, MAGIC);
         FloatVector p = poly(x, t);
         FloatVector e = scale(p, t);
         if (!tiny.anyTrue()) {
@@ -114,7 +117,7 @@ final class VectorExp {
      * callers that cannot rule them out beforehand check {@link #tinyKey} afterwards.
      */
     static FloatVector expNormal(FloatVector x) {
-        FloatVector t = x.fma(V_LOG2E, V_MAGIC);
+        FloatVector t = x.fma(LOG2E, MAGIC);
         return scale(poly(x, t), t);
     }
 
@@ -139,16 +142,17 @@ final class VectorExp {
      * addition of 1 to r + r²·s instead came to 1.005 ulp).
      */
     private static FloatVector poly(FloatVector x, FloatVector t) {
-        FloatVector n = t.sub(V_MAGIC);
-        FloatVector r = n.fma(V_NLN2_HI, x);
-        r = n.fma(V_NLN2_LO, r);
+        FloatVector n = t.sub(MAGIC);
+        FloatVector r = n.fma(c(-LN2_HI), x);
+        r = n.fma(c(-LN2_LO), r);
         FloatVector r2 = r.mul(r);
-        FloatVector a0 = r.fma(V_C3, V_C2);
-        FloatVector a1 = r.fma(V_C5, V_C4);
-        FloatVector b = r2.fma(V_C6, a1);
+        FloatVector a0 = r.fma(C3, C2);
+        FloatVector a1 = r.fma(C5, C4);
+        FloatVector b = r2.fma(c(C6), a1);
         FloatVector s = b.fma(r2, a0);
-        FloatVector q = s.fma(r, V_ONE);
-        return q.fma(r, V_ONE);
+        FloatVector one = c(1f);
+        FloatVector q = s.fma(r, one);
+        return q.fma(r, one);
     }
 
     /**
@@ -163,9 +167,9 @@ final class VectorExp {
 
     /** p·2^n for n < −126: (p·2^(n+126))·2^−126, one rounding, and 0 below 2^−150. */
     private static FloatVector subnormal(FloatVector x, FloatVector t, FloatVector p) {
-        IntVector bits = ((IntVector) t.reinterpretAsInts()).add(V_253).lanewise(VectorOperators.LSHL, 23);
+        IntVector bits = ((IntVector) t.reinterpretAsInts()).add(BIAS_253).lanewise(VectorOperators.LSHL, 23);
         FloatVector e = p.mul((FloatVector) bits.reinterpretAsFloats()).mul(TWO_M126);
-        return e.blend(V_ZERO, x.compare(VectorOperators.LT, ZERO_ARG));
+        return e.blend(0f, x.compare(VectorOperators.LT, ZERO_ARG));
     }
 
     /** The same computation for one float (for row tails), bit-identical to a lane of {@link #exp}. */
