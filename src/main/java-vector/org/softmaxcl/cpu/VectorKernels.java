@@ -678,50 +678,68 @@ final class VectorKernels implements CpuKernels {
         return s.k >= MIN_K && s.softcap == 0 && !s.needSum && !s.stats && s.rowMax == null;
     }
 
-    /** Small K: {@link SmallRowsSoftmax}, lanes on rows; the rest of the range row by row. */
+    /**
+     * Small K: {@link SmallRowsSoftmax}, lanes on rows; the rest of the range row by row, each
+     * row's max read during the row before (the first one's from {@code firstMax} when known, the
+     * row {@code ahead}'s during the last row).
+     */
     @Override
-    public void softmaxRows(int r0, int r1, float[] x, int xo, int ldx, float[] out, int oo, int ldo, int k,
-                            java.util.function.IntToDoubleFunction temperatures, boolean log, float[] maxima) {
+    public float softmaxRows(int r0, int r1, float[] x, int xo, int ldx, float[] out, int oo, int ldo, int k,
+                             java.util.function.IntToDoubleFunction temperatures, boolean log, float[] maxima,
+                             float firstMax, int ahead) {
         int done = r0;
         if (k < MIN_K) {
             done = new SmallRowsSoftmax(k).softmax(r0, r1, x, xo, ldx, out, oo, ldo, temperatures, log, scalar);
         }
-        // Without the REFUSE check's maxima, each row's max comes from the previous row's pass.
-        float next = done < r1 && maxima == null ? rowMax(x, xo + done * ldx, k) : 0f;
-        for (int i = done; i < r1; i++) {
-            boolean more = maxima == null && i + 1 < r1;
-            float xmax = maxima != null ? maxima[i] : next;
-            next = softmaxRow(x, xo + i * ldx, out, oo + i * ldo, k, (float) temperatures.applyAsDouble(i), log, xmax,
-                    more ? x : null, xo + (i + 1) * ldx);
+        if (done >= r1) {
+            return Float.NaN;
         }
+        // Without the REFUSE check's maxima, each row's max comes from the previous row's pass.
+        boolean pipelined = maxima == null;
+        float next = pipelined ? firstRowMax(firstMax, done == r0, x, xo + done * ldx, k) : 0f;
+        for (int i = done; i < r1; i++) {
+            int nr = i + 1 < r1 ? i + 1 : ahead;
+            boolean more = pipelined && nr >= 0;
+            float xmax = pipelined ? next : maxima[i];
+            next = softmaxRow(x, xo + i * ldx, out, oo + i * ldo, k, (float) temperatures.applyAsDouble(i), log, xmax,
+                    more ? x : null, xo + nr * ldx);
+        }
+        return pipelined && ahead >= 0 ? next : Float.NaN;
+    }
+
+    /** The first row's max: {@code known} when it was read ahead (not NaN) and is for this row, else a pass of its own. */
+    private float firstRowMax(float known, boolean isFirst, float[] x, int xo, int k) {
+        return isFirst && !Float.isNaN(known) ? known : rowMax(x, xo, k);
     }
 
     /**
      * Small K (below {@link #XENT_LANES_K}): {@link SmallRowsKernel} puts each vector lane on a row
      * instead of a column; ranges that are not whole groups of lanes end with the scalar kernel.
+     * Larger K in the common case ({@link #pipelined}): each row's max read during the row before,
+     * as in {@link #softmaxRows}.
      */
     @Override
-    public void xentRows(XentSpec s, int r0, int r1, float[] x, int xo, int ldx, float[] y, int yo, int ldy,
-                         float[] g, int go, int ldg, RowOutputs out) {
+    public float xentRows(XentSpec s, int r0, int r1, float[] x, int xo, int ldx, float[] y, int yo, int ldy,
+                          float[] g, int go, int ldg, RowOutputs out, float firstMax, int ahead) {
         if (pipelined(s) && s.k >= XENT_LANES_K) {
             if (r0 >= r1) {
-                return;
+                return Float.NaN;
             }
-            float next = rowMax(x, xo + r0 * ldx, s.k);
+            float next = firstRowMax(firstMax, true, x, xo + r0 * ldx, s.k);
             for (int i = r0; i < r1; i++) {
-                boolean more = i + 1 < r1;
+                int nr = i + 1 < r1 ? i + 1 : ahead;
                 next = xentRow(s, i, x, xo + i * ldx, y, y == null ? 0 : yo + i * ldy, g, g == null ? 0 : go + i * ldg,
-                        out, next, more ? x : null, xo + (i + 1) * ldx);
+                        out, next, nr >= 0 ? x : null, xo + nr * ldx);
             }
-            return;
+            return ahead >= 0 ? next : Float.NaN;
         }
         if (s.k >= XENT_LANES_K || s.softcap > 0) {
-            CpuKernels.super.xentRows(s, r0, r1, x, xo, ldx, y, yo, ldy, g, go, ldg, out);
-            return;
+            return CpuKernels.super.xentRows(s, r0, r1, x, xo, ldx, y, yo, ldy, g, go, ldg, out, firstMax, ahead);
         }
         int done = new SmallRowsKernel(s, scalar).xent(r0, r1, x, xo, ldx, y, yo, ldy, g, go, ldg, out);
         for (int i = done; i < r1; i++) {
             scalar.xentRow(s, i, x, xo + i * ldx, y, y == null ? 0 : yo + i * ldy, g, g == null ? 0 : go + i * ldg, out);
         }
+        return Float.NaN;
     }
 }

@@ -6,7 +6,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import org.softmaxcl.BackendKind;
 import org.softmaxcl.BackendReport;
@@ -22,9 +24,12 @@ import org.softmaxcl.backend.XentTask;
 /**
  * The pure-Java backend: row kernels ({@link CpuKernels}) applied to chunks of contiguous rows,
  * which the caller's thread and a small pool take in turn as they finish theirs (a core slowed by
- * another tenant of the machine takes fewer). A row's result depends on the row alone, never on
- * which thread took it or when (chunks of small K start on a multiple of {@value #ROW_ALIGN} rows,
- * where the lane kernels' groups of rows start), so the results do not depend on the thread count.
+ * another tenant of the machine takes fewer); a thread reserves its next chunk before it runs the
+ * current one, so that the kernels read the next chunk's first row max during the current one's
+ * last row, as they do between the rows of a chunk. A row's result depends on the row alone, never
+ * on which thread took it or when (chunks of small K start on a multiple of {@value #ROW_ALIGN}
+ * rows, where the lane kernels' groups of rows start), so the results do not depend on the thread
+ * count (NaN payloads aside: x86 arithmetic on NaN operands picks one by operand order).
  * Matrices backed by direct buffers are processed a row at a time through a per-range scratch row.
  * Under {@link NonFinitePolicy#REFUSE} a first read-only pass checks every row before anything
  * is written.
@@ -105,8 +110,9 @@ public final class CpuBackend implements Backend {
         }
         if (arrays) {
             float[] mx = maxima;
-            forRows(t.rows(), k, (r0, r1) -> kernels.softmaxRows(r0, r1, in.array(), in.offset(), in.stride(),
-                    out.array(), out.offset(), out.stride(), k, i -> t.opts().temperature(i), t.log(), mx));
+            forRows(t.rows(), k, (r0, r1, firstMax, ahead) -> kernels.softmaxRows(r0, r1, in.array(), in.offset(),
+                    in.stride(), out.array(), out.offset(), out.stride(), k, i -> t.opts().temperature(i), t.log(), mx,
+                    firstMax, ahead));
             return;
         }
         forRows(t.rows(), k, (r0, r1) -> {
@@ -210,9 +216,10 @@ public final class CpuBackend implements Backend {
         boolean inPlace = t.inPlace();
         boolean allArrays = x.hasArray() && (y == null || y.hasArray()) && (grad == null || grad.hasArray());
         if (allArrays) {
-            forRows(t.rows(), k, (r0, r1) -> kernels.xentRows(spec, r0, r1, x.array(), x.offset(), x.stride(),
-                    y == null ? null : y.array(), y == null ? 0 : y.offset(), y == null ? 0 : y.stride(),
-                    grad == null ? null : grad.array(), grad == null ? 0 : grad.offset(), grad == null ? 0 : grad.stride(), out));
+            forRows(t.rows(), k, (r0, r1, firstMax, ahead) -> kernels.xentRows(spec, r0, r1, x.array(), x.offset(),
+                    x.stride(), y == null ? null : y.array(), y == null ? 0 : y.offset(), y == null ? 0 : y.stride(),
+                    grad == null ? null : grad.array(), grad == null ? 0 : grad.offset(), grad == null ? 0 : grad.stride(),
+                    out, firstMax, ahead));
             return;
         }
         forRows(t.rows(), k, (r0, r1) -> {
@@ -323,6 +330,17 @@ public final class CpuBackend implements Backend {
         void run(int r0, int r1);
     }
 
+    /**
+     * Work on the rows [r0, r1) that may also read one row ahead: {@code ahead} is the first row
+     * of the chunk this thread means to run next (−1 when none), whose largest logit the job may
+     * read during its last row and return (NaN when it did not); that value comes back as
+     * {@code firstMax} of the next chunk when the thread does run it (NaN otherwise: the job then
+     * finds its first row's max itself).
+     */
+    interface RowRangeAhead {
+        float run(int r0, int r1, float firstMax, int ahead);
+    }
+
     /** Chunks per thread: enough for a fast core to take over a slow one's share. */
     static final int CHUNKS_PER_THREAD = 8;
     /** At least this many elements per chunk (the cost of taking one is a few atomic operations). */
@@ -355,23 +373,51 @@ public final class CpuBackend implements Backend {
      * when their current chunk is done, and the first failure is thrown.
      */
     void forRows(int rows, int k, RowRange job) {
+        forRows(rows, k, (r0, r1, firstMax, ahead) -> {
+            job.run(r0, r1);
+            return Float.NaN;
+        });
+    }
+
+    /**
+     * {@link #forRows(int, int, RowRange)} for jobs that read a row ahead. Each thread reserves
+     * the chunk it will run next before it runs the current one (so that the current one's last
+     * row can read the next one's first row, as rows within a chunk do), and claims it afterwards;
+     * a thread that finds no chunk left to reserve takes over chunks reserved by others and not
+     * yet started, so a slow core never holds back a reserved chunk. Every chunk runs exactly
+     * once (a compare-and-set claims it).
+     */
+    void forRows(int rows, int k, RowRangeAhead job) {
         int parts = (int) Math.min(threads, rows);
         if (parts <= 1 || (long) rows * k < PARALLEL_MIN_ELEMENTS) {
-            job.run(0, rows);
+            job.run(0, rows, Float.NaN, -1);
             return;
         }
         int chunk = chunkRows(rows, k, parts);
         int chunks = (rows + chunk - 1) / chunk;
         parts = Math.min(parts, chunks);
         AtomicInteger next = new AtomicInteger();
+        AtomicIntegerArray claimed = new AtomicIntegerArray(chunks);
+        AtomicBoolean stop = new AtomicBoolean();
         Runnable worker = () -> {
             try {
-                for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
+                float max = Float.NaN;
+                for (int c = claim(next, claimed, chunks); c >= 0 && !stop.get(); ) {
+                    int ahead = next.getAndIncrement();
+                    if (ahead >= chunks) {
+                        ahead = -1;
+                    }
                     int r0 = c * chunk;
-                    job.run(r0, Math.min(rows, r0 + chunk));
+                    max = job.run(r0, Math.min(rows, r0 + chunk), max, ahead < 0 ? -1 : ahead * chunk);
+                    if (ahead >= 0 && claimed.compareAndSet(ahead, 0, 1)) {
+                        c = ahead;
+                    } else {
+                        max = Float.NaN;
+                        c = claim(next, claimed, chunks);
+                    }
                 }
             } catch (RuntimeException | Error e) {
-                next.set(chunks);   // the others stop after their current chunk
+                stop.set(true);   // the others stop after their current chunk
                 throw e;
             }
         };
@@ -416,6 +462,24 @@ public final class CpuBackend implements Backend {
         if (first != null) {
             throw new IllegalStateException(first);
         }
+    }
+
+    /**
+     * A chunk for a thread with none reserved: the next unreserved one, else one that another
+     * thread reserved and has not started; −1 when every chunk is claimed.
+     */
+    private static int claim(AtomicInteger next, AtomicIntegerArray claimed, int chunks) {
+        for (int c = next.getAndIncrement(); c < chunks; c = next.getAndIncrement()) {
+            if (claimed.compareAndSet(c, 0, 1)) {
+                return c;
+            }
+        }
+        for (int c = 0; c < chunks; c++) {
+            if (claimed.get(c) == 0 && claimed.compareAndSet(c, 0, 1)) {
+                return c;
+            }
+        }
+        return -1;
     }
 
     private void ensureOpen() {

@@ -27,12 +27,18 @@ interface CpuKernels {
      * {@code maxima}, when not null, the largest raw logit of every row (already computed by the
      * REFUSE check: kernels may skip their own max pass). Implementations may process several rows
      * together (small K).
+     *
+     * <p>Without maxima, {@code firstMax} is row r0's largest raw logit when known (NaN when not),
+     * and {@code ahead} a row (or −1) whose largest raw logit the kernel may read during its last
+     * row and return; it returns NaN when it did not. (See {@link CpuBackend.RowRangeAhead}.)
      */
-    default void softmaxRows(int r0, int r1, float[] x, int xo, int ldx, float[] out, int oo, int ldo, int k,
-                             java.util.function.IntToDoubleFunction temperatures, boolean log, float[] maxima) {
+    default float softmaxRows(int r0, int r1, float[] x, int xo, int ldx, float[] out, int oo, int ldo, int k,
+                              java.util.function.IntToDoubleFunction temperatures, boolean log, float[] maxima,
+                              float firstMax, int ahead) {
         for (int i = r0; i < r1; i++) {
             softmaxRow(x, xo + i * ldx, out, oo + i * ldo, k, (float) temperatures.applyAsDouble(i), log);
         }
+        return Float.NaN;
     }
 
     /** Softmax (log == false: y = s) or log-softmax (y = log s) backward of one row. */
@@ -50,11 +56,13 @@ interface CpuKernels {
      * {@link #xentRow} over rows [r0, r1) of array-backed matrices: row i of x starts at
      * {@code xo + i·ldx} (likewise y and g; y or g may be null). Implementations may process
      * several rows together (small K); the results are those of {@link #xentRow} row by row.
+     * {@code firstMax}, {@code ahead} and the result: as in {@link #softmaxRows}.
      */
-    default void xentRows(XentSpec s, int r0, int r1, float[] x, int xo, int ldx, float[] y, int yo, int ldy,
-                          float[] g, int go, int ldg, RowOutputs out) {
+    default float xentRows(XentSpec s, int r0, int r1, float[] x, int xo, int ldx, float[] y, int yo, int ldy,
+                           float[] g, int go, int ldg, RowOutputs out, float firstMax, int ahead) {
         for (int i = r0; i < r1; i++) {
             xentRow(s, i, x, xo + i * ldx, y, y == null ? 0 : yo + i * ldy, g, g == null ? 0 : go + i * ldg, out);
         }
+        return Float.NaN;
     }
 }

@@ -92,4 +92,62 @@ class CpuChunksTest {
             assertThat((rows + chunk - 1) / chunk).isGreaterThan(threads);
         }
     }
+
+    /**
+     * Runs a read-ahead job over rows × k on {@code threads} threads; the job returns, for the row
+     * {@code ahead}, the value ahead + 0.5 (a stand-in for its max), and records the firstMax each
+     * chunk got. Chunk 0 sleeps {@code slowMs} first, so that its reservation can be taken over.
+     * Returns the number of chunks that got a firstMax.
+     */
+    private static int runAhead(int rows, int k, int threads, long slowMs) {
+        AtomicIntegerArray seen = new AtomicIntegerArray(rows);
+        java.util.Map<Integer, Float> firstMax = new java.util.concurrent.ConcurrentHashMap<>();
+        try (CpuBackend b = new CpuBackend(new ScalarKernels(), threads, "test")) {
+            b.forRows(rows, k, (r0, r1, fm, ahead) -> {
+                if (r0 == 0 && slowMs > 0) {
+                    try {
+                        Thread.sleep(slowMs);
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+                assertThat(firstMax.put(r0, fm)).as("chunk at row %d run twice", r0).isNull();
+                for (int i = r0; i < r1; i++) {
+                    seen.incrementAndGet(i);
+                }
+                assertThat(ahead).as("ahead of the chunk at %d", r0).isGreaterThanOrEqualTo(-1).isLessThan(rows);
+                assertThat(ahead >= r0 && ahead < r1).as("ahead %d inside its own chunk [%d, %d)", ahead, r0, r1).isFalse();
+                return ahead >= 0 ? ahead + 0.5f : Float.NaN;
+            });
+        }
+        for (int i = 0; i < rows; i++) {
+            assertThat(seen.get(i)).as("times row " + i + " was done").isEqualTo(1);
+        }
+        int handed = 0;
+        for (java.util.Map.Entry<Integer, Float> e : firstMax.entrySet()) {
+            if (!Float.isNaN(e.getValue())) {
+                assertThat(e.getValue()).as("firstMax of the chunk at row %d", e.getKey()).isEqualTo(e.getKey() + 0.5f);
+                handed++;
+            }
+        }
+        return handed;
+    }
+
+    @Test
+    void aChunkGetsTheRowItsThreadReadAheadOfItAndNoOther() {
+        // 16 chunks of 4 rows on 2 threads: each thread reserves its next chunk before running the
+        // current one, so all but the threads' first chunks (and any taken over) get their first max.
+        int handed = runAhead(64, 1 << 14, 2, 0);
+        assertThat(handed).as("chunks that got their first row's max").isGreaterThanOrEqualTo(1);
+        assertThat(runAhead(64, 1 << 14, 3, 0)).isGreaterThanOrEqualTo(1);
+        assertThat(runAhead(1000, 1 << 10, 4, 0)).isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
+    void aChunkReservedByASlowThreadIsTakenOverWithoutItsMax() {
+        // Chunk 0's thread sleeps while the others finish every other chunk, the one it reserved
+        // included: that chunk runs once, on another thread, and never with chunk 0's value.
+        runAhead(64, 1 << 14, 2, 300);
+        runAhead(40, 1 << 14, 3, 300);
+    }
 }

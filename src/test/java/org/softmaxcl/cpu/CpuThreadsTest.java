@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import org.junit.jupiter.api.Test;
 import org.softmaxcl.Engine;
 import org.softmaxcl.FloatMatrix;
+import org.softmaxcl.NonFinitePolicy;
 import org.softmaxcl.Reduction;
+import org.softmaxcl.SoftmaxOptions;
 import org.softmaxcl.Targets;
 import org.softmaxcl.XentOptions;
 import org.softmaxcl.XentResult;
@@ -70,5 +72,54 @@ class CpuThreadsTest {
         assertSameOnOneTwoAndThreeThreads(false, 5003, 7);
         assertSameOnOneTwoAndThreeThreads(false, 3001, 40);
         assertSameOnOneTwoAndThreeThreads(false, 777, 3000);
+    }
+
+    /**
+     * The plain pass (hard targets, no options, PROPAGATE: no REFUSE maxima) reads each row's max
+     * during the row before, across chunks too (the row a thread reserved next): the same bits on
+     * 1, 2 and 3 threads (NaN payloads aside), with a NaN row, a +∞ row, an all −∞ row and rows whose max is ±0 where
+     * chunks start (one row per chunk at K = 70000).
+     */
+    @Test
+    void plainPassIsIdenticalOnOneTwoAndThreeThreadsWithRowsReadAheadAcrossChunks() {
+        for (int[] shape : new int[][] {{9, 70000}, {40, 20000}, {300, 1000}}) {
+            int n = shape[0];
+            int k = shape[1];
+            Data d = new Data(n * 7L + k);
+            float[] x = d.logits(n, k, 3);
+            int[] t = d.targets(n, k, 0, -100);
+            java.util.Arrays.fill(x, 1 * k, 2 * k, -1f);
+            x[1 * k + 5] = Float.NaN;
+            x[2 * k + 7] = Float.POSITIVE_INFINITY;
+            java.util.Arrays.fill(x, 3 * k, 4 * k, Float.NEGATIVE_INFINITY);
+            java.util.Arrays.fill(x, 4 * k, 5 * k, -3f);
+            x[4 * k + 3] = -0f;
+            x[4 * k + k - 2] = 0f;
+            java.util.Arrays.fill(x, 5 * k, 6 * k, -0f);
+            XentOptions o = XentOptions.builder().nonFinite(NonFinitePolicy.PROPAGATE).reduction(Reduction.NONE).build();
+            SoftmaxOptions so = SoftmaxOptions.DEFAULTS.withNonFinite(NonFinitePolicy.PROPAGATE);
+            float[][] grads = new float[3][];
+            float[][] probs = new float[3][];
+            XentResult[] results = new XentResult[3];
+            for (int threads = 1; threads <= 3; threads++) {
+                try (Engine e = Engine.over(new CpuBackend(threads, "test"))) {
+                    float[] g = new float[n * k];
+                    results[threads - 1] = e.crossEntropyWithGradient(FloatMatrix.of(x, n, k), Targets.hard(t), o,
+                            FloatMatrix.of(g, n, k));
+                    grads[threads - 1] = g;
+                    float[] p = new float[n * k];
+                    e.softmax(FloatMatrix.of(x, n, k), FloatMatrix.of(p, n, k), so);
+                    probs[threads - 1] = p;
+                }
+            }
+            for (int threads = 2; threads <= 3; threads++) {
+                String what = "plain " + n + "x" + k + " 1 vs " + threads + " threads";
+                // NaN rows: any NaN (x86's NaN payloads follow operand order and the JIT's code).
+                Compare.assertSameValues(what + " row losses", results[0].rowLosses(), results[threads - 1].rowLosses());
+                Compare.assertSameValues(what + " grad", grads[0], grads[threads - 1]);
+                Compare.assertSameValues(what + " softmax", probs[0], probs[threads - 1]);
+            }
+            assertThat(results[0].rowLosses()[1]).as("NaN row").isNaN();
+        }
     }
 }
