@@ -31,6 +31,14 @@ final class VectorKernels implements CpuKernels {
     static final int L = S.length();
     private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     static final int BLOCK = 2048;
+    /**
+     * Pass 2 sums d − 1's terms per segment of this many floats, then the segments in order, so
+     * that a row split over threads segment by segment ({@link #softmaxRowSplit},
+     * {@link #xentRowSplit}) gives the same bits as the row whole.
+     */
+    static final int SEGMENT = 16 * BLOCK;
+    /** Rows of at least this K may be split over threads, in segments. */
+    static final int SPLIT_MIN_K = 2 * SEGMENT;
     private static final int MIN_K = 2 * L;
     /**
      * The fused cross-entropy puts rows on vector lanes ({@link SmallRowsKernel}) below this K, a
@@ -124,16 +132,24 @@ final class VectorKernels implements CpuKernels {
         float invT = (float) (1.0 / temperature);
         float m = xmax * invT;
         float[] tmp = new float[L];
-        FloatVector vinvT = FloatVector.broadcast(S, invT);
-        FloatVector negM = FloatVector.broadcast(S, -m);
         Row r = new Row();
         r.next(x, xo, nx, nxo);
         int ub = S.loopBound(k);
-        float[] e = log ? null : out;
-        for (int b = 0; b < ub; b += BLOCK) {
-            int be = Math.min(ub, b + BLOCK);
-            expBlock(x, xo, e, oo, b, be, invT, m, r, tmp);
+        pass2(x, xo, log ? null : out, oo, ub, invT, m, r, tmp);
+        softmaxTail(x, xo, out, oo, ub, k, invT, m, log, r);
+        float nextMax = r.nextMax(ub, k);
+        double dm1 = r.less + (r.ties - 1);
+        if (log) {
+            logRange(x, xo, out, oo, 0, k, invT, m, (float) log1p(dm1));
+        } else {
+            scaleInPlace(out, oo, k, (float) (1.0 / (1.0 + dm1)));
         }
+        return nextMax;
+    }
+
+    /** Softmax's pass 2 over the row's scalar tail [ub, k): e_j into out (unless log), and d − 1's terms. */
+    private static void softmaxTail(float[] x, int xo, float[] out, int oo, int ub, int k, float invT, float m, boolean log,
+                                    Row r) {
         for (int j = ub; j < k; j++) {
             float zs = x[xo + j] * invT - m;
             float ej = VectorExp.exp(zs);
@@ -146,22 +162,182 @@ final class VectorKernels implements CpuKernels {
                 r.ties++;
             }
         }
-        float nextMax = r.nextMax(ub, k);
-        double dm1 = r.less + (r.ties - 1);
-        if (log) {
-            float logd = (float) log1p(dm1);
-            FloatVector vl = FloatVector.broadcast(S, logd);
-            int j = 0;
-            for (; j < ub; j += L) {
-                FloatVector.fromArray(S, x, xo + j).mul(vinvT).add(negM).sub(vl).intoArray(out, oo + j);
-            }
-            for (; j < k; j++) {
-                out[oo + j] = (x[xo + j] * invT - m) - logd;
-            }
-        } else {
-            scaleInPlace(out, oo, k, (float) (1.0 / (1.0 + dm1)));
+    }
+
+    /** Log-softmax's output over [from, to) of a row: (x·invT − m) − log d (from a multiple of L). */
+    private static void logRange(float[] x, int xo, float[] out, int oo, int from, int to, float invT, float m, float logd) {
+        FloatVector vinvT = FloatVector.broadcast(S, invT);
+        FloatVector negM = FloatVector.broadcast(S, -m);
+        FloatVector vl = FloatVector.broadcast(S, logd);
+        int j = from;
+        for (int ub = from + S.loopBound(to - from); j < ub; j += L) {
+            FloatVector.fromArray(S, x, xo + j).mul(vinvT).add(negM).sub(vl).intoArray(out, oo + j);
         }
-        return nextMax;
+        for (; j < to; j++) {
+            out[oo + j] = (x[xo + j] * invT - m) - logd;
+        }
+    }
+
+    /**
+     * Pass 2 ({@link #expBlock}) over [0, ub) of a row, segment by segment: d − 1's terms summed
+     * within each {@link #SEGMENT} from 0 (into r.less), then the segments' sums in order.
+     */
+    private static void pass2(float[] x, int xo, float[] e, int eo, int ub, float invT, float m, Row r, float[] tmp) {
+        double sum = 0;
+        for (int b0 = 0; b0 < ub; b0 += SEGMENT) {
+            r.less = 0;
+            segment(x, xo, e, eo, b0, Math.min(ub, b0 + SEGMENT), invT, m, r, tmp);
+            sum += r.less;
+        }
+        r.less = sum;
+    }
+
+    /** {@link #expBlock} over the blocks of [b0, b1), adding to r.less and r.ties. */
+    private static void segment(float[] x, int xo, float[] e, int eo, int b0, int b1, float invT, float m, Row r,
+                                float[] tmp) {
+        for (int b = b0; b < b1; b += BLOCK) {
+            expBlock(x, xo, e, eo, b, Math.min(b1, b + BLOCK), invT, m, r, tmp);
+        }
+    }
+
+    /**
+     * One row split over the backend's threads in segments (few rows of large K): the row's max
+     * (unless known: {@code xmax} not NaN), pass 2 and the output, each segment by segment in
+     * parallel, with d − 1's segment sums added in order: the same bits as {@link #softmaxRow}.
+     */
+    @Override
+    public void softmaxRowSplit(float[] x, int xo, float[] out, int oo, int k, float temperature, boolean log, float xmax,
+                                Parallel par) {
+        int ub = S.loopBound(k);
+        int segments = (ub + SEGMENT - 1) / SEGMENT;
+        float mx = Float.isNaN(xmax) ? splitMax(x, xo, k, ub, segments, par) : xmax;
+        if (k < SPLIT_MIN_K || !Float.isFinite(mx)) {
+            softmaxRow(x, xo, out, oo, k, temperature, log, mx, null, 0);
+            return;
+        }
+        float invT = (float) (1.0 / temperature);
+        float m = mx * invT;
+        double[] less = new double[segments];
+        long[] ties = new long[segments];
+        par.run(segments, j -> {
+            Row rj = new Row();
+            rj.next(x, xo, null, 0);
+            segment(x, xo, log ? null : out, oo, j * SEGMENT, Math.min(ub, (j + 1) * SEGMENT), invT, m, rj, new float[L]);
+            less[j] = rj.less;
+            ties[j] = rj.ties;
+        });
+        Row r = gather(less, ties);
+        softmaxTail(x, xo, out, oo, ub, k, invT, m, log, r);
+        double dm1 = r.less + (r.ties - 1);
+        float logd = (float) log1p(dm1);
+        float f = (float) (1.0 / (1.0 + dm1));
+        par.run(segments, j -> {
+            int b0 = j * SEGMENT;
+            int b1 = j + 1 < segments ? b0 + SEGMENT : k;   // the last segment takes the tail
+            if (log) {
+                logRange(x, xo, out, oo, b0, b1, invT, m, logd);
+            } else {
+                scaleInPlace(out, oo + b0, b1 - b0, f);
+            }
+        });
+    }
+
+    @Override
+    public boolean splitsRows(int k) {
+        return k >= SPLIT_MIN_K;
+    }
+
+    @Override
+    public boolean splitsRows(XentSpec s) {
+        return s.k >= SPLIT_MIN_K && s.softcap == 0 && !s.needSum && !s.stats;
+    }
+
+    /**
+     * The common case of {@link #xentRow} (hard targets, no smoothing, no statistics) split over
+     * threads in segments as {@link #softmaxRowSplit} is: the same bits as the row whole.
+     */
+    @Override
+    public void xentRowSplit(XentSpec s, int i, float[] x, int xo, float[] g, int go, RowOutputs out, Parallel par) {
+        final int k = s.k;
+        final int ub = S.loopBound(k);
+        final int segments = (ub + SEGMENT - 1) / SEGMENT;
+        float xmax = s.rowMax != null ? s.rowMax[i] : splitMax(x, xo, k, ub, segments, par);
+        if (!splitsRows(s) || !Float.isFinite(xmax)) {
+            xentRow(s, i, x, xo, null, 0, g, go, out, xmax, null, 0);
+            return;
+        }
+        final float invT = (float) (1.0 / s.temperature(i));
+        final float m = xmax * invT;
+        final int t = s.targets[i];
+        final boolean counted = t != s.ignore;
+        // Read before pass 2, which may overwrite x (in place).
+        final float zsT = counted ? x[xo + t] * invT - m : 0f;
+        final float[] ge = g != null && counted ? g : null;
+        double[] less = new double[segments];
+        long[] ties = new long[segments];
+        par.run(segments, j -> {
+            Row rj = new Row();
+            rj.next(x, xo, null, 0);
+            segment(x, xo, ge, go, j * SEGMENT, Math.min(ub, (j + 1) * SEGMENT), invT, m, rj, new float[L]);
+            less[j] = rj.less;
+            ties[j] = rj.ties;
+        });
+        Row r = gather(less, ties);
+        r.invT = invT;
+        r.xmax = xmax;
+        r.m = m;
+        r.zsT = zsT;
+        for (int j = ub; j < k; j++) {
+            float zs = x[xo + j] * invT - m;
+            float e = VectorExp.exp(zs);
+            if (ge != null) {
+                g[go + j] = e;
+            }
+            accumulate(s, r, zs, e, 0f, j);
+        }
+        finish(s, i, t, counted, r, out);
+        if (g == null) {
+            return;
+        }
+        if (!counted) {
+            java.util.Arrays.fill(g, go, go + k, 0f);
+            return;
+        }
+        float alpha = r.alpha;
+        par.run(segments, j -> {
+            int b0 = j * SEGMENT;
+            scaleInPlace(g, go + b0, (j + 1 < segments ? b0 + SEGMENT : k) - b0, alpha);
+        });
+        g[go + t] = targetGrad(s, t, r);
+    }
+
+    /** The row's max from its segments' maxima, in parallel (Math.max's order-free result). */
+    private static float splitMax(float[] x, int xo, int k, int ub, int segments, Parallel par) {
+        float[] mx = new float[segments];
+        par.run(segments, j -> {
+            int b0 = j * SEGMENT;
+            int b1 = j + 1 < segments ? b0 + SEGMENT : k;
+            mx[j] = maxOf(x, xo + b0, b1 - b0);
+        });
+        float m = Float.NEGATIVE_INFINITY;
+        for (float v : mx) {
+            m = Math.max(m, v);
+        }
+        return m;
+    }
+
+    /** A Row holding the segments' pass-2 sums, d − 1's terms added in segment order as {@link #pass2} adds them. */
+    private static Row gather(double[] less, long[] ties) {
+        Row r = new Row();
+        double sum = 0;
+        long t = 0;
+        for (int j = 0; j < less.length; j++) {
+            sum += less[j];
+            t += ties[j];
+        }
+        r.less = sum;
+        r.ties = t;
+        return r;
     }
 
     private static void scaleInPlace(float[] a, int o, int k, float f) {
@@ -412,11 +588,7 @@ final class VectorKernels implements CpuKernels {
         final int ub = S.loopBound(k);
         if (!needSum && !s.stats) {
             // The common case (hard targets, no smoothing, no statistics): a loop of its own.
-            final float[] ge = store ? g : null;
-            for (int b = 0; b < ub; b += BLOCK) {
-                int be = Math.min(ub, b + BLOCK);
-                expBlock(x, xo, ge, go, b, be, invT, m, r, tmp);
-            }
+            pass2(x, xo, store ? g : null, go, ub, invT, m, r, tmp);
         } else {
             for (int b = 0; b < ub; b += BLOCK) {
                 int be = Math.min(ub, b + BLOCK);

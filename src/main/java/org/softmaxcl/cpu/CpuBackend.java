@@ -108,6 +108,14 @@ public final class CpuBackend implements Backend {
             maxima = arrays && k >= KEEP_MAXIMA_FROM_K ? new float[t.rows()] : null;
             checkLogits(in, null, "logits", i -> t.opts().temperature(i), maxima);
         }
+        if (arrays && t.rows() < threads && kernels.splitsRows(k)) {
+            // Fewer rows than threads: each row split over the threads in segments.
+            for (int i = 0; i < t.rows(); i++) {
+                kernels.softmaxRowSplit(in.array(), in.rowStart(i), out.array(), out.rowStart(i), k,
+                        t.opts().temperature(i), t.log(), maxima != null ? maxima[i] : Float.NaN, this::parallel);
+            }
+            return;
+        }
         if (arrays) {
             float[] mx = maxima;
             forRows(t.rows(), k, (r0, r1, firstMax, ahead) -> kernels.softmaxRows(r0, r1, in.array(), in.offset(),
@@ -215,6 +223,14 @@ public final class CpuBackend implements Backend {
         FloatMatrix y = t.hard() ? null : t.targets().distribution();
         boolean inPlace = t.inPlace();
         boolean allArrays = x.hasArray() && (y == null || y.hasArray()) && (grad == null || grad.hasArray());
+        if (allArrays && y == null && t.rows() < threads && kernels.splitsRows(spec)) {
+            // Fewer rows than threads: each row split over the threads in segments.
+            for (int i = 0; i < t.rows(); i++) {
+                kernels.xentRowSplit(spec, i, x.array(), x.rowStart(i), grad == null ? null : grad.array(),
+                        grad == null ? 0 : grad.rowStart(i), out, this::parallel);
+            }
+            return;
+        }
         if (allArrays) {
             forRows(t.rows(), k, (r0, r1, firstMax, ahead) -> kernels.xentRows(spec, r0, r1, x.array(), x.offset(),
                     x.stride(), y == null ? null : y.array(), y == null ? 0 : y.offset(), y == null ? 0 : y.stride(),
@@ -462,6 +478,18 @@ public final class CpuBackend implements Backend {
         if (first != null) {
             throw new IllegalStateException(first);
         }
+    }
+
+    /** Weight of one task of {@link #parallel}: enough that forRows deals tasks one at a time. */
+    private static final int TASK_ELEMENTS = 1 << 15;
+
+    /** {@link CpuKernels.Parallel} on this backend's threads: tasks dealt one at a time as rows are. */
+    private void parallel(int n, java.util.function.IntConsumer task) {
+        forRows(n, TASK_ELEMENTS, (a, b) -> {
+            for (int j = a; j < b; j++) {
+                task.accept(j);
+            }
+        });
     }
 
     /**

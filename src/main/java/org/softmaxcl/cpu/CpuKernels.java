@@ -65,4 +65,34 @@ interface CpuKernels {
         }
         return Float.NaN;
     }
+
+    /** Runs task(0) … task(n − 1), each once, on the backend's threads; returns when all are done. */
+    interface Parallel {
+        void run(int n, java.util.function.IntConsumer task);
+    }
+
+    /** Whether {@link #softmaxRowSplit} splits rows of {@code k} over threads (else it runs them whole). */
+    default boolean splitsRows(int k) {
+        return false;
+    }
+
+    /** Whether {@link #xentRowSplit} splits the rows of {@code s} over threads (else it runs them whole). */
+    default boolean splitsRows(XentSpec s) {
+        return false;
+    }
+
+    /**
+     * {@link #softmaxRow} with the row's work split over {@code par}'s threads where the kernel
+     * can (few rows of large K), with the same results; {@code xmax} is the row's largest raw
+     * logit when known, else NaN.
+     */
+    default void softmaxRowSplit(float[] x, int xo, float[] out, int oo, int k, float temperature, boolean log,
+                                 float xmax, Parallel par) {
+        softmaxRow(x, xo, out, oo, k, temperature, log);
+    }
+
+    /** {@link #xentRow} (hard targets) with the row's work split over {@code par}'s threads where the kernel can. */
+    default void xentRowSplit(XentSpec s, int i, float[] x, int xo, float[] g, int go, RowOutputs out, Parallel par) {
+        xentRow(s, i, x, xo, null, 0, g, go, out);
+    }
 }
