@@ -49,4 +49,18 @@ class OptionValidationTest {
         assertThatThrownBy(() -> Targets.hard(new long[] {0L, 1L << 33})).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("targets[1]");
     }
+
+    @Test
+    void classWeightSumIsKWithoutWeightsAndTheFloat64SumOfACopyWithThem() {
+        assertThat(XentOptions.DEFAULTS.classWeightSum(262144)).isEqualTo(262144.0);
+        float[] w = {0.5f, 2f, 1f, 0.1f};
+        XentOptions o = XentOptions.builder().classWeights(w).build();
+        double expected = 0;
+        for (float c : w) {
+            expected += c;
+        }
+        w[0] = 100f;    // the options hold a copy
+        assertThat(o.classWeightSum(4)).isEqualTo(expected);
+        assertThat(o.toBuilder().build().classWeightSum(4)).isEqualTo(expected);
+    }
 }

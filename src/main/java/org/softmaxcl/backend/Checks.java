@@ -68,10 +68,7 @@ public final class Checks {
             throw new IllegalArgumentException("classWeights: " + opts.classWeights().length
                     + " values, but logits has K = " + k + " classes");
         }
-        double w = 0;
-        for (int j = 0; j < k; j++) {
-            w += opts.classWeight(j);
-        }
+        double w = opts.classWeightSum(k);
         int counted = 0;
         double dce = 0;
         double dz = 0;
