@@ -288,26 +288,42 @@ public final class CpuBackend implements Backend {
         int k = x.cols();
         boolean softcap = t != null && t.opts().softcap() != 0;
         AtomicInteger firstBad = new AtomicInteger(Integer.MAX_VALUE);
-        forRows(x.rows(), k, (r0, r1) -> {
-            float[] xs = x.hasArray() ? null : new float[k];
-            for (int i = r0; i < r1; i++) {
-                float m;
-                if (x.hasArray()) {
-                    m = kernels.rowMax(x.array(), x.rowStart(i), k);
-                } else {
-                    x.getRow(i, xs, 0);
-                    m = kernels.rowMax(xs, 0, k);
-                }
-                if (maxima != null) {
-                    maxima[i] = m;
-                }
-                boolean counted = t == null || t.counted(i);
-                if (Checks.refusedRow(m, (float) temperatures.applyAsDouble(i), softcap, counted)) {
-                    firstBad.accumulateAndGet(i, Math::min);
-                    return;
+        // Records row i's max m; false when the row is refused (the first such row is kept).
+        java.util.function.BiPredicate<Integer, Float> check = (i, m) -> {
+            if (maxima != null) {
+                maxima[i] = m;
+            }
+            boolean counted = t == null || t.counted(i);
+            if (Checks.refusedRow(m, (float) temperatures.applyAsDouble(i), softcap, counted)) {
+                firstBad.accumulateAndGet(i, Math::min);
+                return false;
+            }
+            return true;
+        };
+        if (x.hasArray() && x.rows() < threads && kernels.splitsRows(k)) {
+            // Fewer rows than threads: each row's max in segments on every thread, as the pass splits it.
+            for (int i = 0; i < x.rows(); i++) {
+                if (!check.test(i, splitRowMax(x.array(), x.rowStart(i), k))) {
+                    break;
                 }
             }
-        });
+        } else {
+            forRows(x.rows(), k, (r0, r1) -> {
+                float[] xs = x.hasArray() ? null : new float[k];
+                for (int i = r0; i < r1; i++) {
+                    float m;
+                    if (x.hasArray()) {
+                        m = kernels.rowMax(x.array(), x.rowStart(i), k);
+                    } else {
+                        x.getRow(i, xs, 0);
+                        m = kernels.rowMax(xs, 0, k);
+                    }
+                    if (!check.test(i, m)) {
+                        return;
+                    }
+                }
+            });
+        }
         int row = firstBad.get();
         if (row != Integer.MAX_VALUE) {
             String msg = Checks.badLogitRow(name, x, row, t == null || t.counted(row),
@@ -478,6 +494,18 @@ public final class CpuBackend implements Backend {
         if (first != null) {
             throw new IllegalStateException(first);
         }
+    }
+
+    /** The largest of a[o, o + k) (NaN when one is), from segments of TASK_ELEMENTS floats on every thread. */
+    private float splitRowMax(float[] a, int o, int k) {
+        int segments = (k + TASK_ELEMENTS - 1) / TASK_ELEMENTS;
+        float[] mx = new float[segments];
+        parallel(segments, j -> mx[j] = kernels.rowMax(a, o + j * TASK_ELEMENTS, Math.min(k - j * TASK_ELEMENTS, TASK_ELEMENTS)));
+        float m = Float.NEGATIVE_INFINITY;
+        for (float v : mx) {
+            m = Math.max(m, v);
+        }
+        return m;
     }
 
     /** Weight of one task of {@link #parallel}: enough that forRows deals tasks one at a time. */

@@ -171,4 +171,27 @@ class RowSplitTest {
         }
         assertThat(whole[1][0]).as("row 0's loss").isFinite().isPositive();
     }
+
+    @ParameterizedTest(name = "{0} at {1}")
+    @CsvSource({"NaN, 70000", "Infinity, 40000", "NaN, 5"})
+    void refuseChecksASplitRowAndWritesNothing(float bad, int at) {
+        int k = 100003;
+        float[] x = logits(1, k);
+        x[at] = bad;
+        float[] g = new float[k];
+        java.util.Arrays.fill(g, 4f);
+        float[] p = g.clone();
+        Spy spy = new Spy();
+        try (Engine e = Engine.over(new CpuBackend(spy, 2, "test"))) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> e.crossEntropyWithGradient(FloatMatrix.of(x, 1, k),
+                    Targets.hard(new int[] {7}), XentOptions.DEFAULTS, FloatMatrix.of(g, 1, k)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("logits[0, " + at + "]");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> e.softmax(FloatMatrix.of(x, 1, k),
+                    FloatMatrix.of(p, 1, k), SoftmaxOptions.DEFAULTS))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("logits[0, " + at + "]");
+        }
+        assertThat(g).containsOnly(4f);
+        assertThat(p).containsOnly(4f);
+        assertThat(spy.splits.get()).as("no pass ran").isZero();
+    }
 }
