@@ -37,8 +37,12 @@ final class VectorKernels implements CpuKernels {
      * {@link #xentRowSplit}) gives the same bits as the row whole.
      */
     static final int SEGMENT = 16 * BLOCK;
-    /** Rows of at least this K may be split over threads, in segments. */
-    static final int SPLIT_MIN_K = 2 * SEGMENT;
+    /**
+     * Rows of at least this K may be split over threads, in segments: below it the three
+     * hand-offs to the pool cost more than the second thread saves (2 threads, paired: softmax
+     * 1×262144 0.25–0.35 ms whole against 0.38–0.42 split, 1×1048576 1.5–1.8 against 1.1–1.2).
+     */
+    static final int SPLIT_MIN_K = 16 * SEGMENT;
     private static final int MIN_K = 2 * L;
     /**
      * The fused cross-entropy puts rows on vector lanes ({@link SmallRowsKernel}) below this K, a

@@ -146,7 +146,7 @@ class RowSplitTest {
     }
 
     @ParameterizedTest(name = "{0}x{1}")
-    @CsvSource({"1, 200000", "2, 70001", "1, 65536", "1, 65535", "2, 100003"})
+    @CsvSource({"1, 600000", "2, 530001", "1, 524288", "1, 524287", "2, 100003"})
     void aRowSplitOverThreadsGivesTheBitsOfTheWholeRow(int n, int k) {
         float[] x = logits(n, k);
         int[] t = new int[n];
@@ -173,9 +173,9 @@ class RowSplitTest {
     }
 
     @ParameterizedTest(name = "{0} at {1}")
-    @CsvSource({"NaN, 70000", "Infinity, 40000", "NaN, 5"})
+    @CsvSource({"NaN, 570000", "Infinity, 40000", "NaN, 5"})
     void refuseChecksASplitRowAndWritesNothing(float bad, int at) {
-        int k = 100003;
+        int k = VectorKernels.SPLIT_MIN_K + 70001;
         float[] x = logits(1, k);
         x[at] = bad;
         float[] g = new float[k];
