@@ -1,11 +1,7 @@
 package org.softmaxcl.cpu;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
@@ -453,47 +449,7 @@ public final class CpuBackend implements Backend {
                 throw e;
             }
         };
-        List<Future<?>> futures = new ArrayList<>(parts - 1);
-        for (int p = 1; p < parts; p++) {
-            futures.add(pool.submit(worker));
-        }
-        Throwable first = null;
-        try {
-            worker.run();
-        } catch (RuntimeException | Error e) {
-            first = e;
-        }
-        // Every worker is waited for, even when this thread is interrupted: a call never returns
-        // (or throws) while a worker may still write the caller's outputs. The interrupt status is
-        // kept for the caller.
-        boolean interrupted = false;
-        for (Future<?> f : futures) {
-            while (true) {
-                try {
-                    f.get();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    if (first == null) {
-                        first = e.getCause();
-                    }
-                    break;
-                }
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-        if (first instanceof RuntimeException) {
-            throw (RuntimeException) first;
-        }
-        if (first instanceof Error) {
-            throw (Error) first;
-        }
-        if (first != null) {
-            throw new IllegalStateException(first);
-        }
+        Workers.run(pool, parts, worker);
     }
 
     /** The largest of a[o, o + k) (NaN when one is), from segments of TASK_ELEMENTS floats on every thread. */

@@ -1,11 +1,7 @@
 package org.softmaxcl.cpu;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -74,28 +70,7 @@ public final class HostCopy implements AutoCloseable {
                 System.arraycopy(src, o, dst, o, Math.min(CHUNK, length - o));
             }
         };
-        int parts = Math.min(threads, chunks);
-        List<Future<?>> futures = new ArrayList<>(Math.max(0, parts - 1));
-        for (int p = 1; p < parts; p++) {
-            futures.add(pool.submit(worker));
-        }
-        worker.run();
-        boolean interrupted = false;
-        for (Future<?> f : futures) {
-            while (true) {
-                try {
-                    f.get();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;     // the copy is waited for; the status is kept
-                } catch (ExecutionException e) {
-                    throw new IllegalStateException(e.getCause());
-                }
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        Workers.run(pool, Math.min(threads, chunks), worker);   // waited for even when interrupted
     }
 
     /** Stops the pool's threads; later copies throw. Idempotent. */
