@@ -205,45 +205,64 @@ final class VectorKernels implements CpuKernels {
     }
 
     /**
-     * One row split over the backend's threads in segments (few rows of large K): the row's max
-     * (unless known: {@code xmax} not NaN), pass 2 and the output, each segment by segment in
-     * parallel, with d − 1's segment sums added in order: the same bits as {@link #softmaxRow}.
+     * One row split over the backend's threads in segments (few rows of large K), its largest raw
+     * logit {@code xmax} known: pass 2 and the output each segment by segment in parallel, with
+     * d − 1's segment sums added in order: the same bits as {@link #softmaxRow}.
      */
     @Override
     public void softmaxRowSplit(float[] x, int xo, float[] out, int oo, int k, float temperature, boolean log, float xmax,
                                 Parallel par) {
-        int ub = S.loopBound(k);
-        int segments = (ub + SEGMENT - 1) / SEGMENT;
-        float mx = Float.isNaN(xmax) ? splitMax(x, xo, k, ub, segments, par) : xmax;
-        if (k < SPLIT_MIN_K || !Float.isFinite(mx)) {
-            softmaxRow(x, xo, out, oo, k, temperature, log, mx, null, 0);
+        if (!splitsRows(k) || !Float.isFinite(xmax)) {
+            softmaxRow(x, xo, out, oo, k, temperature, log, xmax, null, 0);
             return;
         }
+        int ub = S.loopBound(k);
+        int segments = (ub + SEGMENT - 1) / SEGMENT;
         float invT = (float) (1.0 / temperature);
-        float m = mx * invT;
-        double[] less = new double[segments];
-        long[] ties = new long[segments];
-        par.run(segments, j -> {
-            Row rj = new Row();
-            rj.next(x, xo, null, 0);
-            segment(x, xo, log ? null : out, oo, j * SEGMENT, Math.min(ub, (j + 1) * SEGMENT), invT, m, rj, new float[L]);
-            less[j] = rj.less;
-            ties[j] = rj.ties;
-        });
-        Row r = gather(less, ties);
+        float m = xmax * invT;
+        Row r = splitPass2(x, xo, log ? null : out, oo, ub, segments, invT, m, par);
         softmaxTail(x, xo, out, oo, ub, k, invT, m, log, r);
         double dm1 = r.less + (r.ties - 1);
         float logd = (float) log1p(dm1);
         float f = (float) (1.0 / (1.0 + dm1));
         par.run(segments, j -> {
             int b0 = j * SEGMENT;
-            int b1 = j + 1 < segments ? b0 + SEGMENT : k;   // the last segment takes the tail
+            int b1 = segmentEnd(j, segments, k);
             if (log) {
                 logRange(x, xo, out, oo, b0, b1, invT, m, logd);
             } else {
                 scaleInPlace(out, oo + b0, b1 - b0, f);
             }
         });
+    }
+
+    /**
+     * {@link #pass2} with its segments in parallel: each segment's d − 1 terms from 0, then the
+     * segments' sums added in order, as pass2 adds them (the same bits). Returns a Row holding
+     * them; nothing is read ahead.
+     */
+    private static Row splitPass2(float[] x, int xo, float[] e, int eo, int ub, int segments, float invT, float m,
+                                  Parallel par) {
+        double[] less = new double[segments];
+        long[] ties = new long[segments];
+        par.run(segments, j -> {
+            Row rj = new Row();
+            rj.next(x, xo, null, 0);
+            segment(x, xo, e, eo, j * SEGMENT, Math.min(ub, (j + 1) * SEGMENT), invT, m, rj, new float[L]);
+            less[j] = rj.less;
+            ties[j] = rj.ties;
+        });
+        Row r = new Row();
+        for (int j = 0; j < segments; j++) {
+            r.less += less[j];
+            r.ties += ties[j];
+        }
+        return r;
+    }
+
+    /** The end of segment j of a row of k split in {@code segments}: the last one takes the scalar tail. */
+    private static int segmentEnd(int j, int segments, int k) {
+        return j + 1 < segments ? (j + 1) * SEGMENT : k;
     }
 
     @Override
@@ -258,18 +277,19 @@ final class VectorKernels implements CpuKernels {
 
     /**
      * The common case of {@link #xentRow} (hard targets, no smoothing, no statistics) split over
-     * threads in segments as {@link #softmaxRowSplit} is: the same bits as the row whole.
+     * threads in segments as {@link #softmaxRowSplit} is, the row's largest raw logit {@code xmax}
+     * known: the same bits as the row whole.
      */
     @Override
-    public void xentRowSplit(XentSpec s, int i, float[] x, int xo, float[] g, int go, RowOutputs out, Parallel par) {
-        final int k = s.k;
-        final int ub = S.loopBound(k);
-        final int segments = (ub + SEGMENT - 1) / SEGMENT;
-        float xmax = s.rowMax != null ? s.rowMax[i] : splitMax(x, xo, k, ub, segments, par);
+    public void xentRowSplit(XentSpec s, int i, float[] x, int xo, float[] g, int go, RowOutputs out, float xmax,
+                             Parallel par) {
         if (!splitsRows(s) || !Float.isFinite(xmax)) {
             xentRow(s, i, x, xo, null, 0, g, go, out, xmax, null, 0);
             return;
         }
+        final int k = s.k;
+        final int ub = S.loopBound(k);
+        final int segments = (ub + SEGMENT - 1) / SEGMENT;
         final float invT = (float) (1.0 / s.temperature(i));
         final float m = xmax * invT;
         final int t = s.targets[i];
@@ -277,16 +297,7 @@ final class VectorKernels implements CpuKernels {
         // Read before pass 2, which may overwrite x (in place).
         final float zsT = counted ? x[xo + t] * invT - m : 0f;
         final float[] ge = g != null && counted ? g : null;
-        double[] less = new double[segments];
-        long[] ties = new long[segments];
-        par.run(segments, j -> {
-            Row rj = new Row();
-            rj.next(x, xo, null, 0);
-            segment(x, xo, ge, go, j * SEGMENT, Math.min(ub, (j + 1) * SEGMENT), invT, m, rj, new float[L]);
-            less[j] = rj.less;
-            ties[j] = rj.ties;
-        });
-        Row r = gather(less, ties);
+        Row r = splitPass2(x, xo, ge, go, ub, segments, invT, m, par);
         r.invT = invT;
         r.xmax = xmax;
         r.m = m;
@@ -310,38 +321,9 @@ final class VectorKernels implements CpuKernels {
         float alpha = r.alpha;
         par.run(segments, j -> {
             int b0 = j * SEGMENT;
-            scaleInPlace(g, go + b0, (j + 1 < segments ? b0 + SEGMENT : k) - b0, alpha);
+            scaleInPlace(g, go + b0, segmentEnd(j, segments, k) - b0, alpha);
         });
         g[go + t] = targetGrad(s, t, r);
-    }
-
-    /** The row's max from its segments' maxima, in parallel (Math.max's order-free result). */
-    private static float splitMax(float[] x, int xo, int k, int ub, int segments, Parallel par) {
-        float[] mx = new float[segments];
-        par.run(segments, j -> {
-            int b0 = j * SEGMENT;
-            int b1 = j + 1 < segments ? b0 + SEGMENT : k;
-            mx[j] = maxOf(x, xo + b0, b1 - b0);
-        });
-        float m = Float.NEGATIVE_INFINITY;
-        for (float v : mx) {
-            m = Math.max(m, v);
-        }
-        return m;
-    }
-
-    /** A Row holding the segments' pass-2 sums, d − 1's terms added in segment order as {@link #pass2} adds them. */
-    private static Row gather(double[] less, long[] ties) {
-        Row r = new Row();
-        double sum = 0;
-        long t = 0;
-        for (int j = 0; j < less.length; j++) {
-            sum += less[j];
-            t += ties[j];
-        }
-        r.less = sum;
-        r.ties = t;
-        return r;
     }
 
     private static void scaleInPlace(float[] a, int o, int k, float f) {

@@ -34,9 +34,9 @@ final class Sweep {
     }
 
     /** Runs the sweep; returns every result in backend, then K order. */
-    static List<BenchResult> run(BackendChoice choice, int threads, HostCopy copy, BenchRunner.Op op, NonFinitePolicy nonFinite,
-                                 boolean quick,
-                                 int warmup, int reps, long seed, PrintWriter err, Progress progress) {
+    static List<BenchResult> run(BackendChoice choice, int threads, HostCopy copy, BenchRunner.Op op,
+                                 NonFinitePolicy nonFinite, boolean quick, int warmup, int reps, long seed,
+                                 PrintWriter err, Progress progress) {
         List<BackendChoice> backends = new ArrayList<>();
         if (choice == null || choice == BackendChoice.AUTO) {
             backends.add(BackendChoice.CPU);
@@ -61,8 +61,8 @@ final class Sweep {
             try (Engine engine = Engine.over(opened.backend())) {
                 for (int k : grid) {
                     int n = (int) Math.max(1, elements / k);
-                    results.add(BenchRunner.run(engine, opened.opencl(), threads, copy, op, nonFinite, n, k, warmup, reps, seed,
-                            progress));
+                    results.add(BenchRunner.run(engine, opened.opencl(), threads, copy, op, nonFinite, n, k, warmup,
+                            reps, seed, progress));
                 }
             }
         }

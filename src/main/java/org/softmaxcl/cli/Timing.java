@@ -17,8 +17,8 @@ record Timing(double medianNs, double minNs, double maxNs) {
         for (int i = 0; i < ns.length; i++) {
             s[i] = ns[i];
         }
-        Arrays.sort(s);
-        return new Timing(median(s), s[0], s[s.length - 1]);
+        double median = median(s);   // sorts s
+        return new Timing(median, s[0], s[s.length - 1]);
     }
 
     /** The median of {@code v} (at least one value; sorted in place). */

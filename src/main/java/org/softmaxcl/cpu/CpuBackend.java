@@ -107,8 +107,9 @@ public final class CpuBackend implements Backend {
         if (arrays && t.rows() < threads && kernels.splitsRows(k)) {
             // Fewer rows than threads: each row split over the threads in segments.
             for (int i = 0; i < t.rows(); i++) {
+                float xmax = maxima != null ? maxima[i] : splitRowMax(in.array(), in.rowStart(i), k);
                 kernels.softmaxRowSplit(in.array(), in.rowStart(i), out.array(), out.rowStart(i), k,
-                        t.opts().temperature(i), t.log(), maxima != null ? maxima[i] : Float.NaN, this::parallel);
+                        t.opts().temperature(i), t.log(), xmax, this::parallel);
             }
             return;
         }
@@ -222,8 +223,9 @@ public final class CpuBackend implements Backend {
         if (allArrays && y == null && t.rows() < threads && kernels.splitsRows(spec)) {
             // Fewer rows than threads: each row split over the threads in segments.
             for (int i = 0; i < t.rows(); i++) {
+                float xmax = maxima != null ? maxima[i] : splitRowMax(x.array(), x.rowStart(i), k);
                 kernels.xentRowSplit(spec, i, x.array(), x.rowStart(i), grad == null ? null : grad.array(),
-                        grad == null ? 0 : grad.rowStart(i), out, this::parallel);
+                        grad == null ? 0 : grad.rowStart(i), out, xmax, this::parallel);
             }
             return;
         }
@@ -285,7 +287,7 @@ public final class CpuBackend implements Backend {
         boolean softcap = t != null && t.opts().softcap() != 0;
         AtomicInteger firstBad = new AtomicInteger(Integer.MAX_VALUE);
         // Records row i's max m; false when the row is refused (the first such row is kept).
-        java.util.function.BiPredicate<Integer, Float> check = (i, m) -> {
+        RowCheck check = (i, m) -> {
             if (maxima != null) {
                 maxima[i] = m;
             }
@@ -351,6 +353,11 @@ public final class CpuBackend implements Backend {
         if (row != Integer.MAX_VALUE) {
             throw new IllegalArgumentException(Checks.badSoftTargetRow(y, row));
         }
+    }
+
+    /** Takes row i's largest logit m; false when the row is refused (no boxing on the check's path). */
+    private interface RowCheck {
+        boolean test(int i, float m);
     }
 
     /** Work on the rows [r0, r1). */

@@ -84,15 +84,19 @@ interface CpuKernels {
     /**
      * {@link #softmaxRow} with the row's work split over {@code par}'s threads where the kernel
      * can (few rows of large K), with the same results; {@code xmax} is the row's largest raw
-     * logit when known, else NaN.
+     * logit (as {@link #rowMax} gives it).
      */
     default void softmaxRowSplit(float[] x, int xo, float[] out, int oo, int k, float temperature, boolean log,
                                  float xmax, Parallel par) {
         softmaxRow(x, xo, out, oo, k, temperature, log);
     }
 
-    /** {@link #xentRow} (hard targets) with the row's work split over {@code par}'s threads where the kernel can. */
-    default void xentRowSplit(XentSpec s, int i, float[] x, int xo, float[] g, int go, RowOutputs out, Parallel par) {
+    /**
+     * {@link #xentRow} (hard targets) with the row's work split over {@code par}'s threads where
+     * the kernel can; {@code xmax} is the row's largest raw logit (as {@link #rowMax} gives it).
+     */
+    default void xentRowSplit(XentSpec s, int i, float[] x, int xo, float[] g, int go, RowOutputs out, float xmax,
+                              Parallel par) {
         xentRow(s, i, x, xo, null, 0, g, go, out);
     }
 }

@@ -98,9 +98,10 @@ class RowSplitTest {
         }
 
         @Override
-        public void xentRowSplit(XentSpec s, int i, float[] x, int xo, float[] g, int go, RowOutputs out, Parallel par) {
+        public void xentRowSplit(XentSpec s, int i, float[] x, int xo, float[] g, int go, RowOutputs out, float xmax,
+                                 Parallel par) {
             splits.incrementAndGet();
-            v.xentRowSplit(s, i, x, xo, g, go, out, reversed(par));
+            v.xentRowSplit(s, i, x, xo, g, go, out, xmax, reversed(par));
         }
     }
 
