@@ -63,9 +63,9 @@ __kernel void softmax_fwd_vec(SOFTMAX_FWD_PARAMS) {
         m = usable_max(m, flags);
 
         // Pass 2, and the next row's max and check (PIPE; the last row of a work-item reads itself).
-        const int pipe = PIPE && i + 1 < i1;
-        __global const float *nxr = pipe ? xr + ldx : xr;
-        const float nit = pipe ? ROW_INV_T(i + 1) : it;
+        const int piped = PIPE && i + 1 < i1;
+        __global const float *nxr = piped ? xr + ldx : xr;
+        const float nit = piped ? ROW_INV_T(i + 1) : it;
         next_max nmx = next_max_zero();
         ksumv vless = ksumv_zero();
         floatv vties = VZERO;
@@ -103,7 +103,7 @@ __kernel void softmax_fwd_vec(SOFTMAX_FWD_PARAMS) {
             }
         }
 #if PIPE
-        next_ok = pipe && next_max_finite(nmx);
+        next_ok = piped && next_max_finite(nmx);
         next_m = nmx.m;
 #endif
         const float dm1 = ksumv_total(vless, less) + ((lane_sum(vties) + ties) - 1.0f);

@@ -5,11 +5,13 @@
 // layout (see common.cl): V0 a work-item per row (scalar loop), V1 a work-group per row, V2 the
 // same in quads of floats. ONE_PASS (0/1) folds pass 2 into pass 1 where the options allow (no
 // statistics, no smoothing, hard targets): the max and d - 1 online, each work-item rescaling its
-// sum when its max rises, the work-group merging (max, sum, ties) triples. ROW_CACHE (V1
-// only, 0 = off) keeps each work-item's columns of the row in ROW_CACHE private floats after pass 1
-// (the host sets it only when K <= ROW_CACHE * WGS and softmaxcl.opencl.rowCache=true), so passes
-// 2 and 3 read registers instead of global memory. Measured on an H100: no faster at K = 1000 and
-// slower at K = 4096 (register pressure), hence off by default.
+// sum when its max rises, the work-group merging (max, sum, ties) triples. ROW_CACHE (0 = off)
+// keeps the row in registers: V1 keeps each work-item's columns in ROW_CACHE private floats after
+// pass 1 (opt-in, softmaxcl.opencl.rowCache=true; on an H100 no faster at K = 1000, slower at
+// K = 4096); V2 loads each work-item's ROW_CACHE quads once, before pass 1, and keeps exp(z - m)
+// from pass 2 for the gradient (on by default: an H200, kernel alone, +12-17% at K = 1024-8192).
+// The host sets it only when the row fits (KernelLayout.rowCache) and the device runs the cached
+// kernel with the layout's work-group (XentLauncher.fitRowCache).
 //
 // Per row i (z the scaled logits, a_j the target coefficients, A = sum a_j):
 //   pass 1  m = max z
@@ -28,13 +30,18 @@
 #ifndef ONE_PASS
 #define ONE_PASS 0
 #endif
-// One pass over the row before the gradient's instead of two: the plain case only (the weighted
-// sums of smoothing and soft targets, and the statistics, need the final max).
-#define XENT_ONE_PASS (ONE_PASS && !STATS && !NEED_SUM)
-
 #ifndef ROW_CACHE
 #define ROW_CACHE 0
 #endif
+// V2 with the row in registers (ROW_CACHE quads per work-item).
+#define QUAD_CACHE (WG_PER_ROW && QUADS && ROW_CACHE > 0)
+// One pass over the row before the gradient's instead of two: the plain case only (the weighted
+// sums of smoothing and soft targets, and the statistics, need the final max); never with the
+// row in registers, whose second pass reads no memory.
+#define XENT_ONE_PASS (ONE_PASS && !STATS && !NEED_SUM && !QUAD_CACHE)
+// The cached row's logits become exp(z - m) in pass 2 and the gradient reads those (not with the
+// soft-cap, whose dz/dx needs x).
+#define XENT_KEEP_E (QUAD_CACHE && !SOFTCAP)
 // The row's loops: ROW_LOOP .. ROW_LOOP_END reads x_j as ROW_READ(j) in pass 1 and ROW_X(j) after
 // it; GRAD_LOOP .. GRAD_LOOP_END(j) writes g_j through GRAD_SET(j, v).
 #if WG_PER_ROW && ROW_CACHE > 0 && !QUADS
@@ -49,6 +56,29 @@
 #define GRAD_LOOP(j) ROW_LOOP(j)
 #define GRAD_SET(j, v) (gr[j] = (v))
 #define GRAD_LOOP_END(j) }
+#elif QUAD_CACHE
+// V2 with the row in registers: each work-item loads its ROW_CACHE quads once, all before pass 1
+// (loads issued together: a compile-time trip count), and the later passes read registers. Pass 2
+// replaces each cached logit by its exp(z - m) (XENT_KEEP_E), so the gradient's p_j = e_j / d
+// takes no second exponential: the same expression on the same operands, so the same bits as
+// the uncached V2. Quads past K hold 0 and are skipped, as in QUAD_LOOP.
+#define ROW_LOOP(j) _Pragma("unroll") for (int j##_c = 0; j##_c < ROW_CACHE; j##_c++) { \
+        const int j##_q = (j##_c * LSZ + LID) * 4; \
+        _Pragma("unroll") for (int j##_l = 0; j##_l < 4; j##_l++) { const int j = j##_q + j##_l; if (j < K)
+#define ROW_LOOP_END } }
+#define ROW_CACHE_DECL float xc_[4 * ROW_CACHE]; \
+    _Pragma("unroll") for (int c_ = 0; c_ < ROW_CACHE; c_++) { \
+        load_quad(xr, (c_ * LSZ + LID) * 4, K, xc_ + 4 * c_); \
+    }
+#define ROW_READ(j) xc_[4 * j##_c + j##_l]
+#define ROW_KEEP(j, v)
+#define ROW_X(j) xc_[4 * j##_c + j##_l]
+#define GRAD_LOOP(j) _Pragma("unroll") for (int j##_c = 0; j##_c < ROW_CACHE; j##_c++) { \
+        const int j##_q = (j##_c * LSZ + LID) * 4; \
+        float j##_o[4]; \
+        _Pragma("unroll") for (int j##_l = 0; j##_l < 4; j##_l++) { const int j = j##_q + j##_l; if (j < K)
+#define GRAD_SET(j, v) (j##_o[j##_l] = (v))
+#define GRAD_LOOP_END(j) } store_quad(gr, j##_q, K, j##_o); }
 #else
 #define ROW_LOOP(j) QUAD_LOOP(j, xr)
 #define ROW_LOOP_END QUAD_END
@@ -141,6 +171,9 @@ __kernel void xent(XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS, XENT_SCALAR_PARAMS) {
     ROW_LOOP(j) {
         float z = scaled(ROW_X(j), it, c, inv_c);
         float e = exp(z - m);
+#if XENT_KEEP_E
+        ROW_X(j) = e;
+#endif
         if (z < m) {
             ksum_add(&less, e);
         } else {
@@ -237,7 +270,11 @@ __kernel void xent(XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS, XENT_SCALAR_PARAMS) {
     const float r = ROW_GRAD_SCALE(i);
     const grad_coefs gc = grad_constants(rr, r, ce_scale, z_scale2);
     GRAD_LOOP(j) {
+#if XENT_KEEP_E
+        GRAD_SET(j, grad_from_p(ROW_X(j) * rr.inv_d, it, j, rr, gc, t, Y_AT(j), eps, smooth, w_sum, WEIGHT(j)));
+#else
         GRAD_SET(j, grad_element(ROW_X(j), j, it, c, inv_c, m, rr, gc, t, Y_AT(j), eps, smooth, w_sum, WEIGHT(j)));
+#endif
     } GRAD_LOOP_END(j)
 #endif
 }

@@ -172,6 +172,19 @@ inline float target_dz(row_result rr, grad_coefs gc, float smooth, float w_sum, 
     return gc.coef_a * (smooth * (w_sum * p_t - wt) + rr.h * expm1(-rr.nlp_t)) + gc.coef_z * p_t;
 }
 
+// dx_j of one element from its p_j = exp(z_j - m) / d and dz/dx: the part of grad_element after
+// the exponential (kernels that kept exp(z_j - m) from pass 2 start here).
+inline float grad_from_p(float p, float dzdx, int j, row_result rr, grad_coefs gc, int t, float yj, float eps,
+                         float smooth, float w_sum, float wj) {
+    float gz;
+#if SOFT
+    gz = gc.coef_p * p - gc.coef_a * (wj * ((1.0f - eps) * yj + smooth));
+#else
+    gz = j == t ? target_dz(rr, gc, smooth, w_sum, wj) : gc.coef_p * p - gc.coef_a * (smooth * wj);
+#endif
+    return gz * dzdx;
+}
+
 // dx_j of one element from x_j: dz_j = coef_p p_j - coef_a a_j (the target's entry without
 // cancellation), times dz/dx. The same in every layout; expects the row's locals (it, c, inv_c, m,
 // rr, gc, t, yr) and the kernel arguments (eps, smooth, w_sum, w).
@@ -185,14 +198,7 @@ inline float grad_element(float xj, int j, float it, float c, float inv_c, float
     float z = xj * it;
     float dzdx = it;
 #endif
-    float p = exp(z - m) * rr.inv_d;
-    float gz;
-#if SOFT
-    gz = gc.coef_p * p - gc.coef_a * (wj * ((1.0f - eps) * yj + smooth));
-#else
-    gz = j == t ? target_dz(rr, gc, smooth, w_sum, wj) : gc.coef_p * p - gc.coef_a * (smooth * wj);
-#endif
-    return gz * dzdx;
+    return grad_from_p(exp(z - m) * rr.inv_d, dzdx, j, rr, gc, t, yj, eps, smooth, w_sum, wj);
 }
 
 #if SOFT

@@ -88,23 +88,27 @@ class OpenClLayoutsTest extends BackendTest {
     }
 
     /**
-     * V1 can keep rows of up to 8192 floats in registers between its passes (ROW_CACHE, turned on
-     * by softmaxcl.opencl.rowCache=true; off by default): the cached kernel must give the uncached
-     * kernel's bits (rows above 2048 floats run uncached under v1:64 either way).
+     * V1 and V2 can keep rows in registers between their passes (ROW_CACHE: V2's on by default,
+     * V1's by softmaxcl.opencl.rowCache=true, both off by =false; V2 then takes p_j from the
+     * exp(z_j - m) of pass 2): the cached kernels must give the uncached kernels' bits (rows above 2048 floats
+     * run uncached under v1:64, above 1024 under v2:32, either way).
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("caseList")
-    void v1RowCacheGivesTheUncachedBits(XentCase c) {
+    void rowCacheGivesTheUncachedBits(XentCase c) {
         Views layout = Views.values()[CASES.indexOf(c) % Views.values().length];
-        XentCase.Outcome uncached = c.run(Backends.OPENCL_V1.engine(), layout, true);
-        XentCase.Outcome cached = SystemProperties.with("softmaxcl.opencl.rowCache", "true",
-                () -> c.run(Backends.OPENCL_V1.engine(), layout, true));
-        String what = "V1 cached vs uncached " + c;
-        Compare.assertSameBits(what + " grad", uncached.grad(), cached.grad());
-        assertThat(Double.doubleToRawLongBits(cached.result().loss())).as(what + " loss bits")
-                .isEqualTo(Double.doubleToRawLongBits(uncached.result().loss()));
-        Compare.assertSameBits(what + " row losses", uncached.result().rowLosses(), cached.result().rowLosses());
-        Compare.assertSameStats(what, uncached.result().stats(), cached.result().stats());
+        for (Backends b : List.of(Backends.OPENCL_V1, Backends.OPENCL_V2)) {
+            XentCase.Outcome uncached = SystemProperties.with("softmaxcl.opencl.rowCache", "false",
+                    () -> c.run(b.engine(), layout, true));
+            XentCase.Outcome cached = SystemProperties.with("softmaxcl.opencl.rowCache", "true",
+                    () -> c.run(b.engine(), layout, true));
+            String what = b + " cached vs uncached " + c;
+            Compare.assertSameBits(what + " grad", uncached.grad(), cached.grad());
+            assertThat(Double.doubleToRawLongBits(cached.result().loss())).as(what + " loss bits")
+                    .isEqualTo(Double.doubleToRawLongBits(uncached.result().loss()));
+            Compare.assertSameBits(what + " row losses", uncached.result().rowLosses(), cached.result().rowLosses());
+            Compare.assertSameStats(what, uncached.result().stats(), cached.result().stats());
+        }
     }
 
     /**

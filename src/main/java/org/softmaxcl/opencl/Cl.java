@@ -10,6 +10,7 @@ import org.jocl.CL;
 import org.jocl.Pointer;
 import org.jocl.Sizeof;
 import org.jocl.cl_device_id;
+import org.jocl.cl_kernel;
 import org.jocl.cl_platform_id;
 
 /**
@@ -67,6 +68,13 @@ final class Cl {
     static long deviceSize(cl_device_id d, int param) {
         ByteBuffer b = ByteBuffer.allocate(Sizeof.size_t).order(ByteOrder.nativeOrder());
         check(clGetDeviceInfo(d, param, Sizeof.size_t, Pointer.to(b), null), "clGetDeviceInfo");
+        return Sizeof.size_t == 8 ? b.getLong(0) : b.getInt(0) & 0xffffffffL;
+    }
+
+    /** A size_t work-group property of a built kernel on a device (e.g. CL_KERNEL_WORK_GROUP_SIZE). */
+    static long kernelGroupSize(cl_kernel k, cl_device_id d, int param) {
+        ByteBuffer b = ByteBuffer.allocate(Sizeof.size_t).order(ByteOrder.nativeOrder());
+        check(clGetKernelWorkGroupInfo(k, d, param, Sizeof.size_t, Pointer.to(b), null), "clGetKernelWorkGroupInfo");
         return Sizeof.size_t == 8 ? b.getLong(0) : b.getInt(0) & 0xffffffffL;
     }
 

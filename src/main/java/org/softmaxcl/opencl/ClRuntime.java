@@ -88,6 +88,11 @@ final class ClRuntime implements AutoCloseable {
         return programs.kernel(file, name, options + " -cl-std=CL1.2");
     }
 
+    /** The largest work-group the device runs this kernel with (its registers and local memory decide). */
+    long maxGroup(cl_kernel k) {
+        return Cl.kernelGroupSize(k, ctx.device.id(), org.jocl.CL.CL_KERNEL_WORK_GROUP_SIZE);
+    }
+
     /**
      * The device buffer for a host matrix that is uploaded in chunks later (see
      * {@link ChunkedUpload}): its pooled slot, nothing written yet.

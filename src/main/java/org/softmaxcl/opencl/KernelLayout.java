@@ -84,8 +84,10 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split, int rpw) {
     }
 
     /**
-     * System property: {@code true} turns the V1 row cache on ({@link #rowCache}). Off by default:
-     * on an H100 it measured no faster at 16384×1000 and slower at 8192×4096 (bench/RESULTS.md).
+     * System property for the register row caches ({@link #rowCache}): {@code true} turns V1's on,
+     * {@code false} turns V2's off. By default V2's is on (an H200, kernel alone: +12–17% at
+     * K = 1024–8192) and V1's off (an H100: no faster at 16384×1000, slower at 8192×4096);
+     * bench/RESULTS.md.
      */
     static final String ROW_CACHE_PROPERTY = "softmaxcl.opencl.rowCache";
     /** Largest number of floats a V1 work-item keeps in registers. */
@@ -93,16 +95,26 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split, int rpw) {
     /** Largest row (floats) a V1 work-group keeps in registers: bounds the registers per group. */
     static final int ROW_CACHE_MAX_ROW = 8192;
 
+    /** Most quads of four floats a V2 work-item keeps in registers. */
+    static final int QUAD_CACHE_MAX = 8;
+
     /**
-     * The {@code ROW_CACHE} macro of the cross-entropy's V1 kernel for rows of {@code k} floats:
-     * the floats of the row each work-item keeps in registers between passes (a power of two, at
-     * least ⌈k / wgs⌉), or 0 when the row is too long to keep ({@value #ROW_CACHE_MAX_ROW} floats
-     * per group, {@value #ROW_CACHE_MAX} per work-item), for V0, V0v and V3, and unless the property
-     * {@value #ROW_CACHE_PROPERTY} is {@code true}.
+     * The {@code ROW_CACHE} macro of the cross-entropy's V1 and V2 kernels for rows of {@code k}
+     * floats. V1: the floats of the row each work-item keeps in registers between passes (a power
+     * of two, at least ⌈k / wgs⌉), or 0 when the row is too long to keep ({@value #ROW_CACHE_MAX_ROW}
+     * floats per group, {@value #ROW_CACHE_MAX} per work-item). V2: the quads each work-item keeps,
+     * ⌈k / (4 wgs)⌉, or 0 above {@value #QUAD_CACHE_MAX}. 0 for V0, V0v and V3, for V1 unless the
+     * property {@value #ROW_CACHE_PROPERTY} is {@code true}, for V2 when it is {@code false}.
      */
     int rowCache(int k) {
-        if (!wgPerRow || splitRows() || quads() || !"true".equalsIgnoreCase(System.getProperty(ROW_CACHE_PROPERTY, "false").trim())) {
+        String p = System.getProperty(ROW_CACHE_PROPERTY, "").trim();
+        boolean on = p.equalsIgnoreCase("true") || (quads() && !p.equalsIgnoreCase("false"));
+        if (!wgPerRow || splitRows() || !on) {
             return 0;
+        }
+        if (quads()) {
+            long per = ((long) k + 4L * wgs - 1) / (4L * wgs);
+            return per <= QUAD_CACHE_MAX ? (int) per : 0;
         }
         int per = Integer.highestOneBit(Math.max(1, (k + wgs - 1) / wgs));
         if ((long) per * wgs < k) {

@@ -6,8 +6,9 @@ import org.junit.jupiter.api.Test;
 import org.softmaxcl.testing.SystemProperties;
 
 /**
- * {@link KernelLayout#rowCache}: which rows the V1 cross-entropy keeps in registers, and how many
- * floats per work-item, when the cache is turned on; off by default and for other layouts.
+ * {@link KernelLayout#rowCache}: which rows the V1 and V2 cross-entropy kernels keep in registers,
+ * and how many floats (V1) or quads (V2) per work-item; V1's off by default, V2's on; none for
+ * other layouts; and the cache dropped where the device cannot run the cached kernel's work-group.
  */
 class KernelLayoutRowCacheTest {
     @Test
@@ -32,6 +33,35 @@ class KernelLayoutRowCacheTest {
             assertThat(KernelLayout.parse("v0v:8:8").rowCache(100)).isZero();
             assertThat(KernelLayout.parse("v3:64:4").rowCache(100)).isZero();
         });
+    }
+
+    @Test
+    void v2KeepsUpTo8QuadsPerWorkItem() {
+        withCache("true", () -> {
+            KernelLayout v2x32 = KernelLayout.parse("v2:32");
+            assertThat(v2x32.rowCache(1)).isEqualTo(1);
+            assertThat(v2x32.rowCache(128)).isEqualTo(1);
+            assertThat(v2x32.rowCache(129)).isEqualTo(2);
+            assertThat(v2x32.rowCache(1000)).isEqualTo(8);
+            assertThat(v2x32.rowCache(1024)).isEqualTo(8);
+            assertThat(v2x32.rowCache(1025)).as("more than 8 quads per work-item").isZero();
+            KernelLayout v2x256 = KernelLayout.parse("v2:256");
+            assertThat(v2x256.rowCache(4096)).isEqualTo(4);
+            assertThat(v2x256.rowCache(8192)).isEqualTo(8);
+            assertThat(v2x256.rowCache(8193)).isZero();
+            assertThat(KernelLayout.parse("v2:1024").rowCache(32768)).isEqualTo(8);
+        });
+        withCache(null, () -> assertThat(KernelLayout.parse("v2:256").rowCache(4096)).as("on by default").isEqualTo(4));
+        withCache("false", () -> assertThat(KernelLayout.parse("v2:256").rowCache(4096)).isZero());
+    }
+
+    @Test
+    void aCachedKernelTheDeviceCannotRunWithTheLayoutsWorkGroupDropsTheCache() {
+        String opts = "-DWG_PER_ROW=1 -DWGS=1024 -DQUADS=1 -DONE_PASS=0 -DROW_CACHE=8 -DSOFT=0";
+        assertThat(XentLauncher.withoutRowCacheAbove(opts, 1024, 1024)).isEqualTo(opts);
+        assertThat(XentLauncher.withoutRowCacheAbove(opts, 4096, 1024)).isEqualTo(opts);
+        assertThat(XentLauncher.withoutRowCacheAbove(opts, 640, 1024))
+                .isEqualTo("-DWG_PER_ROW=1 -DWGS=1024 -DQUADS=1 -DONE_PASS=0 -DROW_CACHE=0 -DSOFT=0");
     }
 
     @Test

@@ -52,8 +52,11 @@ public class ResidentBench {
     @Param({"2"})
     public int threads;
 
-    /** OpenCL V1 only: {@code true} turns the cross-entropy's register row cache on (softmaxcl.opencl.rowCache), for A/B runs. */
-    @Param({"false"})
+    /**
+     * The cross-entropy's register row caches (softmaxcl.opencl.rowCache), for A/B runs:
+     * {@code default} (V2's on, V1's off), {@code true} (both on) or {@code false} (both off).
+     */
+    @Param({"default"})
     public String rowCache;
 
     private Engine engine;
@@ -68,7 +71,11 @@ public class ResidentBench {
         if (!op.equals("xent") && !op.equals("softmax")) {
             throw new IllegalArgumentException("op must be xent or softmax, got " + op);
         }
-        System.setProperty("softmaxcl.opencl.rowCache", rowCache);
+        if (rowCache.equals("default")) {
+            System.clearProperty("softmaxcl.opencl.rowCache");
+        } else {
+            System.setProperty("softmaxcl.opencl.rowCache", rowCache);
+        }
         engine = Batch.engine(backend, threads);
         Batch batch = new Batch(shape, 42);
         logits = engine.upload(batch.x());
