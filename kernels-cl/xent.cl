@@ -9,7 +9,7 @@
 // keeps the row in registers: V1 keeps each work-item's columns in ROW_CACHE private floats after
 // pass 1 (opt-in, softmaxcl.opencl.rowCache=true; on an H100 no faster at K = 1000, slower at
 // K = 4096); V2 loads each work-item's ROW_CACHE quads once, before pass 1, and keeps exp(z - m)
-// from pass 2 for the gradient (on by default: an H200, kernel alone, +12-17% at K = 1024-8192).
+// from pass 2 for the gradient (on by default on GPUs: an H200, kernel alone, +12-17% at K = 1024-8192).
 // The host sets it only when the row fits (KernelLayout.rowCache) and the device runs the cached
 // kernel with the layout's work-group (XentLauncher.fitRowCache).
 //

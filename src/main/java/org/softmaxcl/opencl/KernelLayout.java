@@ -84,9 +84,9 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split, int rpw) {
     }
 
     /**
-     * System property for the register row caches ({@link #rowCache}): {@code true} turns V1's on,
-     * {@code false} turns V2's off. By default V2's is on (an H200, kernel alone: +12–17% at
-     * K = 1024–8192) and V1's off (an H100: no faster at 16384×1000, slower at 8192×4096);
+     * System property for the register row caches ({@link #rowCache}): {@code true} turns V1's on
+     * (and V2's on CPU devices), {@code false} turns V2's off. By default V2's is on for GPUs (an
+     * H200, kernel alone: +12–17% at K = 1024–8192) and V1's off (an H100: no faster at 16384×1000, slower at 8192×4096);
      * bench/RESULTS.md.
      */
     static final String ROW_CACHE_PROPERTY = "softmaxcl.opencl.rowCache";
@@ -103,12 +103,17 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split, int rpw) {
      * floats. V1: the floats of the row each work-item keeps in registers between passes (a power
      * of two, at least ⌈k / wgs⌉), or 0 when the row is too long to keep ({@value #ROW_CACHE_MAX_ROW}
      * floats per group, {@value #ROW_CACHE_MAX} per work-item). V2: the quads each work-item keeps,
-     * ⌈k / (4 wgs)⌉, or 0 above {@value #QUAD_CACHE_MAX}. 0 for V0, V0v and V3, for V1 unless the
-     * property {@value #ROW_CACHE_PROPERTY} is {@code true}, for V2 when it is {@code false}.
+     * ⌈k / (4 wgs)⌉, or 0 above {@value #QUAD_CACHE_MAX}. 0 for V0, V0v and V3; for V1 unless the
+     * property {@value #ROW_CACHE_PROPERTY} is {@code true}; for V2 when it is {@code false}, and
+     * on devices other than GPUs unless it is {@code true} (a CPU device runs V2 only when forced,
+     * and each cached row length is one more program to build: on PoCL the cached variants made
+     * the cold OpenCL test run about 1.4 times as long).
+     *
+     * @param gpu whether the device is a GPU (V2's cache is on by default there)
      */
-    int rowCache(int k) {
+    int rowCache(int k, boolean gpu) {
         String p = System.getProperty(ROW_CACHE_PROPERTY, "").trim();
-        boolean on = p.equalsIgnoreCase("true") || (quads() && !p.equalsIgnoreCase("false"));
+        boolean on = p.equalsIgnoreCase("true") || (quads() && gpu && !p.equalsIgnoreCase("false"));
         if (!wgPerRow || splitRows() || !on) {
             return 0;
         }

@@ -27,11 +27,11 @@ final class XentLauncher {
     private XentLauncher() {
     }
 
-    /** The -D options for this task's features and layout. */
-    static String options(XentTask t, KernelLayout layout) {
+    /** The -D options for this task's features and layout on a GPU or another device. */
+    static String options(XentTask t, KernelLayout layout, boolean gpu) {
         XentOptions o = t.opts();
         return layout.macros() + KernelLayout.onePassMacro(t.cols())
-                + " -DROW_CACHE=" + layout.rowCache(t.cols())
+                + " -DROW_CACHE=" + layout.rowCache(t.cols(), gpu)
                 + " -DSOFT=" + bit(!t.hard())
                 + " -DWEIGHTS=" + bit(o.hasClassWeights())
                 + " -DSMOOTH=" + bit(o.labelSmoothing() != 0)
@@ -119,7 +119,7 @@ final class XentLauncher {
         int fields = o.rowStats() ? FIELDS_STATS : FIELDS;
         cl_mem rowm = rt.buffer("rows", (long) fields * n * Sizeof.cl_float, "per-row outputs (" + n + " rows)");
 
-        String opts = fitRowCache(rt, layout, options(t, layout));
+        String opts = fitRowCache(rt, layout, options(t, layout, ctx.info().isGpu()));
         float invT = (float) (1.0 / o.temperature());
         float smooth = (float) ((double) o.labelSmoothing() / k);
         // The argument groups of xent_common.cl's XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS and

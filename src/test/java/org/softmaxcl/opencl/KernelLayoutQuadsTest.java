@@ -30,18 +30,18 @@ class KernelLayoutQuadsTest {
     }
 
     @Test
-    void v2KeepsItsRowCacheByDefaultAndV1OnlyWhenAskedTo() {
+    void v2KeepsItsRowCacheByDefaultOnGpusAndV1OnlyWhenAskedTo() {
         SystemProperties.with(KernelLayout.ROW_CACHE_PROPERTY, null, () -> {
-            assertThat(KernelLayout.parse("v1:64").rowCache(1000)).isZero();
-            assertThat(KernelLayout.parse("v2:64").rowCache(1000)).isEqualTo(4);
+            assertThat(KernelLayout.parse("v1:64").rowCache(1000, true)).isZero();
+            assertThat(KernelLayout.parse("v2:64").rowCache(1000, true)).isEqualTo(4);
         });
         SystemProperties.with(KernelLayout.ROW_CACHE_PROPERTY, "true", () -> {
-            assertThat(KernelLayout.parse("v1:64").rowCache(1000)).isPositive();
-            assertThat(KernelLayout.parse("v2:64").rowCache(1000)).isEqualTo(4);
+            assertThat(KernelLayout.parse("v1:64").rowCache(1000, true)).isPositive();
+            assertThat(KernelLayout.parse("v2:64").rowCache(1000, true)).isEqualTo(4);
         });
         SystemProperties.with(KernelLayout.ROW_CACHE_PROPERTY, "false", () -> {
-            assertThat(KernelLayout.parse("v1:64").rowCache(1000)).isZero();
-            assertThat(KernelLayout.parse("v2:64").rowCache(1000)).isZero();
+            assertThat(KernelLayout.parse("v1:64").rowCache(1000, true)).isZero();
+            assertThat(KernelLayout.parse("v2:64").rowCache(1000, true)).isZero();
         });
     }
 

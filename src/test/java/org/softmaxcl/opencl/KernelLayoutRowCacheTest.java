@@ -7,7 +7,7 @@ import org.softmaxcl.testing.SystemProperties;
 
 /**
  * {@link KernelLayout#rowCache}: which rows the V1 and V2 cross-entropy kernels keep in registers,
- * and how many floats (V1) or quads (V2) per work-item; V1's off by default, V2's on; none for
+ * and how many floats (V1) or quads (V2) per work-item; V1's off by default, V2's on for GPUs; none for
  * other layouts; and the cache dropped where the device cannot run the cached kernel's work-group.
  */
 class KernelLayoutRowCacheTest {
@@ -15,23 +15,23 @@ class KernelLayoutRowCacheTest {
     void v1KeepsRowsUpTo8192FloatsInAPowerOfTwoOfRegistersPerWorkItem() {
         withCache("true", () -> {
             KernelLayout v1x64 = KernelLayout.parse("v1:64");
-            assertThat(v1x64.rowCache(1)).isEqualTo(1);
-            assertThat(v1x64.rowCache(64)).isEqualTo(1);
-            assertThat(v1x64.rowCache(65)).isEqualTo(2);
-            assertThat(v1x64.rowCache(100)).isEqualTo(2);
-            assertThat(v1x64.rowCache(1000)).isEqualTo(16);
-            assertThat(v1x64.rowCache(2048)).isEqualTo(32);
-            assertThat(v1x64.rowCache(2049)).as("more than 32 floats per work-item").isZero();
+            assertThat(v1x64.rowCache(1, true)).isEqualTo(1);
+            assertThat(v1x64.rowCache(64, true)).isEqualTo(1);
+            assertThat(v1x64.rowCache(65, true)).isEqualTo(2);
+            assertThat(v1x64.rowCache(100, true)).isEqualTo(2);
+            assertThat(v1x64.rowCache(1000, true)).isEqualTo(16);
+            assertThat(v1x64.rowCache(2048, true)).isEqualTo(32);
+            assertThat(v1x64.rowCache(2049, true)).as("more than 32 floats per work-item").isZero();
             KernelLayout v1x256 = KernelLayout.parse("v1:256");
-            assertThat(v1x256.rowCache(8192)).isEqualTo(32);
-            assertThat(v1x256.rowCache(8193)).isZero();
+            assertThat(v1x256.rowCache(8192, true)).isEqualTo(32);
+            assertThat(v1x256.rowCache(8193, true)).isZero();
             KernelLayout v1x1024 = KernelLayout.parse("v1:1024");
-            assertThat(v1x1024.rowCache(4096)).isEqualTo(4);
-            assertThat(v1x1024.rowCache(8192)).isEqualTo(8);
-            assertThat(v1x1024.rowCache(8193)).as("more than 8192 floats per work-group").isZero();
-            assertThat(KernelLayout.parse("v0:64").rowCache(100)).isZero();
-            assertThat(KernelLayout.parse("v0v:8:8").rowCache(100)).isZero();
-            assertThat(KernelLayout.parse("v3:64:4").rowCache(100)).isZero();
+            assertThat(v1x1024.rowCache(4096, true)).isEqualTo(4);
+            assertThat(v1x1024.rowCache(8192, true)).isEqualTo(8);
+            assertThat(v1x1024.rowCache(8193, true)).as("more than 8192 floats per work-group").isZero();
+            assertThat(KernelLayout.parse("v0:64").rowCache(100, true)).isZero();
+            assertThat(KernelLayout.parse("v0v:8:8").rowCache(100, true)).isZero();
+            assertThat(KernelLayout.parse("v3:64:4").rowCache(100, true)).isZero();
         });
     }
 
@@ -39,20 +39,22 @@ class KernelLayoutRowCacheTest {
     void v2KeepsUpTo8QuadsPerWorkItem() {
         withCache("true", () -> {
             KernelLayout v2x32 = KernelLayout.parse("v2:32");
-            assertThat(v2x32.rowCache(1)).isEqualTo(1);
-            assertThat(v2x32.rowCache(128)).isEqualTo(1);
-            assertThat(v2x32.rowCache(129)).isEqualTo(2);
-            assertThat(v2x32.rowCache(1000)).isEqualTo(8);
-            assertThat(v2x32.rowCache(1024)).isEqualTo(8);
-            assertThat(v2x32.rowCache(1025)).as("more than 8 quads per work-item").isZero();
+            assertThat(v2x32.rowCache(1, true)).isEqualTo(1);
+            assertThat(v2x32.rowCache(128, true)).isEqualTo(1);
+            assertThat(v2x32.rowCache(129, true)).isEqualTo(2);
+            assertThat(v2x32.rowCache(1000, true)).isEqualTo(8);
+            assertThat(v2x32.rowCache(1024, true)).isEqualTo(8);
+            assertThat(v2x32.rowCache(1025, true)).as("more than 8 quads per work-item").isZero();
             KernelLayout v2x256 = KernelLayout.parse("v2:256");
-            assertThat(v2x256.rowCache(4096)).isEqualTo(4);
-            assertThat(v2x256.rowCache(8192)).isEqualTo(8);
-            assertThat(v2x256.rowCache(8193)).isZero();
-            assertThat(KernelLayout.parse("v2:1024").rowCache(32768)).isEqualTo(8);
+            assertThat(v2x256.rowCache(4096, true)).isEqualTo(4);
+            assertThat(v2x256.rowCache(8192, true)).isEqualTo(8);
+            assertThat(v2x256.rowCache(8193, true)).isZero();
+            assertThat(KernelLayout.parse("v2:1024").rowCache(32768, true)).isEqualTo(8);
         });
-        withCache(null, () -> assertThat(KernelLayout.parse("v2:256").rowCache(4096)).as("on by default").isEqualTo(4));
-        withCache("false", () -> assertThat(KernelLayout.parse("v2:256").rowCache(4096)).isZero());
+        withCache(null, () -> assertThat(KernelLayout.parse("v2:256").rowCache(4096, true)).as("on by default on a GPU").isEqualTo(4));
+        withCache(null, () -> assertThat(KernelLayout.parse("v2:256").rowCache(4096, false)).as("off by default elsewhere").isZero());
+        withCache("true", () -> assertThat(KernelLayout.parse("v2:256").rowCache(4096, false)).as("asked for on a CPU device").isEqualTo(4));
+        withCache("false", () -> assertThat(KernelLayout.parse("v2:256").rowCache(4096, true)).isZero());
     }
 
     @Test
@@ -66,9 +68,9 @@ class KernelLayoutRowCacheTest {
 
     @Test
     void offByDefaultAndWithAnyOtherValue() {
-        withCache(null, () -> assertThat(KernelLayout.parse("v1:64").rowCache(100)).isZero());
-        withCache("false", () -> assertThat(KernelLayout.parse("v1:64").rowCache(100)).isZero());
-        withCache("yes", () -> assertThat(KernelLayout.parse("v1:64").rowCache(100)).isZero());
+        withCache(null, () -> assertThat(KernelLayout.parse("v1:64").rowCache(100, true)).isZero());
+        withCache("false", () -> assertThat(KernelLayout.parse("v1:64").rowCache(100, true)).isZero());
+        withCache("yes", () -> assertThat(KernelLayout.parse("v1:64").rowCache(100, true)).isZero());
     }
 
     private static void withCache(String value, Runnable check) {
