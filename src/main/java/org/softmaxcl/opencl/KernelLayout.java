@@ -86,8 +86,8 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split, int rpw) {
     /**
      * System property for the register row caches ({@link #rowCache}): {@code true} turns V1's on
      * (and V2's on CPU devices), {@code false} turns V2's off. By default V2's is on for GPUs (an
-     * H200, kernel alone: +12–17% at K = 1024–8192) and V1's off (an H100: no faster at 16384×1000, slower at 8192×4096);
-     * bench/RESULTS.md.
+     * H200, kernel alone: +12–17% at K = 1024–8192) and V1's off (an H100: no faster at
+     * 16384×1000, slower at 8192×4096); bench/RESULTS.md.
      */
     static final String ROW_CACHE_PROPERTY = "softmaxcl.opencl.rowCache";
     /** Largest number of floats a V1 work-item keeps in registers. */

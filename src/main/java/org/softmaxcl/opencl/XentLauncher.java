@@ -234,7 +234,7 @@ final class XentLauncher {
      * work-item, CL_OUT_OF_RESOURCES at launch).
      */
     static String fitRowCache(ClRuntime rt, KernelLayout layout, String opts) {
-        if (!opts.contains(" -DROW_CACHE=") || opts.contains(" -DROW_CACHE=0 ") || layout.splitRows()) {
+        if (opts.contains(" -DROW_CACHE=0 ") || layout.splitRows()) {
             return opts;
         }
         long max = rt.maxGroup(rt.kernel(layout.file(OP), layout.kernel(OP), opts));
