@@ -62,9 +62,10 @@
 // replaces each cached logit by its exp(z - m) (XENT_KEEP_E), so the gradient's p_j = e_j / d
 // takes no second exponential: the same expression on the same operands, so the same bits as
 // the uncached V2. Quads past K hold 0 and are skipped, as in QUAD_LOOP.
-#define ROW_LOOP(j) _Pragma("unroll") for (int j##_c = 0; j##_c < ROW_CACHE; j##_c++) { \
-        const int j##_q = (j##_c * LSZ + LID) * 4; \
-        _Pragma("unroll") for (int j##_l = 0; j##_l < 4; j##_l++) { const int j = j##_q + j##_l; if (j < K)
+#define CACHED_QUADS(j) _Pragma("unroll") for (int j##_c = 0; j##_c < ROW_CACHE; j##_c++) { \
+        const int j##_q = (j##_c * LSZ + LID) * 4;
+#define QUAD_LANES(j) _Pragma("unroll") for (int j##_l = 0; j##_l < 4; j##_l++) { const int j = j##_q + j##_l; if (j < K)
+#define ROW_LOOP(j) CACHED_QUADS(j) QUAD_LANES(j)
 #define ROW_LOOP_END } }
 #define ROW_CACHE_DECL float xc_[4 * ROW_CACHE]; \
     _Pragma("unroll") for (int c_ = 0; c_ < ROW_CACHE; c_++) { \
@@ -73,10 +74,7 @@
 #define ROW_READ(j) xc_[4 * j##_c + j##_l]
 #define ROW_KEEP(j, v)
 #define ROW_X(j) xc_[4 * j##_c + j##_l]
-#define GRAD_LOOP(j) _Pragma("unroll") for (int j##_c = 0; j##_c < ROW_CACHE; j##_c++) { \
-        const int j##_q = (j##_c * LSZ + LID) * 4; \
-        float j##_o[4]; \
-        _Pragma("unroll") for (int j##_l = 0; j##_l < 4; j##_l++) { const int j = j##_q + j##_l; if (j < K)
+#define GRAD_LOOP(j) CACHED_QUADS(j) float j##_o[4]; QUAD_LANES(j)
 #define GRAD_SET(j, v) (j##_o[j##_l] = (v))
 #define GRAD_LOOP_END(j) } store_quad(gr, j##_q, K, j##_o); }
 #else

@@ -18,6 +18,8 @@ final class ClRuntime implements AutoCloseable {
     long lastKernelNanos;
     /** Bytes of logits per pipelined chunk: {@link #CHUNKS_AUTO}, 0 (never pipelined) or a forced size. */
     final long chunkBytes;
+    /** {@link #maxGroup} per kernel, asked of the driver once. */
+    private final java.util.Map<cl_kernel, Long> maxGroups = new java.util.HashMap<>();
     /** Number of chunks of the last call's pipelined upload (0: uploaded in one piece). */
     int lastChunks;
     private PinnedStaging staging;
@@ -88,9 +90,13 @@ final class ClRuntime implements AutoCloseable {
         return programs.kernel(file, name, options + " -cl-std=CL1.2");
     }
 
-    /** The largest work-group the device runs this kernel with (its registers and local memory decide). */
+    /**
+     * The largest work-group the device runs this kernel with (its registers and local memory
+     * decide), asked of the driver once per kernel (kernels are cached, so calls after the first
+     * cost a map lookup).
+     */
     long maxGroup(cl_kernel k) {
-        return Cl.kernelGroupSize(k, ctx.device.id(), org.jocl.CL.CL_KERNEL_WORK_GROUP_SIZE);
+        return maxGroups.computeIfAbsent(k, kk -> Cl.kernelGroupSize(kk, ctx.device.id(), org.jocl.CL.CL_KERNEL_WORK_GROUP_SIZE));
     }
 
     /**
