@@ -4,7 +4,7 @@ package org.softmaxcl;
  * The result of a cross-entropy call.
  *
  * @param loss        the reduced loss (mean or sum); under {@link Reduction#NONE} the sum of
- *                    {@code rowLosses}. Accumulated in float64 in row order (deterministic);
+ *                    {@code rowLosses}. Accumulated in float64 in a fixed order (deterministic);
  *                    NaN only under {@link EmptyMeanPolicy#NAN} or {@link NonFinitePolicy#PROPAGATE}
  * @param rowLosses   per-row losses (N values, unreduced) under {@link Reduction#NONE} or when
  *                    statistics are requested; otherwise null

@@ -139,11 +139,43 @@ final class LaneTile {
     }
 
     /**
-     * The tile of the L rows of k floats from {@code base}, rows {@code ld} apart. Dense rows
-     * (ld = k) go as one run of L·k floats through the {@link #permutation}, a load, a table load
-     * and a store per element, which the JIT unrolls; others row by row.
+     * System property choosing how a group's rows move into and out of a tile: {@code true}, one
+     * gather per column in and one scatter per column out ({@link #rowOffsets}); {@code false},
+     * element by element ({@link #permutation}). Default: gathers where vectors are 512 bits wide
+     * (AVX-512, whose scatter is one instruction; AVX2 has none, and the Vector API would store
+     * lane by lane): measured on a 2-core Xeon (AVX-512), 2 threads, 262144×10 paired in one JVM,
+     * the fused cross-entropy 0.92× the time, softmax 0.80×. The same bits either way.
      */
-    static void toTile(float[] a, int base, int ld, int k, float[] tile, int[] perm) {
+    static final String GATHER_PROPERTY = "softmaxcl.cpu.laneGather";
+
+    /** The default of {@link #GATHER_PROPERTY} on this JVM. */
+    static boolean gatherByDefault() {
+        String v = System.getProperty(GATHER_PROPERTY, "");
+        return v.isEmpty() ? S.vectorBitSize() >= 512 : Boolean.parseBoolean(v);
+    }
+
+    /** The index map of one column of L rows {@code ld} floats apart: r·ld for r &lt; L. */
+    static int[] rowOffsets(int ld) {
+        int[] r = new int[L];
+        for (int i = 0; i < L; i++) {
+            r[i] = i * ld;
+        }
+        return r;
+    }
+
+    /**
+     * The tile of the L rows of k floats from {@code base}, rows {@code ld} apart. With
+     * {@code rows} ({@link #rowOffsets} of ld), one gather per column; else dense rows (ld = k) go
+     * as one run of L·k floats through the {@link #permutation}, a load, a table load and a store
+     * per element, which the JIT unrolls, and others row by row.
+     */
+    static void toTile(float[] a, int base, int ld, int k, float[] tile, int[] perm, int[] rows) {
+        if (rows != null) {
+            for (int j = 0; j < k; j++) {
+                FloatVector.fromArray(S, a, base + j, rows, 0).intoArray(tile, j * L);
+            }
+            return;
+        }
         if (ld == k) {
             for (int e = 0; e < perm.length; e++) {
                 tile[perm[e]] = a[base + e];
@@ -158,8 +190,17 @@ final class LaneTile {
         }
     }
 
-    /** The inverse of {@link #toTile}: the tile's L rows into {@code a} from {@code base}, rows {@code ld} apart. */
-    static void fromTile(float[] tile, float[] a, int base, int ld, int k, int[] perm) {
+    /**
+     * The inverse of {@link #toTile}: the tile's L rows into {@code a} from {@code base}, rows
+     * {@code ld} apart (with {@code rows}, one scatter per column).
+     */
+    static void fromTile(float[] tile, float[] a, int base, int ld, int k, int[] perm, int[] rows) {
+        if (rows != null) {
+            for (int j = 0; j < k; j++) {
+                FloatVector.fromArray(S, tile, j * L).intoArray(a, base + j, rows, 0);
+            }
+            return;
+        }
         if (ld == k) {
             for (int e = 0; e < perm.length; e++) {
                 a[base + e] = tile[perm[e]];

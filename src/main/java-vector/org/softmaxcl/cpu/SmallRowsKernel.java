@@ -35,6 +35,10 @@ final class SmallRowsKernel {
     private final float[] xt;
     /** {@link LaneTile#permutation} of k. */
     private final int[] perm;
+    /** Whether rows move by gathers and scatters ({@link LaneTile#GATHER_PROPERTY}). */
+    private final boolean gather;
+    /** {@link LaneTile#rowOffsets} of x's, y's and g's row strides (gathers only; else null). */
+    private int[] xRows, yRows, gRows;
     private final float[] yt;
     private final float[] zt;
     private final float[] et;
@@ -62,8 +66,9 @@ final class SmallRowsKernel {
     private final boolean rowScales;
     private final float rs0;
 
-    SmallRowsKernel(XentSpec s, ScalarKernels scalar) {
+    SmallRowsKernel(XentSpec s, ScalarKernels scalar, boolean gather) {
         this.s = s;
+        this.gather = gather;
         rowTemperatures = s.task.opts().hasRowTemperatures();
         invT0 = (float) (1.0 / s.task.opts().temperature());
         rowScales = s.task.opts().hasSampleWeights() || s.task.opts().hasRowGradScales();
@@ -81,6 +86,11 @@ final class SmallRowsKernel {
     /** Processes whole groups of L rows from r0 on; returns the first row not processed. */
     int xent(int r0, int r1, float[] x, int xo, int ldx, float[] y, int yo, int ldy, float[] g, int go, int ldg,
              RowOutputs out) {
+        if (gather) {
+            xRows = LaneTile.rowOffsets(ldx);
+            yRows = y != null ? LaneTile.rowOffsets(ldy) : null;
+            gRows = g != null ? LaneTile.rowOffsets(ldg) : null;
+        }
         int i0 = r0;
         for (; i0 + L <= r1; i0 += L) {
             group(i0, x, xo, ldx, y, yo, ldy, g, go, ldg, out);
@@ -90,9 +100,9 @@ final class SmallRowsKernel {
 
     private void group(int i0, float[] x, int xo, int ldx, float[] y, int yo, int ldy, float[] g, int go, int ldg,
                        RowOutputs out) {
-        LaneTile.toTile(x, xo + i0 * ldx, ldx, k, xt, perm);
+        LaneTile.toTile(x, xo + i0 * ldx, ldx, k, xt, perm, xRows);
         if (yt != null) {
-            LaneTile.toTile(y, yo + i0 * ldy, ldy, k, yt, perm);
+            LaneTile.toTile(y, yo + i0 * ldy, ldy, k, yt, perm, yRows);
         }
         if (rowTemperatures) {   // else invT holds 1/T since the constructor
             for (int r = 0; r < L; r++) {
@@ -143,7 +153,7 @@ final class SmallRowsKernel {
                 }
             }
         }
-        LaneTile.fromTile(zt, g, go + i0 * ldg, ldg, k, perm);
+        LaneTile.fromTile(zt, g, go + i0 * ldg, ldg, k, perm, gRows);
         if (s.hard) {
             for (int r = 0; r < L; r++) {
                 if (s.targets[i0 + r] == s.ignore) {

@@ -19,6 +19,8 @@ final class SmallRowsSoftmax {
     private final float[] et;
     private final float[] zt;
     private final int[] perm;
+    /** Whether rows move by gathers and scatters ({@link LaneTile#GATHER_PROPERTY}). */
+    private final boolean gather;
     private final float[] invT = new float[L];
     private final float[] m = new float[L];
     private final float[] less = new float[L];
@@ -26,8 +28,9 @@ final class SmallRowsSoftmax {
     private final int[] below = new int[L];
     private final int[] itmp = new int[L];
 
-    SmallRowsSoftmax(int k) {
+    SmallRowsSoftmax(int k, boolean gather) {
         this.k = k;
+        this.gather = gather;
         xt = new float[k * L];
         et = new float[k * L];
         zt = new float[k * L];
@@ -47,9 +50,11 @@ final class SmallRowsSoftmax {
     /** Processes whole groups of L rows from r0 on; returns the first row not processed. */
     int softmax(int r0, int r1, float[] x, int xo, int ldx, float[] out, int oo, int ldo, IntToDoubleFunction temperatures,
                 boolean log, ScalarKernels scalar) {
+        int[] xRows = gather ? LaneTile.rowOffsets(ldx) : null;
+        int[] oRows = gather ? LaneTile.rowOffsets(ldo) : null;
         int i0 = r0;
         for (; i0 + L <= r1; i0 += L) {
-            LaneTile.toTile(x, xo + i0 * ldx, ldx, k, xt, perm);
+            LaneTile.toTile(x, xo + i0 * ldx, ldx, k, xt, perm, xRows);
             for (int r = 0; r < L; r++) {
                 invT[r] = (float) (1.0 / temperatures.applyAsDouble(i0 + r));
             }
@@ -68,7 +73,7 @@ final class SmallRowsSoftmax {
             }
             LaneTile.dm1(less, below, k, dm1);
             finishTile(et, k, dm1, log);
-            LaneTile.fromTile(et, out, oo + i0 * ldo, ldo, k, perm);
+            LaneTile.fromTile(et, out, oo + i0 * ldo, ldo, k, perm, oRows);
         }
         return i0;
     }

@@ -55,6 +55,17 @@ final class VectorKernels implements CpuKernels {
     static final int XENT_LANES_K = Math.max(MIN_K, 64);
 
     private final ScalarKernels scalar = new ScalarKernels();
+    /** How the small-K kernels move rows into their tiles ({@link LaneTile#GATHER_PROPERTY}). */
+    private final boolean laneGather;
+
+    VectorKernels() {
+        this(LaneTile.gatherByDefault());
+    }
+
+    /** @param laneGather whether the small-K kernels move rows by gathers and scatters (same bits either way) */
+    VectorKernels(boolean laneGather) {
+        this.laneGather = laneGather;
+    }
 
     @Override
     public String name() {
@@ -847,7 +858,7 @@ final class VectorKernels implements CpuKernels {
                              float firstMax, int ahead) {
         int done = r0;
         if (k < MIN_K) {
-            done = new SmallRowsSoftmax(k).softmax(r0, r1, x, xo, ldx, out, oo, ldo, temperatures, log, scalar);
+            done = new SmallRowsSoftmax(k, laneGather).softmax(r0, r1, x, xo, ldx, out, oo, ldo, temperatures, log, scalar);
         }
         if (done >= r1) {
             return Float.NaN;
@@ -894,7 +905,7 @@ final class VectorKernels implements CpuKernels {
         if (s.k >= XENT_LANES_K || s.softcap > 0) {
             return CpuKernels.super.xentRows(s, r0, r1, x, xo, ldx, y, yo, ldy, g, go, ldg, out, firstMax, ahead);
         }
-        int done = new SmallRowsKernel(s, scalar).xent(r0, r1, x, xo, ldx, y, yo, ldy, g, go, ldg, out);
+        int done = new SmallRowsKernel(s, scalar, laneGather).xent(r0, r1, x, xo, ldx, y, yo, ldy, g, go, ldg, out);
         for (int i = done; i < r1; i++) {
             scalar.xentRow(s, i, x, xo + i * ldx, y, y == null ? 0 : yo + i * ldy, g, g == null ? 0 : go + i * ldg, out);
         }

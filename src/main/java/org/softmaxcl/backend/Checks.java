@@ -75,7 +75,22 @@ public final class Checks {
         if (targets.isHard()) {
             int[] t = targets.classes();
             int ignore = opts.ignoreIndex();
-            for (int i = 0; i < n; i++) {
+            // Unweighted, each counted row adds 1 to both sums: the count, exact in float64 (the
+            // same values as the weighted loop's, without its two chains of dependent additions).
+            boolean unweighted = !opts.hasSampleWeights() && !opts.hasClassWeights();
+            for (int i = 0; i < n && unweighted; i++) {
+                int ti = t[i];
+                if (ti != ignore && (ti < 0 || ti >= k)) {
+                    throw new IllegalArgumentException("targets[" + i + "] = " + ti + " is outside [0, " + k
+                            + ") and is not the ignore index " + ignore);
+                }
+                counted += ti != ignore ? 1 : 0;
+            }
+            if (unweighted) {
+                dce = counted;
+                dz = counted;
+            }
+            for (int i = 0; i < n && !unweighted; i++) {
                 int ti = t[i];
                 if (ti == ignore) {
                     continue;

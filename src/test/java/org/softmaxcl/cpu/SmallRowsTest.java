@@ -200,4 +200,66 @@ class SmallRowsTest {
             Compare.assertSameBits("softmax, strided vs dense", p, ps.toArray());
         }
     }
+
+    /**
+     * Rows moved into the tiles by gathers and out by scatters ({@link LaneTile#GATHER_PROPERTY},
+     * the default on AVX-512) give the same bits as moved element by element (the default on
+     * AVX2): cross-entropy with hard and soft targets, dense, strided and in place; softmax and
+     * log-softmax dense and strided.
+     */
+    @ParameterizedTest(name = "K = {0}")
+    @ValueSource(ints = {2, 3, 10, 17, 33, 63})
+    void gathersAndElementMovesGiveTheSameBits(int k) {
+        float[] x = batch(k, 5L * k);
+        int[] t = targets(k);
+        float[] y = new float[N * k];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = (float) ((i * 37) % 11) / (11f * k);
+        }
+        XentOptions smooth = OPTIONS.toBuilder().labelSmoothing(0.1f).build();
+        SoftmaxOptions so = SoftmaxOptions.DEFAULTS.withNonFinite(NonFinitePolicy.PROPAGATE);
+        java.util.List<float[]> out = new java.util.ArrayList<>();
+        for (boolean gather : new boolean[] {false, true}) {
+            java.util.List<float[]> o = new java.util.ArrayList<>();
+            try (Engine e = Engine.over(new CpuBackend(new VectorKernels(gather), 1, "test"))) {
+                for (XentOptions xo : new XentOptions[] {OPTIONS, smooth}) {
+                    float[] g = new float[N * k];
+                    o.add(e.crossEntropyWithGradient(FloatMatrix.of(x, N, k), Targets.hard(t), xo, FloatMatrix.of(g, N, k))
+                            .rowLosses());
+                    o.add(g);
+                }
+                FloatMatrix gs = strided(new float[N * k], k, k + 5);
+                o.add(e.crossEntropyWithGradient(strided(x, k, k + 3), Targets.soft(strided(y, k, k + 1)), OPTIONS, gs)
+                        .rowLosses());
+                o.add(gs.toArray());
+                float[] inPlace = x.clone();
+                o.add(e.crossEntropyWithGradient(FloatMatrix.of(inPlace, N, k), Targets.hard(t), OPTIONS,
+                        FloatMatrix.of(inPlace, N, k)).rowLosses());
+                o.add(inPlace);
+                for (boolean log : new boolean[] {false, true}) {
+                    float[] p = new float[N * k];
+                    FloatMatrix ps = strided(new float[N * k], k, k + 2);
+                    if (log) {
+                        e.logSoftmax(FloatMatrix.of(x, N, k), FloatMatrix.of(p, N, k), so);
+                        e.logSoftmax(strided(x, k, k + 1), ps, so);
+                    } else {
+                        e.softmax(FloatMatrix.of(x, N, k), FloatMatrix.of(p, N, k), so);
+                        e.softmax(strided(x, k, k + 1), ps, so);
+                    }
+                    o.add(p);
+                    o.add(ps.toArray());
+                }
+            }
+            if (out.isEmpty()) {
+                out.addAll(o);
+            } else {
+                for (int i = 0; i < o.size(); i++) {
+                    Compare.assertSameBits("output " + i + ", gathers vs element moves", out.get(i), o.get(i));
+                }
+            }
+        }
+        // The strided gradient and the in-place one are results, not zeros left behind.
+        assertThat(out.get(5)).as("soft-target gradient").isNotEqualTo(new float[N * k]);
+        assertThat(out.get(7)).as("in-place gradient").isNotEqualTo(x);
+    }
 }

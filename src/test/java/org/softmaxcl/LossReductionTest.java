@@ -1,0 +1,80 @@
+package org.softmaxcl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.math.BigDecimal;
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.softmaxcl.backend.Checks;
+import org.softmaxcl.backend.RowOutputs;
+import org.softmaxcl.backend.XentTask;
+
+/**
+ * The loss reduction's plain case (no weights, no z-loss, no per-row outputs): interleaved
+ * partial sums that must count exactly the counted rows, every one once, whatever N mod 4 is, and
+ * give the exact sum to float64's precision, as the general row-order loop does.
+ */
+class LossReductionTest {
+    private static final int K = 5;
+    private static final int IGNORE = -100;
+
+    /** A task over N rows whose every third row is ignored, and per-row ce values from a seed. */
+    private static XentTask task(int n, XentOptions opts) {
+        int[] t = new int[n];
+        for (int i = 0; i < n; i++) {
+            t[i] = i % 3 == 2 ? IGNORE : i % K;
+        }
+        return Checks.xent(FloatMatrix.of(new float[n * K], n, K), Targets.hard(t), opts, null);
+    }
+
+    private static RowOutputs rows(int n, long seed) {
+        RowOutputs r = new RowOutputs(n, false);
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (int i = 0; i < n; i++) {
+            // Magnitudes over six decades, so that an order of addition shows in float64.
+            r.ce[i] = (float) (rnd.nextDouble() * Math.pow(10, rnd.nextInt(-3, 4)));
+        }
+        return r;
+    }
+
+    private static XentOptions.Builder base() {
+        return XentOptions.builder().ignoreIndex(IGNORE);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 1001, 262147})
+    void plainSumIsTheExactSumOfTheCountedRows(int n) {
+        XentOptions opts = base().reduction(Reduction.SUM).build();
+        XentTask t = task(n, opts);
+        RowOutputs r = rows(n, n);
+        BigDecimal exact = BigDecimal.ZERO;
+        for (int i = 0; i < n; i++) {
+            if (t.counted(i)) {
+                exact = exact.add(new BigDecimal(r.ce[i]));
+            }
+        }
+        double sum = LossReduction.plainSum(t, r.ce, n);
+        // Four float64 chains: each partial within n·2^−53 of its exact value, relative.
+        assertThat(sum).isCloseTo(exact.doubleValue(), within(Math.max(1, n) * 0x1p-52 * exact.doubleValue() + 0.0));
+        assertThat(LossReduction.reduce(t, r).loss()).isEqualTo(sum);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 4, 7, 1001})
+    void plainCaseAgreesWithTheGeneralLoop(int n) {
+        RowOutputs r = rows(n, 7 * n);
+        XentOptions plain = base().build();
+        // Sample weights of 1 change no term but take the general row-order loop.
+        float[] ones = new float[n];
+        java.util.Arrays.fill(ones, 1f);
+        XentOptions general = base().sampleWeights(ones).build();
+        XentResult a = LossReduction.reduce(task(n, plain), r);
+        XentResult b = LossReduction.reduce(task(n, general), r);
+        assertThat(a.denominator()).isEqualTo(b.denominator());
+        assertThat(a.countedRows()).isEqualTo(b.countedRows()).isEqualTo(n - n / 3);
+        assertThat(a.loss()).isCloseTo(b.loss(), within(1e-12 * Math.abs(b.loss())));
+    }
+}
