@@ -48,8 +48,7 @@ final class LaneTile {
      * and never inlined into the group's method, whose inlining budget ran out before the exp's
      * helpers when the two loops were separate small methods (every vector then boxed).
      */
-    static int forward(float[] xt, float[] zt, float[] et, int k, float[] invT, float[] m, float[] less, int[] below,
-                       int[] tmp) {
+    static int forward(float[] xt, float[] zt, float[] et, int k, float[] invT, float[] m, float[] less, int[] below) {
         IntVector key = IntVector.broadcast(I, Integer.MIN_VALUE);
         IntVector mag = IntVector.zero(I);
         for (int j = 0; j < k; j++) {
@@ -60,11 +59,8 @@ final class LaneTile {
         IntVector bits = key.lanewise(VectorOperators.XOR, key.lanewise(VectorOperators.ASHR, 31).and(ABS));
         // NaN anywhere: some |bits| above ∞'s; an infinite maximum: its |bits| are ∞'s, one more
         // is above them. (A −∞ logit below a finite maximum, a mask, stays on this path.)
-        mag.max(bits.and(ABS).add(1)).intoArray(tmp, 0);
-        for (int r = 0; r < L; r++) {
-            if (tmp[r] > INF_BITS) {
-                return SCALAR;
-            }
+        if (mag.max(bits.and(ABS).add(1)).reduceLanes(VectorOperators.MAX) > INF_BITS) {
+            return SCALAR;
         }
         FloatVector vit = FloatVector.fromArray(S, invT, 0);
         FloatVector vm = ((FloatVector) bits.reinterpretAsFloats()).mul(vit);
@@ -85,11 +81,8 @@ final class LaneTile {
             cnt = cnt.add(bl);
             tiny = tiny.max(zb.lanewise(VectorOperators.XOR, Integer.MIN_VALUE));   // VectorExp.tinyKey
         }
-        tiny.intoArray(tmp, 0);
-        for (int r = 0; r < L; r++) {
-            if (tmp[r] > VectorExp.TINY_KEY) {
-                return EXACT;
-            }
+        if (tiny.reduceLanes(VectorOperators.MAX) > VectorExp.TINY_KEY) {
+            return EXACT;
         }
         acc.intoArray(less, 0);
         cnt.intoArray(below, 0);
@@ -212,6 +205,18 @@ final class LaneTile {
             for (int j = 0; j < k; j++) {
                 a[ar + j] = tile[j * L + r];
             }
+        }
+    }
+
+    /**
+     * {@link #fromTile} by scatters of the tile's columns times a per-row factor:
+     * {@code a[base + r·ld + j] = tile[j·L + r] · f[r]} ({@code rows}: {@link #rowOffsets} of ld),
+     * the product rounded as a separate multiply would round it.
+     */
+    static void scaledFromTile(float[] tile, float[] f, float[] a, int base, int k, int[] rows) {
+        FloatVector vf = FloatVector.fromArray(S, f, 0);
+        for (int j = 0; j < k; j++) {
+            FloatVector.fromArray(S, tile, j * L).mul(vf).intoArray(a, base + j, rows, 0);
         }
     }
 

@@ -59,7 +59,6 @@ final class SmallRowsKernel {
     private final float[] beta = new float[L];
     private final float[] lessArr = new float[L];
     private final int[] below = new int[L];
-    private final int[] itmp = new int[L];
 
     private final boolean rowTemperatures;
     private final float invT0;
@@ -109,7 +108,9 @@ final class SmallRowsKernel {
                 invT[r] = (float) (1.0 / s.temperature(i0 + r));
             }
         }
-        int first = LaneTile.forward(xt, zt, et, k, invT, mArr, lessArr, below, itmp);
+        // zs is not kept: the options that need it compute it again (generalSums), and the finish
+        // recomputes the target's from xt (the same operations, the same bits).
+        int first = LaneTile.forward(xt, null, et, k, invT, mArr, lessArr, below);
         if (first == LaneTile.SCALAR) {
             for (int q = 0; q < L; q++) {
                 int i = i0 + q;
@@ -118,11 +119,11 @@ final class SmallRowsKernel {
             return;
         }
         if (s.needSum || s.stats) {
-            generalSums();   // zs and e again, with the sums these options need
+            generalSums();   // e again, with the sums these options need
         } else {
             // The common case: d − 1 from the sum below the max and the ties.
             if (first == LaneTile.EXACT) {
-                LaneTile.expExact(xt, zt, et, k, invT, mArr, lessArr, below);
+                LaneTile.expExact(xt, null, et, k, invT, mArr, lessArr, below);
             }
             LaneTile.dm1(lessArr, below, k, dm1);
         }
@@ -140,6 +141,22 @@ final class SmallRowsKernel {
             return;
         }
         // The gradient in vectors across the rows (into zt, free now), then back into the rows.
+        if (!s.needSum && gRows != null) {
+            // e·alpha scattered straight into the rows, then the targets' entries.
+            LaneTile.scaledFromTile(et, alpha, g, go + i0 * ldg, k, gRows);
+            if (s.hard) {
+                for (int r = 0; r < L; r++) {
+                    int t = s.targets[i0 + r];
+                    int gr = go + (i0 + r) * ldg;
+                    if (t != s.ignore) {
+                        g[gr + t] = lanes2[r];
+                    } else {
+                        java.util.Arrays.fill(g, gr, gr + k, 0f);
+                    }
+                }
+            }
+            return;
+        }
         if (s.needSum) {
             generalGradient();
         } else {
@@ -165,8 +182,8 @@ final class SmallRowsKernel {
     }
 
     /**
-     * zs and e into the tiles and, per row, d − 1 and the sums that smoothing, soft targets and
-     * the statistics need (the less common options: masks are fine here).
+     * e into its tile again (zs is not kept) and, per row, d − 1 and the sums that smoothing, soft
+     * targets and the statistics need (the less common options: masks are fine here).
      */
     private void generalSums() {
         final FloatVector vit = FloatVector.fromArray(S, invT, 0);
@@ -180,7 +197,6 @@ final class SmallRowsKernel {
         FloatVector se = FloatVector.zero(S);
         for (int j = 0; j < k; j++) {
             FloatVector zs = FloatVector.fromArray(S, xt, j * L).mul(vit).sub(m);
-            zs.intoArray(zt, j * L);
             FloatVector e = VectorExp.exp(zs);
             e.intoArray(et, j * L);
             VectorMask<Float> lt = zs.compare(VectorOperators.LT, 0f);
@@ -266,7 +282,7 @@ final class SmallRowsKernel {
             for (int r = 0; r < L; r++) {
                 int t = s.targets[i0 + r];
                 boolean counted = t != s.ignore;
-                zsT[r] = counted ? zt[t * L + r] : 0f;
+                zsT[r] = counted ? xt[t * L + r] * invT[r] - mArr[r] : 0f;
                 eT[r] = counted ? et[t * L + r] : 0f;
             }
             FloatVector zero = FloatVector.zero(S);
@@ -278,7 +294,7 @@ final class SmallRowsKernel {
                 int i = i0 + r;
                 int t = s.hard ? s.targets[i] : -1;
                 boolean counted = !s.hard || t != s.ignore;
-                zsT[r] = counted && s.hard ? zt[t * L + r] : 0f;
+                zsT[r] = counted && s.hard ? xt[t * L + r] * invT[r] - mArr[r] : 0f;
                 eT[r] = counted && s.hard ? et[t * L + r] : 0f;
                 wt[r] = counted && s.hard ? (float) s.weight(t) : 0f;
                 h[r] = (float) ((1 - s.eps) * wt[r]);

@@ -26,7 +26,6 @@ final class SmallRowsSoftmax {
     private final float[] less = new float[L];
     private final float[] dm1 = new float[L];
     private final int[] below = new int[L];
-    private final int[] itmp = new int[L];
 
     SmallRowsSoftmax(int k, boolean gather) {
         this.k = k;
@@ -60,7 +59,7 @@ final class SmallRowsSoftmax {
             }
             float[] zs = log ? et : null;   // log-softmax: zs into et, e into zt as scratch
             float[] e = log ? zt : et;
-            int first = LaneTile.forward(xt, zs, e, k, invT, m, less, below, itmp);
+            int first = LaneTile.forward(xt, zs, e, k, invT, m, less, below);
             if (first == LaneTile.SCALAR) {
                 for (int r = 0; r < L; r++) {
                     int i = i0 + r;
