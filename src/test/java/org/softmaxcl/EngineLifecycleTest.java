@@ -31,6 +31,8 @@ class EngineLifecycleTest {
     static final int K = 600;
     /** Allowed growth of the resident set outside the heap between the warm state and the end, in KiB. */
     static final long RSS_SLACK_KIB = 64 * 1024;
+    /** Allowed growth outside the heap over the quieter of two windows of 40 000 calls, in KiB. */
+    static final long WINDOW_SLACK_KIB = 32 * 1024;
 
     private final float[] x = new Data(1).logits(N, K, 3);
     private final int[] t = new Data(2).targets(N, K, 0.1, -100);
@@ -87,6 +89,12 @@ class EngineLifecycleTest {
         assertThat(end.nonHeapKib() - warmState.nonHeapKib()).as("growth outside the heap, KiB").isLessThan(RSS_SLACK_KIB);
     }
 
+    /**
+     * Memory is read at three points, 40 000 calls apart, after 20 000 warm-up calls: a leak grows
+     * it in both windows (1 KiB per call: 39 MiB in each), a one-off such as C2's arenas for a late
+     * compile (66.9 and 96.4 MiB in two full runs, 0–28 in reruns) in one. The smaller of the two
+     * growths must stay under {@link #WINDOW_SLACK_KIB}.
+     */
     @Test
     void aHundredThousandCallsOnOneEngineLeaveMemoryFlat() {
         int calls = 100_000;
@@ -97,17 +105,19 @@ class EngineLifecycleTest {
         float[] out = new float[n * k];
         float[] grad = new float[n * k];
         float[] firstGrad = null;
+        int warm = 20_000;
+        int mid = 60_000;
         ProcessMemory.Reading warmState = null;
+        ProcessMemory.Reading midState = null;
         long t0 = 0;
-        // The warm state after 30 000 calls: C2 compiles the kernels after about 10 000, and its
-        // arenas (tens of MiB of malloc'd memory, not all returned) would otherwise land in the
-        // window; a leak of 1 KiB per call still grows 70 MiB over the 70 000 calls after it.
-        int warm = 30_000;
         try (Engine e = Engine.cpu()) {
             for (int c = 0; c < calls; c++) {
                 if (c == warm) {
                     warmState = ProcessMemory.settled();
                     t0 = System.nanoTime();
+                }
+                if (c == mid) {
+                    midState = ProcessMemory.settled();
                 }
                 switch (c % 3) {
                     case 0 -> e.crossEntropyWithGradient(FloatMatrix.of(xs, n, k), Targets.hard(ts), XentOptions.DEFAULTS,
@@ -122,10 +132,13 @@ class EngineLifecycleTest {
         }
         double usPerCall = (System.nanoTime() - t0) / 1e3 / (calls - warm);
         ProcessMemory.Reading end = ProcessMemory.settled();
-        System.out.printf(Locale.ROOT, "lifecycle: %d calls on one CPU engine, %.1f us/call; %s -> %s%n",
-                calls, usPerCall, warmState, end);
+        System.out.printf(Locale.ROOT, "lifecycle: %d calls on one CPU engine, %.1f us/call; %s -> %s -> %s%n",
+                calls, usPerCall, warmState, midState, end);
         Compare.assertSameBits("the last gradient", firstGrad, grad);
-        assertThat(end.nonHeapKib() - warmState.nonHeapKib()).as("growth outside the heap, KiB").isLessThan(RSS_SLACK_KIB);
+        long first = midState.nonHeapKib() - warmState.nonHeapKib();
+        long second = end.nonHeapKib() - midState.nonHeapKib();
+        assertThat(Math.min(first, second)).as("growth outside the heap in the smaller of two windows (%d, %d KiB)",
+                first, second).isLessThan(WINDOW_SLACK_KIB);
     }
 
     /** Makes engines that use their worker threads and drops them without closing them. */
