@@ -39,6 +39,14 @@ final class SmallRowsKernel {
     private final boolean gather;
     /** {@link LaneTile#rowOffsets} of x's, y's and g's row strides (gathers only; else null). */
     private int[] xRows, yRows, gRows;
+    /** 0, 1, …, L − 1. */
+    private static final int[] IOTA = java.util.stream.IntStream.range(0, L).toArray();
+    /** Per row of the group: the tile index of its target's column ({@link #finishLanes}, gathers only). */
+    private final int[] tIdx = new int[L];
+    /** Per row of the group: its target's offset in the group's gradient rows (gathers only). */
+    private final int[] tOut = new int[L];
+    /** Whether {@link #finishLanes} set {@link #tOut} for this group. */
+    private boolean tOutSet;
     private final float[] yt;
     private final float[] zt;
     private final float[] et;
@@ -144,7 +152,16 @@ final class SmallRowsKernel {
         if (!s.needSum && gRows != null) {
             // e·alpha scattered straight into the rows, then the targets' entries.
             LaneTile.scaledFromTile(et, alpha, g, go + i0 * ldg, k, gRows);
-            if (s.hard) {
+            if (s.hard && tOutSet) {
+                // One scatter (finishLanes set tOut: ignored rows' column 0), then ignored rows zeroed.
+                FloatVector.fromArray(S, lanes2, 0).intoArray(g, go + i0 * ldg, tOut, 0);
+                for (int r = 0; r < L; r++) {
+                    if (s.targets[i0 + r] == s.ignore) {
+                        int gr = go + (i0 + r) * ldg;
+                        java.util.Arrays.fill(g, gr, gr + k, 0f);
+                    }
+                }
+            } else if (s.hard) {
                 for (int r = 0; r < L; r++) {
                     int t = s.targets[i0 + r];
                     int gr = go + (i0 + r) * ldg;
@@ -262,6 +279,7 @@ final class SmallRowsKernel {
      * target entries (the statistics, when asked for, come from {@link #stats}).
      */
     private void finishLanes(int i0, RowOutputs out) {
+        tOutSet = false;
         final FloatVector m = FloatVector.fromArray(S, mArr, 0);
         final FloatVector vit = FloatVector.fromArray(S, invT, 0);
         final FloatVector vdm1 = FloatVector.fromArray(S, dm1, 0);
@@ -277,15 +295,29 @@ final class SmallRowsKernel {
             // The common case: w_t = 1, and h, w_t and the row scale are constants on counted rows,
             // set in lanes (eight scalar stores read back as one vector wait for the stores to
             // retire: 7% of a group at K = 10, measured).
-            VectorMask<Integer> cnt = IntVector.fromArray(I, s.targets, i0).compare(VectorOperators.NE, s.ignore);
+            IntVector tv = IntVector.fromArray(I, s.targets, i0);
+            VectorMask<Integer> cnt = tv.compare(VectorOperators.NE, s.ignore);
             VectorMask<Float> cf = cnt.cast(S);
-            for (int r = 0; r < L; r++) {
-                int t = s.targets[i0 + r];
-                boolean counted = t != s.ignore;
-                zsT[r] = counted ? xt[t * L + r] * invT[r] - mArr[r] : 0f;
-                eT[r] = counted ? et[t * L + r] : 0f;
-            }
             FloatVector zero = FloatVector.zero(S);
+            if (gather) {
+                // Each row's target entry of x and e by one gather each (ignored rows read column 0
+                // and count 0), and where the scatter of the target gradients goes (tIdx, tOut).
+                IntVector col = tv.blend(0, cnt.not());
+                col.mul(L).add(IntVector.fromArray(I, IOTA, 0)).intoArray(tIdx, 0);
+                if (gRows != null) {
+                    col.add(IntVector.fromArray(I, gRows, 0)).intoArray(tOut, 0);
+                    tOutSet = true;
+                }
+                FloatVector.fromArray(S, xt, 0, tIdx, 0).mul(vit).sub(m).blend(zero, cf.not()).intoArray(zsT, 0);
+                FloatVector.fromArray(S, et, 0, tIdx, 0).blend(zero, cf.not()).intoArray(eT, 0);
+            } else {
+                for (int r = 0; r < L; r++) {
+                    int t = s.targets[i0 + r];
+                    boolean counted = t != s.ignore;
+                    zsT[r] = counted ? xt[t * L + r] * invT[r] - mArr[r] : 0f;
+                    eT[r] = counted ? et[t * L + r] : 0f;
+                }
+            }
             vwt = zero.blend(1f, cf);
             vh = zero.blend((float) (1 - s.eps), cf);
             vr = zero.blend(rs0, cf);
