@@ -77,6 +77,20 @@ final class VectorKernels implements CpuKernels {
         return maxOf(x, xo, k);
     }
 
+    @Override
+    public int maxAbsBits(float[] x, int xo, int len) {
+        IntVector acc = IntVector.zero(I);
+        int j = 0;
+        for (int ub = S.loopBound(len); j < ub; j += L) {
+            acc = acc.max(((IntVector) FloatVector.fromArray(S, x, xo + j).reinterpretAsInts()).and(0x7FFFFFFF));
+        }
+        int m = acc.reduceLanes(VectorOperators.MAX);
+        for (; j < len; j++) {
+            m = Math.max(m, Float.floatToRawIntBits(x[xo + j]) & 0x7FFFFFFF);
+        }
+        return m;
+    }
+
     /** The largest of x[xo..xo+k) as Math.max has it (NaN if any, +0 above −0). */
     static float maxOf(float[] x, int xo, int k) {
         int j = 0;

@@ -102,7 +102,8 @@ public final class CpuBackend implements Backend {
         float[] maxima = null;
         if (t.opts().nonFinite() == NonFinitePolicy.REFUSE) {
             maxima = arrays && k >= KEEP_MAXIMA_FROM_K ? new float[t.rows()] : null;
-            checkLogits(in, null, "logits", i -> t.opts().temperature(i), maxima);
+            checkLogits(in, null, "logits", i -> t.opts().temperature(i),
+                    t.opts().hasRowTemperatures() ? Float.NaN : Checks.invT(t.opts().temperature()), maxima);
         }
         if (arrays && t.rows() < threads && kernels.splitsRows(k)) {
             // Fewer rows than threads: each row split over the threads in segments.
@@ -183,7 +184,8 @@ public final class CpuBackend implements Backend {
         float[] maxima = null;
         if (refuse && !checkAfter) {
             maxima = k >= KEEP_MAXIMA_FROM_K ? new float[t.rows()] : null;
-            checkLogits(t.logits(), t, "logits", i -> t.opts().temperature(i), maxima);
+            checkLogits(t.logits(), t, "logits", i -> t.opts().temperature(i),
+                    t.opts().hasRowTemperatures() ? Float.NaN : Checks.invT(t.opts().temperature()), maxima);
         }
         if (!t.hard()) {
             checkSoftTargets(t.targets().distribution());
@@ -277,14 +279,23 @@ public final class CpuBackend implements Backend {
      * Refuses the rows {@link Checks#refusedRow} refuses (NaN/+∞ anywhere, all −∞ on counted rows,
      * a scaled logit that overflows float32); reports the first bad row.
      *
+     * <p>Without row maxima to keep, a first read-only look over the whole matrix (lanes, no per-row
+     * work) settles the common case: every value finite and, with one temperature, no scaled value
+     * able to overflow, so no row can be refused. Otherwise (a NaN, ±∞, −∞ masks, row temperatures)
+     * every row's max is checked as below, which also finds the first refused row.
+     *
      * @param t       the cross-entropy task, or null for softmax (every row counts, no soft-cap)
      * @param temperatures the temperature of each row
+     * @param invT    1/T as the kernels use it when every row has the same T, else NaN
      * @param maxima  receives the largest raw logit of each row (checked rows), or null
      */
     private void checkLogits(FloatMatrix x, XentTask t, String name, java.util.function.IntToDoubleFunction temperatures,
-                             float[] maxima) {
+                             float invT, float[] maxima) {
         int k = x.cols();
         boolean softcap = t != null && t.opts().softcap() != 0;
+        if (maxima == null && !Float.isNaN(invT) && x.hasArray() && allFiniteAndInRange(x, invT, softcap)) {
+            return;
+        }
         AtomicInteger firstBad = new AtomicInteger(Integer.MAX_VALUE);
         // Records row i's max m; false when the row is refused (the first such row is kept).
         RowCheck check = (i, m) -> {
@@ -328,6 +339,32 @@ public final class CpuBackend implements Backend {
                     (float) temperatures.applyAsDouble(row), softcap);
             throw new IllegalArgumentException(msg != null ? msg : name + " row " + row + " is refused");
         }
+    }
+
+    /**
+     * True when every value of x is finite and, without a soft-cap, |x|·invT cannot overflow for
+     * any of them (the largest |x| times invT, rounded as the kernels round x·(1/T), is finite):
+     * then {@link Checks#refusedRow} refuses no row. Reads x once, in parallel, writes nothing.
+     */
+    private boolean allFiniteAndInRange(FloatMatrix x, float invT, boolean softcap) {
+        int k = x.cols();
+        AtomicInteger largest = new AtomicInteger(0);
+        forRows(x.rows(), k, (r0, r1) -> {
+            int m = 0;
+            if (r1 <= r0) {
+                return;
+            }
+            if (x.stride() == k) {
+                m = kernels.maxAbsBits(x.array(), x.rowStart(r0), (r1 - r0) * k);
+            } else {
+                for (int i = r0; i < r1; i++) {
+                    m = Math.max(m, kernels.maxAbsBits(x.array(), x.rowStart(i), k));
+                }
+            }
+            largest.accumulateAndGet(m, Math::max);
+        });
+        float maxAbs = Float.intBitsToFloat(largest.get());
+        return Float.isFinite(maxAbs) && (softcap || Float.isFinite(maxAbs * invT));
     }
 
     private void checkSoftTargets(FloatMatrix y) {

@@ -15,6 +15,18 @@ interface CpuKernels {
     /** max of x[xo..xo+k) with NaN propagated (used by the non-finite check). */
     float rowMax(float[] x, int xo, int k);
 
+    /**
+     * The largest of {@code floatToRawIntBits(v) & 0x7FFFFFFF} over x[xo..xo+len): below
+     * {@code 0x7F800000} exactly when every value is finite (the REFUSE check's first look).
+     */
+    default int maxAbsBits(float[] x, int xo, int len) {
+        int m = 0;
+        for (int j = xo; j < xo + len; j++) {
+            m = Math.max(m, Float.floatToRawIntBits(x[j]) & 0x7FFFFFFF);
+        }
+        return m;
+    }
+
     /** min of x[xo..xo+k) with NaN propagated (used by the soft-target check). */
     float rowMin(float[] x, int xo, int k);
 
