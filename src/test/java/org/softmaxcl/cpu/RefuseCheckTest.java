@@ -153,4 +153,33 @@ class RefuseCheckTest {
             assertThat(kernels.maxAbsBits(a, off, len)).as("trial %d, [%d, %d)", trial, off, off + len).isEqualTo(expect);
         }
     }
+
+    /** rowMax (the check's per-row look, integer keys on the vector path) is Math.max's, bit for bit. */
+    @ParameterizedTest(name = "vector {0}, K = {1}")
+    @MethodSource("cases")
+    void rowMaxIsMathMax(boolean vector, int k) {
+        CpuKernels kernels = vector ? new VectorKernels() : new ScalarKernels();
+        float[] specials = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0f, 0f, -Float.MAX_VALUE,
+            Float.MIN_VALUE, -Float.MIN_VALUE, Float.intBitsToFloat(0xFFC00001)};
+        Random rnd = new Random(31 * k);
+        for (int trial = 0; trial < 300; trial++) {
+            int len = 1 + rnd.nextInt(3 * k + 40);
+            float[] a = new float[len + 8];
+            for (int j = 0; j < a.length; j++) {
+                // Mostly negative values and zeros of both signs, so that −0 against +0 and −∞ decide.
+                a[j] = trial % 3 == 0 ? -rnd.nextFloat() * 10 : (trial % 3 == 1 ? (rnd.nextBoolean() ? -0f : -1f) : 0f);
+            }
+            int off = rnd.nextInt(8);
+            for (int s = 0; s < trial % 4; s++) {
+                a[off + rnd.nextInt(len)] = specials[rnd.nextInt(specials.length)];
+            }
+            float expect = Float.NEGATIVE_INFINITY;
+            for (int j = off; j < off + len; j++) {
+                expect = Math.max(expect, a[j]);
+            }
+            float got = kernels.rowMax(a, off, len);
+            assertThat(Float.floatToIntBits(got)).as("trial %d: %s vs %s", trial, got, expect)
+                    .isEqualTo(Float.floatToIntBits(expect));
+        }
+    }
 }
