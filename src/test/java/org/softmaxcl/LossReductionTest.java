@@ -57,7 +57,7 @@ class LossReductionTest {
             }
         }
         double sum = LossReduction.plainSum(t, r.ce, n);
-        // Four float64 chains: each partial within n·2^−53 of its exact value, relative.
+        // Eight float64 chains: each partial within n·2^−53 of its exact value, relative.
         assertThat(sum).isCloseTo(exact.doubleValue(), within(Math.max(1, n) * 0x1p-52 * exact.doubleValue() + 0.0));
         assertThat(LossReduction.reduce(t, r).loss()).isEqualTo(sum);
     }
@@ -76,5 +76,40 @@ class LossReductionTest {
         assertThat(a.denominator()).isEqualTo(b.denominator());
         assertThat(a.countedRows()).isEqualTo(b.countedRows()).isEqualTo(n - n / 3);
         assertThat(a.loss()).isCloseTo(b.loss(), within(1e-12 * Math.abs(b.loss())));
+    }
+
+    /**
+     * The target count without weights: the range look (every target a class, the ignore index
+     * outside their range: all rows count) and the row-by-row count (an ignore index inside the
+     * classes' range, used by some rows or by none) agree with counting by hand, and the plain sum
+     * skips exactly the ignored rows.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {IGNORE, 2, 4, 7})
+    void targetCountsWithTheIgnoreIndexInsideOrOutsideTheClasses(int ignore) {
+        int n = 1003;
+        int[] t = new int[n];
+        for (int i = 0; i < n; i++) {
+            t[i] = (i * 3) % K;   // classes 0..4: ignore 2 and 4 hit rows, IGNORE and 7 none
+        }
+        XentOptions opts = XentOptions.builder().ignoreIndex(ignore).reduction(Reduction.SUM).build();
+        XentTask task = Checks.xent(FloatMatrix.of(new float[n * K], n, K), Targets.hard(t), opts, null);
+        int expect = 0;
+        for (int v : t) {
+            expect += v != ignore ? 1 : 0;
+        }
+        assertThat(task.countedRows()).isEqualTo(expect);
+        assertThat(task.denominator()).isEqualTo(1.0);   // SUM
+        assertThat(Checks.xent(FloatMatrix.of(new float[n * K], n, K), Targets.hard(t),
+                opts.toBuilder().reduction(Reduction.MEAN).build(), null).denominator()).isEqualTo(expect);
+        RowOutputs r = rows(n, 5);
+        BigDecimal exact = BigDecimal.ZERO;
+        for (int i = 0; i < n; i++) {
+            if (t[i] != ignore) {
+                exact = exact.add(new BigDecimal(r.ce[i]));
+            }
+        }
+        assertThat(LossReduction.plainSum(task, r.ce, n)).isCloseTo(exact.doubleValue(),
+                within(n * 0x1p-52 * exact.doubleValue()));
     }
 }

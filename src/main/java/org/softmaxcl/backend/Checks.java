@@ -78,7 +78,20 @@ public final class Checks {
             // Unweighted, each counted row adds 1 to both sums: the count, exact in float64 (the
             // same values as the weighted loop's, without its two chains of dependent additions).
             boolean unweighted = !opts.hasSampleWeights() && !opts.hasClassWeights();
+            // First the targets' range, a loop the JIT turns into vector min and max: when every
+            // target is a class and the ignore index lies outside their range (the common case),
+            // every row counts and nothing is left to check row by row.
+            int lo = Integer.MAX_VALUE;
+            int hi = Integer.MIN_VALUE;
             for (int i = 0; i < n && unweighted; i++) {
+                lo = Math.min(lo, t[i]);
+                hi = Math.max(hi, t[i]);
+            }
+            boolean allCounted = unweighted && lo >= 0 && hi < k && (ignore < lo || ignore > hi);
+            if (allCounted) {
+                counted = n;
+            }
+            for (int i = 0; i < n && unweighted && !allCounted; i++) {
                 int ti = t[i];
                 if (ti != ignore && (ti < 0 || ti >= k)) {
                     throw new IllegalArgumentException("targets[" + i + "] = " + ti + " is outside [0, " + k
