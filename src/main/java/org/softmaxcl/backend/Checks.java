@@ -78,16 +78,9 @@ public final class Checks {
             // Unweighted, each counted row adds 1 to both sums: the count, exact in float64 (the
             // same values as the weighted loop's, without its two chains of dependent additions).
             boolean unweighted = !opts.hasSampleWeights() && !opts.hasClassWeights();
-            // First the targets' range, a loop the JIT turns into vector min and max: when every
-            // target is a class and the ignore index lies outside their range (the common case),
-            // every row counts and nothing is left to check row by row.
-            int lo = Integer.MAX_VALUE;
-            int hi = Integer.MIN_VALUE;
-            for (int i = 0; i < n && unweighted; i++) {
-                lo = Math.min(lo, t[i]);
-                hi = Math.max(hi, t[i]);
-            }
-            boolean allCounted = unweighted && lo >= 0 && hi < k && (ignore < lo || ignore > hi);
+            // First a vectorized look: when every target is a class and the ignore index is not one
+            // (the common case), every row counts and nothing is left to check row by row.
+            boolean allCounted = unweighted && (ignore < 0 || ignore >= k) && allClasses(t, k);
             if (allCounted) {
                 counted = n;
             }
@@ -145,6 +138,20 @@ public final class Checks {
             zScale = dce > 0 && dz > 0 ? 1 / dz : 0;
         }
         return new XentTask(logits, targets, opts, grad, ceScale, zScale, w, counted, denominator);
+    }
+
+    /**
+     * Whether every target is a class of [0, k): the sign bit of v | (k − 1 − v) is set exactly
+     * when v is outside, and a loop of ORs is one the JIT turns into vector instructions (measured
+     * at N = 262144: 0.07 ms, where a loop of Math.min and Math.max, not vectorized by C2 on JDK
+     * 17, took 0.26 ms on the caller's thread before any kernel runs).
+     */
+    static boolean allClasses(int[] t, int k) {
+        int bits = 0;
+        for (int v : t) {
+            bits |= v | (k - 1 - v);
+        }
+        return bits >= 0;
     }
 
     /**
