@@ -198,6 +198,33 @@ class SmallRowsTest {
             FloatMatrix ps = strided(new float[N * k], k, k + 1);
             e.softmax(strided(x, k, k + 2), ps, o);
             Compare.assertSameBits("softmax, strided vs dense", p, ps.toArray());
+            // Row temperatures changing within and between groups of lanes (each lane's 1/T is
+            // computed again only where its T changed), and a constant T that is not 1.
+            float[] temps = new float[N];
+            double[] temps64 = new double[N];
+            for (int i = 0; i < N; i++) {
+                temps[i] = i < N / 2 ? 0.5f + (i % 5) * 0.4f : 1.7f;
+                temps64[i] = temps[i];
+            }
+            for (boolean log : new boolean[] {false, true}) {
+                float[] pt = new float[N * k];
+                SoftmaxOptions ot = o.withRowTemperatures(temps);
+                if (log) {
+                    e.logSoftmax(FloatMatrix.of(x, N, k), FloatMatrix.of(pt, N, k), ot);
+                } else {
+                    e.softmax(FloatMatrix.of(x, N, k), FloatMatrix.of(pt, N, k), ot);
+                }
+                double[] reft = Reference64.softmax(Compare.widen(x), N, k, temps64, log);
+                double[] got = Compare.widen(pt);
+                for (int i = 0; i < reft.length; i++) {
+                    if (Double.isInfinite(reft[i]) && got[i] == reft[i]) {
+                        reft[i] = 0;
+                        got[i] = 0;
+                    }
+                }
+                Compare.check((log ? "log-softmax" : "softmax") + " with row temperatures vs float64", reft, got,
+                        log ? 1e-6 : 1e-44, log ? 2e-6 : 1e-5);
+            }
         }
     }
 
