@@ -231,8 +231,8 @@ class SmallRowsTest {
     /**
      * Rows moved into the tiles by gathers and out by scatters ({@link LaneTile#GATHER_PROPERTY},
      * the default on AVX-512) give the same bits as moved element by element (the default on
-     * AVX2): cross-entropy with hard and soft targets, dense, strided, in place and loss only;
-     * softmax and log-softmax dense and strided.
+     * AVX2): cross-entropy with hard targets (plain, smoothed, class- and sample-weighted) and soft
+     * targets, dense, strided, in place and loss only; softmax and log-softmax dense and strided.
      */
     @ParameterizedTest(name = "K = {0}")
     @ValueSource(ints = {2, 3, 10, 17, 33, 63})
@@ -244,12 +244,22 @@ class SmallRowsTest {
             y[i] = (float) ((i * 37) % 11) / (11f * k);
         }
         XentOptions smooth = OPTIONS.toBuilder().labelSmoothing(0.1f).build();
+        float[] cw = new float[k];
+        float[] sw = new float[N];
+        for (int j = 0; j < k; j++) {
+            cw[j] = 0.5f + j % 3;
+        }
+        for (int i = 0; i < N; i++) {
+            sw[i] = 0.25f * (1 + i % 4);
+        }
+        // Class and sample weights: the finish's general branch, target entries one row at a time.
+        XentOptions weighted = OPTIONS.toBuilder().classWeights(cw).sampleWeights(sw).build();
         SoftmaxOptions so = SoftmaxOptions.DEFAULTS.withNonFinite(NonFinitePolicy.PROPAGATE);
         java.util.List<float[]> out = new java.util.ArrayList<>();
         for (boolean gather : new boolean[] {false, true}) {
             java.util.List<float[]> o = new java.util.ArrayList<>();
             try (Engine e = Engine.over(new CpuBackend(new VectorKernels(gather), 1, "test"))) {
-                for (XentOptions xo : new XentOptions[] {OPTIONS, smooth}) {
+                for (XentOptions xo : new XentOptions[] {OPTIONS, smooth, weighted}) {
                     float[] g = new float[N * k];
                     o.add(e.crossEntropyWithGradient(FloatMatrix.of(x, N, k), Targets.hard(t), xo, FloatMatrix.of(g, N, k))
                             .rowLosses());
@@ -287,7 +297,7 @@ class SmallRowsTest {
             }
         }
         // The strided gradient and the in-place one are results, not zeros left behind.
-        assertThat(out.get(6)).as("soft-target gradient").isNotEqualTo(new float[N * k]);
-        assertThat(out.get(8)).as("in-place gradient").isNotEqualTo(x);
+        assertThat(out.get(8)).as("soft-target gradient").isNotEqualTo(new float[N * k]);
+        assertThat(out.get(10)).as("in-place gradient").isNotEqualTo(x);
     }
 }

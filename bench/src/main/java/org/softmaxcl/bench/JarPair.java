@@ -1,0 +1,134 @@
+package org.softmaxcl.bench;
+
+import java.lang.reflect.Method;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * Two or more builds of the library, side by side in one JVM: each jar in a class loader of its
+ * own (so each has its own classes and its own JIT-compiled kernels), the same seeded batch, and
+ * rounds that run a block of calls on each build in turn (the order reversed every other round).
+ * Prints each build's median and, per build after the first, the median over rounds of its
+ * block median over the first build's: on a shared machine whose speed drifts within minutes,
+ * the ratio of blocks run seconds apart is steadier than two medians taken in separate JVMs.
+ *
+ * <pre>
+ * java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar org.softmaxcl.bench.JarPair \
+ *     xent 262144 10 2 12 10 old.jar new.jar      # op N K threads rounds calls-per-block jar...
+ * </pre>
+ * Both operations run on the CPU backend with non-finite logits propagated ({@code -Dnf=REFUSE}
+ * checks them); the jars are shaded library jars ({@code target/softmax-cl.jar} of each build).
+ */
+public final class JarPair {
+    private JarPair() {
+    }
+
+    /** One build's call, made through reflection on that build's own classes. */
+    private static Runnable call(Path jar, String op, int n, int k, int threads, String nonFinite) throws Exception {
+        ClassLoader cl = new URLClassLoader(new URL[] {jar.toUri().toURL()}, ClassLoader.getPlatformClassLoader());
+        Class<?> engineC = cl.loadClass("org.softmaxcl.Engine");
+        Class<?> backendC = cl.loadClass("org.softmaxcl.backend.Backend");
+        Class<?> cpuC = cl.loadClass("org.softmaxcl.cpu.CpuBackend");
+        Class<?> matrixC = cl.loadClass("org.softmaxcl.FloatMatrix");
+        Class<?> targetsC = cl.loadClass("org.softmaxcl.Targets");
+        Class<?> xoC = cl.loadClass("org.softmaxcl.XentOptions");
+        Class<?> soC = cl.loadClass("org.softmaxcl.SoftmaxOptions");
+        Class<?> policyC = cl.loadClass("org.softmaxcl.NonFinitePolicy");
+        Object policy = policyC.getMethod("valueOf", String.class).invoke(null, nonFinite);
+
+        Object backend = cpuC.getConstructor(int.class, String.class).newInstance(threads, "JarPair");
+        Object engine = engineC.getMethod("over", backendC).invoke(null, backend);
+        SplittableRandom rnd = new SplittableRandom(42);
+        float[] x = new float[n * k];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (rnd.nextGaussian() * 3);
+        }
+        int[] t = new int[n];
+        for (int i = 0; i < n; i++) {
+            t[i] = rnd.nextInt(k);
+        }
+        Method of = matrixC.getMethod("of", float[].class, int.class, int.class);
+        Object xm = of.invoke(null, x, n, k);
+        Object out = of.invoke(null, new float[n * k], n, k);
+        if (op.equals("xent")) {
+            Object targets = targetsC.getMethod("hard", int[].class).invoke(null, (Object) t);
+            Object builder = xoC.getMethod("builder").invoke(null);
+            builder.getClass().getMethod("nonFinite", policyC).invoke(builder, policy);
+            Object opts = builder.getClass().getMethod("build").invoke(builder);
+            Method m = engineC.getMethod("crossEntropyWithGradient", matrixC, targetsC, xoC, matrixC);
+            return () -> invoke(m, engine, xm, targets, opts, out);
+        }
+        Object opts = soC.getMethod("withNonFinite", policyC).invoke(soC.getField("DEFAULTS").get(null), policy);
+        Method m = engineC.getMethod("softmax", matrixC, matrixC, soC);
+        return () -> invoke(m, engine, xm, out, opts);
+    }
+
+    private static void invoke(Method m, Object target, Object... args) {
+        try {
+            m.invoke(target, args);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static double median(double[] a, int from, int to) {
+        double[] s = Arrays.copyOfRange(a, from, to);
+        Arrays.sort(s);
+        return s[s.length / 2];
+    }
+
+    public static void main(String[] a) throws Exception {
+        if (a.length < 7) {
+            System.err.println("usage: JarPair xent|softmax N K THREADS ROUNDS CALLS JAR JAR...");
+            System.exit(2);
+        }
+        String op = a[0];
+        int n = Integer.parseInt(a[1]);
+        int k = Integer.parseInt(a[2]);
+        int threads = Integer.parseInt(a[3]);
+        int rounds = Integer.parseInt(a[4]);
+        int calls = Integer.parseInt(a[5]);
+        int v = a.length - 6;
+        String nonFinite = System.getProperty("nf", "PROPAGATE");
+        Runnable[] run = new Runnable[v];
+        for (int i = 0; i < v; i++) {
+            run[i] = call(Path.of(a[6 + i]), op, n, k, threads, nonFinite);
+        }
+        // Warm-up: at least three blocks each and at least 3 s in all, so that C2 has compiled the
+        // kernels of every build (a small call, 16384×10, runs 10–70× slower for its first ~50 calls).
+        long warmUntil = System.nanoTime() + 3_000_000_000L;
+        for (int w = 0; w < 3 * calls || System.nanoTime() < warmUntil; w++) {
+            for (Runnable r : run) {
+                r.run();
+            }
+        }
+        double[][] ms = new double[v][rounds * calls];
+        for (int rd = 0; rd < rounds; rd++) {
+            for (int j = 0; j < v; j++) {
+                int i = rd % 2 == 0 ? j : v - 1 - j;
+                for (int c = 0; c < calls; c++) {
+                    long t0 = System.nanoTime();
+                    run[i].run();
+                    ms[i][rd * calls + c] = (System.nanoTime() - t0) / 1e6;
+                }
+            }
+        }
+        for (int i = 0; i < v; i++) {
+            double med = median(ms[i], 0, ms[i].length);
+            System.out.printf(Locale.ROOT, "%-40s median %.3f ms  %.3f Gelem/s%n", a[6 + i], med, (double) n * k / med / 1e6);
+        }
+        for (int i = 1; i < v; i++) {
+            double[] ratio = new double[rounds];
+            for (int rd = 0; rd < rounds; rd++) {
+                ratio[rd] = median(ms[i], rd * calls, (rd + 1) * calls) / median(ms[0], rd * calls, (rd + 1) * calls);
+            }
+            Arrays.sort(ratio);
+            System.out.printf(Locale.ROOT, "time %s / %s: median over %d rounds %.3f (quartiles %.3f-%.3f)%n",
+                    a[6 + i], a[6], rounds, ratio[rounds / 2], ratio[rounds / 4], ratio[3 * rounds / 4]);
+        }
+    }
+}
