@@ -137,7 +137,7 @@ final class LaneTile {
      * element by element ({@link #permutation}). Default: gathers where vectors are 512 bits wide
      * (AVX-512, whose scatter is one instruction; AVX2 has none, and the Vector API would store
      * lane by lane): measured on a 2-core Xeon (AVX-512), 2 threads, 262144×10 paired in one JVM,
-     * the fused cross-entropy 0.92× the time, softmax 0.80×. The same bits either way.
+     * the fused cross-entropy 0.85× the time, softmax 0.76×. The same bits either way.
      */
     static final String GATHER_PROPERTY = "softmaxcl.cpu.laneGather";
 

@@ -16,6 +16,9 @@ import org.softmaxcl.backend.RowOutputs;
  * vector), the whole pass — max, exponentials, sums, log d, the gradient — runs in vectors across
  * the rows, and the gradient tile is transposed back. Row-wise vectors would leave most lanes idle
  * at K = 10, and a row's fixed costs (horizontal sums, log d) would cost more than the row itself.
+ * With gathers ({@link LaneTile#GATHER_PROPERTY}, AVX-512) each column comes in by one gather,
+ * the gradient goes out as e·α by one scatter per column, and each row's target entries move by
+ * one gather and one scatter per group; otherwise element by element.
  *
  * <p>The loss, lse and gradient constants come from one finish in float32 lanes whether or not
  * row statistics are asked for (so asking for them changes no bit of either); the statistics are
