@@ -155,23 +155,18 @@ final class SmallRowsKernel {
         if (!s.needSum && gRows != null) {
             // e·alpha scattered straight into the rows, then the targets' entries.
             LaneTile.scaledFromTile(et, alpha, g, go + i0 * ldg, k, gRows);
-            if (s.hard && tOutSet) {
-                // One scatter (finishLanes set tOut: ignored rows' column 0), then ignored rows zeroed.
-                FloatVector.fromArray(S, lanes2, 0).intoArray(g, go + i0 * ldg, tOut, 0);
-                for (int r = 0; r < L; r++) {
-                    if (s.targets[i0 + r] == s.ignore) {
-                        int gr = go + (i0 + r) * ldg;
-                        java.util.Arrays.fill(g, gr, gr + k, 0f);
-                    }
+            if (s.hard) {
+                if (tOutSet) {
+                    // One scatter (finishLanes set tOut; ignored rows' column 0, zeroed below).
+                    FloatVector.fromArray(S, lanes2, 0).intoArray(g, go + i0 * ldg, tOut, 0);
                 }
-            } else if (s.hard) {
                 for (int r = 0; r < L; r++) {
                     int t = s.targets[i0 + r];
                     int gr = go + (i0 + r) * ldg;
-                    if (t != s.ignore) {
-                        g[gr + t] = lanes2[r];
-                    } else {
+                    if (t == s.ignore) {
                         java.util.Arrays.fill(g, gr, gr + k, 0f);
+                    } else if (!tOutSet) {
+                        g[gr + t] = lanes2[r];
                     }
                 }
             }

@@ -81,22 +81,7 @@ public final class Checks {
             // First a vectorized look: when every target is a class and the ignore index is not one
             // (the common case), every row counts and nothing is left to check row by row.
             boolean allCounted = unweighted && (ignore < 0 || ignore >= k) && allClasses(t, k);
-            if (allCounted) {
-                counted = n;
-            }
-            for (int i = 0; i < n && unweighted && !allCounted; i++) {
-                int ti = t[i];
-                if (ti != ignore && (ti < 0 || ti >= k)) {
-                    throw new IllegalArgumentException("targets[" + i + "] = " + ti + " is outside [0, " + k
-                            + ") and is not the ignore index " + ignore);
-                }
-                counted += ti != ignore ? 1 : 0;
-            }
-            if (unweighted) {
-                dce = counted;
-                dz = counted;
-            }
-            for (int i = 0; i < n && !unweighted; i++) {
+            for (int i = 0; i < n && !allCounted; i++) {
                 int ti = t[i];
                 if (ti == ignore) {
                     continue;
@@ -106,9 +91,16 @@ public final class Checks {
                             + ") and is not the ignore index " + ignore);
                 }
                 counted++;
-                double s = opts.sampleWeight(i);
-                dce += s * opts.classWeight(ti);
-                dz += s;
+                if (!unweighted) {
+                    double s = opts.sampleWeight(i);
+                    dce += s * opts.classWeight(ti);
+                    dz += s;
+                }
+            }
+            if (unweighted) {
+                counted = allCounted ? n : counted;
+                dce = counted;
+                dz = counted;
             }
         } else {
             FloatMatrix y = targets.distribution();
