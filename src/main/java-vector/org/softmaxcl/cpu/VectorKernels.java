@@ -96,27 +96,42 @@ final class VectorKernels implements CpuKernels {
         int j = 0;
         float m = Float.NEGATIVE_INFINITY;
         if (k >= L) {
-            // Integer keys (a float's bits, the low 31 flipped when negative, order as signed ints
-            // like the floats, −0 below +0) and the largest magnitude beside them (a NaN's is above
-            // ∞'s): three and two one-cycle integer operations per vector, where the float max of
-            // JDK 17 is a compare-and-blend sequence of several.
+            // Integer keys (maxKey) and the largest magnitude beside them (a NaN's is above ∞'s):
+            // one-cycle integer operations, where the float max of JDK 17 is a compare-and-blend
+            // sequence of several.
             IntVector key = IntVector.broadcast(I, Integer.MIN_VALUE);
             IntVector mag = IntVector.zero(I);
             for (int ub = S.loopBound(k); j < ub; j += L) {
-                IntVector b = (IntVector) FloatVector.fromArray(S, x, xo + j).reinterpretAsInts();
-                key = key.max(b.lanewise(VectorOperators.XOR, b.lanewise(VectorOperators.ASHR, 31).and(0x7FFFFFFF)));
-                mag = mag.max(b.and(0x7FFFFFFF));
+                FloatVector v = FloatVector.fromArray(S, x, xo + j);
+                key = key.max(maxKey(v));
+                mag = mag.max(((IntVector) v.reinterpretAsInts()).and(0x7FFFFFFF));
             }
             if (mag.reduceLanes(VectorOperators.MAX) > 0x7F800000) {
                 return Float.NaN;
             }
-            int kb = key.reduceLanes(VectorOperators.MAX);
-            m = Float.intBitsToFloat(kb ^ ((kb >> 31) & 0x7FFFFFFF));
+            m = fromMaxKey(key.reduceLanes(VectorOperators.MAX));
         }
         for (; j < k; j++) {
             m = Math.max(m, x[xo + j]);
         }
         return m;
+    }
+
+    /**
+     * A float's bits with the low 31 flipped when it is negative: these order as signed ints as
+     * the floats do (−0 below +0, as Math.max has it; a NaN with the sign bit clear above +∞,
+     * one with it set below −∞), so a running max of them is one integer max per vector with a
+     * one-cycle dependency between iterations (a float compare and blend, on JDK 17's masks, put
+     * about ten cycles between one iteration's maximum and the next).
+     */
+    static IntVector maxKey(FloatVector v) {
+        IntVector b = (IntVector) v.reinterpretAsInts();
+        return b.lanewise(VectorOperators.XOR, b.lanewise(VectorOperators.ASHR, 31).and(0x7FFFFFFF));
+    }
+
+    /** The float whose {@link #maxKey} is {@code key}. */
+    static float fromMaxKey(int key) {
+        return Float.intBitsToFloat(key ^ ((key >> 31) & 0x7FFFFFFF));
     }
 
     @Override
@@ -441,14 +456,12 @@ final class VectorKernels implements CpuKernels {
 
         /**
          * Adds the next row's largest value over [b, be), from a pass-2 loop's lanes: {@code max}
-         * taken by compare and blend (two instructions where Java's max takes five on AVX2, and
-         * those loops are bound by their instruction count), exact but for NaN, which it skips,
-         * and ±0, whose order it does not keep; {@code zeros} is the sum of those values times 0,
-         * NaN when one was NaN or ±∞. In those cases (and when the max is a zero) the block is
-         * read again with Math.max.
+         * from integer keys ({@link #maxKey}), exact (±0 in Math.max's order) but for NaN, which
+         * it may miss; {@code zeros} is the sum of those values times 0, NaN when one was NaN or
+         * ±∞, in which case the block is read again with Math.max.
          */
         void nextBlock(float max, float zeros, int b, int be) {
-            nmax = Math.max(nmax, max != 0f && !Float.isNaN(zeros) ? max : maxOf(nx, nxo + b, be - b));
+            nmax = Math.max(nmax, !Float.isNaN(zeros) ? max : maxOf(nx, nxo + b, be - b));
         }
 
         /** The next row's maximum once pass 2 has covered [0, ub): the tail [ub, k) added; NaN without a next row. */
@@ -769,7 +782,7 @@ final class VectorKernels implements CpuKernels {
         FloatVector accL = FloatVector.zero(S);
         IntVector accB = IntVector.zero(I);
         IntVector tiny = IntVector.broadcast(I, Integer.MIN_VALUE);
-        FloatVector accM = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        IntVector accM = IntVector.broadcast(I, Integer.MIN_VALUE);
         FloatVector accZ = FloatVector.zero(S);
         FloatVector zero = FloatVector.zero(S);
         boolean unit = invT == 1f;
@@ -777,7 +790,7 @@ final class VectorKernels implements CpuKernels {
         int nxo = r.nxo;
         for (int j = b; j < be; j += L) {
             FloatVector nv = FloatVector.fromArray(S, nx, nxo + j);
-            accM = accM.blend(nv, nv.compare(VectorOperators.GT, accM));
+            accM = accM.max(maxKey(nv));
             accZ = nv.fma(zero, accZ);
             FloatVector xv = FloatVector.fromArray(S, x, xo + j);
             FloatVector zs = (unit ? xv : xv.mul(vinvT)).add(negM);
@@ -792,7 +805,7 @@ final class VectorKernels implements CpuKernels {
             return false;
         }
         if (r.hasNext) {
-            r.nextBlock(accM.reduceLanes(VectorOperators.MAX), accZ.reduceLanes(VectorOperators.ADD), b, be);
+            r.nextBlock(fromMaxKey(accM.reduceLanes(VectorOperators.MAX)), accZ.reduceLanes(VectorOperators.ADD), b, be);
         }
         r.less += lanes(accL, tmp);
         r.ties += (be - b) + accB.reduceLanes(VectorOperators.ADD);
@@ -806,7 +819,7 @@ final class VectorKernels implements CpuKernels {
         FloatVector negM = FloatVector.broadcast(S, -m);
         FloatVector accL = FloatVector.zero(S);
         IntVector accB = IntVector.zero(I);
-        FloatVector accM = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        IntVector accM = IntVector.broadcast(I, Integer.MIN_VALUE);
         FloatVector accZ = FloatVector.zero(S);
         FloatVector zero = FloatVector.zero(S);
         boolean unit = invT == 1f;
@@ -814,7 +827,7 @@ final class VectorKernels implements CpuKernels {
         int nxo = r.nxo;
         for (int j = b; j < be; j += L) {
             FloatVector nv = FloatVector.fromArray(S, nx, nxo + j);
-            accM = accM.blend(nv, nv.compare(VectorOperators.GT, accM));
+            accM = accM.max(maxKey(nv));
             accZ = nv.fma(zero, accZ);
             FloatVector xv = FloatVector.fromArray(S, x, xo + j);
             FloatVector zs = (unit ? xv : xv.mul(vinvT)).add(negM);
@@ -827,7 +840,7 @@ final class VectorKernels implements CpuKernels {
             accB = accB.add(below);
         }
         if (r.hasNext) {
-            r.nextBlock(accM.reduceLanes(VectorOperators.MAX), accZ.reduceLanes(VectorOperators.ADD), b, be);
+            r.nextBlock(fromMaxKey(accM.reduceLanes(VectorOperators.MAX)), accZ.reduceLanes(VectorOperators.ADD), b, be);
         }
         r.less += lanes(accL, tmp);
         r.ties += (be - b) + accB.reduceLanes(VectorOperators.ADD);

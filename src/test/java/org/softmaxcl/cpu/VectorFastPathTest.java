@@ -127,7 +127,8 @@ class VectorFastPathTest {
      * PROPAGATE): a batch gives, row by row, the bits of each row computed alone, whatever the row
      * before or after it holds (NaN, +∞, all −∞, a max of −0 beside +0, a subnormal, an ignored
      * target, a −∞ mask, a +0 max after a −0 in the same vector lane, where a max taken by
-     * compare and blend would keep the −0: see {@code VectorKernels.Row.nextBlock}), in place or
+     * a float compare and blend would keep the −0 (the keys of {@code VectorKernels.maxKey} order
+     * them), in place or
      * not, and split over threads (NaN payloads aside: see {@link Compare#assertSameValues}).
      */
     @ParameterizedTest(name = "K = {0}")
