@@ -5,6 +5,7 @@ import static org.softmaxcl.cpu.VectorExp.S;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -217,6 +218,45 @@ final class LaneTile {
         FloatVector vf = FloatVector.fromArray(S, f, 0);
         for (int j = 0; j < k; j++) {
             FloatVector.fromArray(S, tile, j * L).mul(vf).intoArray(a, base + j, rows, 0);
+        }
+    }
+
+    /**
+     * For L dense rows of k floats read as k vectors in memory order: the row (lane of a tile)
+     * that element {@code v·L + l} belongs to, {@code (v·L + l) / k}, at index v·L + l. A
+     * vector of it, as a shuffle, spreads per-row values (one per lane) over the elements of
+     * memory vector v.
+     */
+    static int[] rowOfElement(int k) {
+        int[] r = new int[k * L];
+        for (int e = 0; e < r.length; e++) {
+            r[e] = e / k;
+        }
+        return r;
+    }
+
+    /**
+     * The output of L dense rows of k floats written in memory order, without a scatter:
+     * {@code a[base + e] = exp(x[xb + e]·invT_r − m_r)·f_r} for e &lt; k·L and r = e / k, the
+     * per-row values spread over each memory vector by one permute ({@link #rowOfElement}), the
+     * exponential computed again from x (the same operations as {@link #forward}'s, so the same
+     * bits as {@code e·f} from its tile). With {@code exact}, on {@link VectorExp#exp} (the group
+     * had arguments below the fast exp's range). A contiguous load, a few permutes and the
+     * exponential cost less than a scatter of 16 lanes (one store per lane, and its index check).
+     * In place (a is x, base is xb) each vector is read before it is written.
+     */
+    static void expScaledRows(float[] x, int xb, float[] a, int base, int k, float[] invT, boolean unitT, float[] m,
+                              float[] f, int[] rowOf, boolean exact) {
+        IntVector vit = (IntVector) FloatVector.fromArray(S, invT, 0).reinterpretAsInts();
+        IntVector vm = (IntVector) FloatVector.fromArray(S, m, 0).reinterpretAsInts();
+        IntVector vf = (IntVector) FloatVector.fromArray(S, f, 0).reinterpretAsInts();
+        for (int v = 0; v < k; v++) {
+            VectorShuffle<Integer> row = IntVector.fromArray(I, rowOf, v * L).toShuffle();
+            FloatVector xv = FloatVector.fromArray(S, x, xb + v * L);
+            FloatVector zs = (unitT ? xv : xv.mul((FloatVector) vit.rearrange(row).reinterpretAsFloats()))
+                    .sub((FloatVector) vm.rearrange(row).reinterpretAsFloats());
+            FloatVector e = exact ? VectorExp.exp(zs) : VectorExp.expNormal(zs);
+            e.mul((FloatVector) vf.rearrange(row).reinterpretAsFloats()).intoArray(a, base + v * L);
         }
     }
 

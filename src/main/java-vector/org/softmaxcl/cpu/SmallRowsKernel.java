@@ -16,9 +16,11 @@ import org.softmaxcl.backend.RowOutputs;
  * vector), the whole pass — max, exponentials, sums, log d, the gradient — runs in vectors across
  * the rows, and the gradient tile is transposed back. Row-wise vectors would leave most lanes idle
  * at K = 10, and a row's fixed costs (horizontal sums, log d) would cost more than the row itself.
- * With gathers ({@link LaneTile#GATHER_PROPERTY}, AVX-512) each column comes in by one gather,
- * the gradient goes out as e·α by one scatter per column, and each row's target entries move by
- * one gather and one scatter per group; otherwise element by element.
+ * With gathers ({@link LaneTile#GATHER_PROPERTY}, AVX-512) each column comes in by one gather
+ * and each row's target entries move by one gather and one scatter per group; otherwise element by
+ * element. The plain gradient (hard targets, no smoothing) of dense rows goes out in memory order
+ * as e·α, e computed again from x ({@link LaneTile#expScaledRows}); of strided rows by one scatter
+ * per column (gathers) or from the tile element by element.
  *
  * <p>The loss, lse and gradient constants come from one finish in float32 lanes whether or not
  * row statistics are asked for (so asking for them changes no bit of either); the statistics are
@@ -42,6 +44,8 @@ final class SmallRowsKernel {
     private final boolean gather;
     /** {@link LaneTile#rowOffsets} of x's, y's and g's row strides (gathers only; else null). */
     private int[] xRows, yRows, gRows;
+    /** {@link LaneTile#rowOfElement} of k when x's and g's rows are dense (the gradient written in memory order), else null. */
+    private int[] rowOf;
     /** 0, 1, …, L − 1. */
     private static final int[] IOTA = java.util.stream.IntStream.range(0, L).toArray();
     /** Per row of the group: the tile index of its target's column ({@link #finishLanes}, gathers only). */
@@ -101,6 +105,7 @@ final class SmallRowsKernel {
             yRows = y != null ? LaneTile.rowOffsets(ldy) : null;
             gRows = g != null ? LaneTile.rowOffsets(ldg) : null;
         }
+        rowOf = g != null && ldx == k && ldg == k ? LaneTile.rowOfElement(k) : null;
         int i0 = r0;
         for (; i0 + L <= r1; i0 += L) {
             group(i0, x, xo, ldx, y, yo, ldy, g, go, ldg, out);
@@ -152,9 +157,15 @@ final class SmallRowsKernel {
             return;
         }
         // The gradient in vectors across the rows (into zt, free now), then back into the rows.
-        if (!s.needSum && gRows != null) {
-            // e·alpha scattered straight into the rows, then the targets' entries.
-            LaneTile.scaledFromTile(et, alpha, g, go + i0 * ldg, k, gRows);
+        if (!s.needSum && (gRows != null || rowOf != null)) {
+            // e·alpha straight into the rows (in memory order when dense, else scattered), then
+            // the targets' entries.
+            if (rowOf != null) {
+                LaneTile.expScaledRows(x, xo + i0 * ldx, g, go + i0 * ldg, k, invT, !rowTemperatures && invT0 == 1f, mArr,
+                        alpha, rowOf, first == LaneTile.EXACT);
+            } else {
+                LaneTile.scaledFromTile(et, alpha, g, go + i0 * ldg, k, gRows);
+            }
             if (s.hard) {
                 if (tOutSet) {
                     // One scatter (finishLanes set tOut; ignored rows' column 0, zeroed below).

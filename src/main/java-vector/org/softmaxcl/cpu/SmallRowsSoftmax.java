@@ -26,6 +26,8 @@ final class SmallRowsSoftmax {
     private final float[] less = new float[L];
     private final float[] dm1 = new float[L];
     private final int[] below = new int[L];
+    /** 1/d per row (softmax written in memory order). */
+    private final float[] invd = new float[L];
 
     SmallRowsSoftmax(int k, boolean gather) {
         this.k = k;
@@ -51,11 +53,15 @@ final class SmallRowsSoftmax {
                 boolean log, ScalarKernels scalar) {
         int[] xRows = gather ? LaneTile.rowOffsets(ldx) : null;
         int[] oRows = gather ? LaneTile.rowOffsets(ldo) : null;
+        // Softmax of dense rows is written in memory order, e·(1/d) from x again (no scatter).
+        int[] rowOf = !log && ldx == k && ldo == k ? LaneTile.rowOfElement(k) : null;
+        boolean unitT = true;
         int i0 = r0;
         for (; i0 + L <= r1; i0 += L) {
             LaneTile.toTile(x, xo + i0 * ldx, ldx, k, xt, perm, xRows);
             for (int r = 0; r < L; r++) {
                 invT[r] = (float) (1.0 / temperatures.applyAsDouble(i0 + r));
+                unitT &= invT[r] == 1f;
             }
             float[] zs = log ? et : null;   // log-softmax: zs into et, e into zt as scratch
             float[] e = log ? zt : et;
@@ -71,6 +77,12 @@ final class SmallRowsSoftmax {
                 LaneTile.expExact(xt, zs, e, k, invT, m, less, below);
             }
             LaneTile.dm1(less, below, k, dm1);
+            if (rowOf != null) {
+                FloatVector.broadcast(S, 1f).div(FloatVector.fromArray(S, dm1, 0).add(1f)).intoArray(invd, 0);
+                LaneTile.expScaledRows(x, xo + i0 * ldx, out, oo + i0 * ldo, k, invT, unitT, m, invd, rowOf,
+                        first == LaneTile.EXACT);
+                continue;
+            }
             finishTile(et, k, dm1, log);
             LaneTile.fromTile(et, out, oo + i0 * ldo, ldo, k, perm, oRows);
         }

@@ -229,6 +229,54 @@ class SmallRowsTest {
     }
 
     /**
+     * Dense rows go out in memory order, each vector's exponentials computed again from x with the
+     * rows' 1/T, max and factor spread over its lanes ({@link LaneTile#expScaledRows}); strided
+     * rows go out from the tile. Both give the same bits, with gathers and with element moves:
+     * the cross-entropy's gradient and softmax with a temperature of 1, a constant one that is
+     * not, and row temperatures changing within a group (0.5 puts the subnormal row's smallest
+     * argument below the fast exp's range, so those groups take the exact exp), in place too.
+     */
+    @ParameterizedTest(name = "K = {0}")
+    @ValueSource(ints = {2, 7, 10, 16, 31, 63})
+    void outputsInMemoryOrderGiveTheTilesBits(int k) {
+        float[] x = batch(k, 11L * k);
+        int[] t = targets(k);
+        float[] temps = new float[N];
+        for (int i = 0; i < N; i++) {
+            temps[i] = 0.5f + (i % 3) * 0.75f;
+        }
+        for (boolean gather : new boolean[] {false, true}) {
+            try (Engine e = Engine.over(new CpuBackend(new VectorKernels(gather), 1, "test"))) {
+                for (XentOptions o : new XentOptions[] {OPTIONS, OPTIONS.toBuilder().temperature(0.5f).build(),
+                        OPTIONS.toBuilder().rowTemperatures(temps).build()}) {
+                    float[] g = new float[N * k];
+                    XentResult r = e.crossEntropyWithGradient(FloatMatrix.of(x, N, k), Targets.hard(t), o,
+                            FloatMatrix.of(g, N, k));
+                    FloatMatrix gs = strided(new float[N * k], k, k + 5);
+                    XentResult rs = e.crossEntropyWithGradient(strided(x, k, k + 3), Targets.hard(t), o, gs);
+                    Compare.assertSameBits("gradient, dense vs strided, gather " + gather, gs.toArray(), g);
+                    Compare.assertSameBits("row losses, dense vs strided", rs.rowLosses(), r.rowLosses());
+                    float[] inPlace = x.clone();
+                    e.crossEntropyWithGradient(FloatMatrix.of(inPlace, N, k), Targets.hard(t), o, FloatMatrix.of(inPlace, N, k));
+                    Compare.assertSameBits("gradient in place, dense vs strided", gs.toArray(), inPlace);
+                    assertThat(g).as("a gradient was written").isNotEqualTo(new float[N * k]);
+                }
+                SoftmaxOptions base = SoftmaxOptions.DEFAULTS.withNonFinite(NonFinitePolicy.PROPAGATE);
+                for (SoftmaxOptions o : new SoftmaxOptions[] {base, base.withTemperature(0.5f), base.withRowTemperatures(temps)}) {
+                    float[] p = new float[N * k];
+                    e.softmax(FloatMatrix.of(x, N, k), FloatMatrix.of(p, N, k), o);
+                    FloatMatrix ps = strided(new float[N * k], k, k + 2);
+                    e.softmax(strided(x, k, k + 1), ps, o);
+                    Compare.assertSameBits("softmax, dense vs strided, gather " + gather, ps.toArray(), p);
+                    float[] inPlace = x.clone();
+                    e.softmax(FloatMatrix.of(inPlace, N, k), FloatMatrix.of(inPlace, N, k), o);
+                    Compare.assertSameBits("softmax in place, dense vs strided", ps.toArray(), inPlace);
+                }
+            }
+        }
+    }
+
+    /**
      * Rows moved into the tiles by gathers and out by scatters ({@link LaneTile#GATHER_PROPERTY},
      * the default on AVX-512) give the same bits as moved element by element (the default on
      * AVX2): cross-entropy with hard targets (plain, smoothed, class- and sample-weighted) and soft
