@@ -17,10 +17,10 @@ import org.softmaxcl.backend.RowOutputs;
  * the rows, and the gradient tile is transposed back. Row-wise vectors would leave most lanes idle
  * at K = 10, and a row's fixed costs (horizontal sums, log d) would cost more than the row itself.
  * With gathers ({@link LaneTile#GATHER_PROPERTY}, AVX-512) each column comes in by one gather
- * and each row's target entries move by one gather and one scatter per group; otherwise element by
- * element. The plain gradient (hard targets, no smoothing) of dense rows goes out in memory order
- * as e·α, e computed again from x ({@link LaneTile#expScaledRows}); of strided rows by one scatter
- * per column (gathers) or from the tile element by element.
+ * and each row's target entries move by one gather and one scatter per group, and the plain
+ * gradient (hard targets, no smoothing) goes out in memory order as e·α, e computed again from x
+ * ({@link LaneTile#expScaledRows}), for dense rows, or by one scatter per column for strided ones;
+ * otherwise element by element.
  *
  * <p>The loss, lse and gradient constants come from one finish in float32 lanes whether or not
  * row statistics are asked for (so asking for them changes no bit of either); the statistics are
@@ -44,7 +44,10 @@ final class SmallRowsKernel {
     private final boolean gather;
     /** {@link LaneTile#rowOffsets} of x's, y's and g's row strides (gathers only; else null). */
     private int[] xRows, yRows, gRows;
-    /** {@link LaneTile#rowOfElement} of k when x's and g's rows are dense (the gradient written in memory order), else null. */
+    /**
+     * {@link LaneTile#rowOfElement} of k when x's and g's rows are dense and rows move by gathers
+     * (the gradient written in memory order), else null.
+     */
     private int[] rowOf;
     /** 0, 1, …, L − 1. */
     private static final int[] IOTA = java.util.stream.IntStream.range(0, L).toArray();
@@ -105,7 +108,7 @@ final class SmallRowsKernel {
             yRows = y != null ? LaneTile.rowOffsets(ldy) : null;
             gRows = g != null ? LaneTile.rowOffsets(ldg) : null;
         }
-        rowOf = g != null && ldx == k && ldg == k ? LaneTile.rowOfElement(k) : null;
+        rowOf = gather && g != null && ldx == k && ldg == k ? LaneTile.rowOfElement(k) : null;
         int i0 = r0;
         for (; i0 + L <= r1; i0 += L) {
             group(i0, x, xo, ldx, y, yo, ldy, g, go, ldg, out);

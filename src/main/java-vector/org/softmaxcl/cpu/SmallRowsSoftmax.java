@@ -54,7 +54,7 @@ final class SmallRowsSoftmax {
         int[] xRows = gather ? LaneTile.rowOffsets(ldx) : null;
         int[] oRows = gather ? LaneTile.rowOffsets(ldo) : null;
         // Softmax of dense rows is written in memory order, e·(1/d) from x again (no scatter).
-        int[] rowOf = !log && ldx == k && ldo == k ? LaneTile.rowOfElement(k) : null;
+        int[] rowOf = gather && !log && ldx == k && ldo == k ? LaneTile.rowOfElement(k) : null;
         boolean unitT = true;
         int i0 = r0;
         for (; i0 + L <= r1; i0 += L) {

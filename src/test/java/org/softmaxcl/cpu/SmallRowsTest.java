@@ -229,9 +229,9 @@ class SmallRowsTest {
     }
 
     /**
-     * Dense rows go out in memory order, each vector's exponentials computed again from x with the
-     * rows' 1/T, max and factor spread over its lanes ({@link LaneTile#expScaledRows}); strided
-     * rows go out from the tile. Both give the same bits, with gathers and with element moves:
+     * With gathers, dense rows go out in memory order, each vector's exponentials computed again
+     * from x with the rows' 1/T, max and factor spread over its lanes ({@link LaneTile#expScaledRows});
+     * strided rows go out from the tile. Both give the same bits (and with element moves too):
      * the cross-entropy's gradient and softmax with a temperature of 1, a constant one that is
      * not, and row temperatures changing within a group (0.5 puts the subnormal row's smallest
      * argument below the fast exp's range, so those groups take the exact exp), in place too.
