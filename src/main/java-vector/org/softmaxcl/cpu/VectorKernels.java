@@ -163,7 +163,7 @@ final class VectorKernels implements CpuKernels {
 
     @Override
     public void softmaxRow(float[] x, int xo, float[] out, int oo, int k, float temperature, boolean log) {
-        softmaxRow(x, xo, out, oo, k, temperature, log, rowMax(x, xo, k), null, 0);
+        softmaxRow(x, xo, out, oo, k, temperature, log, rowMax(x, xo, k), null, 0, false);
     }
 
     /**
@@ -173,7 +173,7 @@ final class VectorKernels implements CpuKernels {
      * pass of its own); otherwise returns NaN.
      */
     private float softmaxRow(float[] x, int xo, float[] out, int oo, int k, float temperature, boolean log, float xmax,
-                             float[] nx, int nxo) {
+                             float[] nx, int nxo, boolean backward) {
         if (k < MIN_K || !Float.isFinite(xmax)) {
             scalar.softmaxRow(x, xo, out, oo, k, temperature, log);
             return nx != null ? rowMax(nx, nxo, k) : Float.NaN;
@@ -183,6 +183,7 @@ final class VectorKernels implements CpuKernels {
         float[] tmp = new float[L];
         Row r = new Row();
         r.next(x, xo, nx, nxo);
+        r.backward = backward && k >= BACKWARD_K;
         int ub = S.loopBound(k);
         pass2(x, xo, log ? null : out, oo, ub, invT, m, r, tmp);
         softmaxTail(x, xo, out, oo, ub, k, invT, m, log, r);
@@ -191,7 +192,7 @@ final class VectorKernels implements CpuKernels {
         if (log) {
             logRange(x, xo, out, oo, 0, k, invT, m, (float) log1p(dm1));
         } else {
-            scaleInPlace(out, oo, k, (float) (1.0 / (1.0 + dm1)));
+            scaleRow(out, oo, k, (float) (1.0 / (1.0 + dm1)), r);
         }
         return nextMax;
     }
@@ -232,6 +233,10 @@ final class VectorKernels implements CpuKernels {
      * within each {@link #SEGMENT} from 0 (into r.less), then the segments' sums in order.
      */
     private static void pass2(float[] x, int xo, float[] e, int eo, int ub, float invT, float m, Row r, float[] tmp) {
+        if (r.backward) {
+            pass2Backward(x, xo, e, eo, ub, invT, m, r, tmp);
+            return;
+        }
         double sum = 0;
         for (int b0 = 0; b0 < ub; b0 += SEGMENT) {
             r.less = 0;
@@ -239,6 +244,44 @@ final class VectorKernels implements CpuKernels {
             sum += r.less;
         }
         r.less = sum;
+    }
+
+    /**
+     * {@link #pass2} visiting the blocks from the row's end back to its start, each block's sum
+     * kept and the sums then added as pass2 adds them (within each segment from 0, then the
+     * segments in order): the same bits. See {@link #BACKWARD_K}.
+     */
+    private static void pass2Backward(float[] x, int xo, float[] e, int eo, int ub, float invT, float m, Row r,
+                                      float[] tmp) {
+        int blocks = (ub + BLOCK - 1) / BLOCK;
+        double[] part = new double[blocks];
+        for (int q = blocks - 1; q >= 0; q--) {
+            r.less = 0;
+            expBlock(x, xo, e, eo, q * BLOCK, Math.min(ub, (q + 1) * BLOCK), invT, m, r, tmp);
+            part[q] = r.less;
+        }
+        int perSegment = SEGMENT / BLOCK;
+        double sum = 0;
+        for (int q0 = 0; q0 < blocks; q0 += perSegment) {
+            double seg = 0;
+            for (int q = q0; q < Math.min(blocks, q0 + perSegment); q++) {
+                seg += part[q];
+            }
+            sum += seg;
+        }
+        r.less = sum;
+    }
+
+    /**
+     * Pass 3's scaling of a row's stored e_j, run against the direction of its pass 2 when the row
+     * is long ({@link #BACKWARD_K}): the lines pass 2 wrote last, still in cache, first.
+     */
+    private static void scaleRow(float[] a, int o, int k, float f, Row r) {
+        if (k >= BACKWARD_K && !r.backward) {
+            scaleBackward(a, o, k, f);
+        } else {
+            scaleInPlace(a, o, k, f);
+        }
     }
 
     /** {@link #expBlock} over the blocks of [b0, b1), adding to r.less and r.ties. */
@@ -258,7 +301,7 @@ final class VectorKernels implements CpuKernels {
     public void softmaxRowSplit(float[] x, int xo, float[] out, int oo, int k, float temperature, boolean log, float xmax,
                                 Parallel par) {
         if (!splitsRows(k) || !Float.isFinite(xmax)) {
-            softmaxRow(x, xo, out, oo, k, temperature, log, xmax, null, 0);
+            softmaxRow(x, xo, out, oo, k, temperature, log, xmax, null, 0, false);
             return;
         }
         int ub = S.loopBound(k);
@@ -329,7 +372,7 @@ final class VectorKernels implements CpuKernels {
     public void xentRowSplit(XentSpec s, int i, float[] x, int xo, float[] g, int go, RowOutputs out, float xmax,
                              Parallel par) {
         if (!splitsRows(s) || !Float.isFinite(xmax)) {
-            xentRow(s, i, x, xo, null, 0, g, go, out, xmax, null, 0);
+            xentRow(s, i, x, xo, null, 0, g, go, out, xmax, null, 0, false);
             return;
         }
         final int k = s.k;
@@ -369,6 +412,27 @@ final class VectorKernels implements CpuKernels {
             scaleInPlace(g, go + b0, segmentEnd(j, segments, k) - b0, alpha);
         });
         g[go + t] = targetGrad(s, t, r);
+    }
+
+    /**
+     * Rows of at least this K run pass 2 from their end back to their start every other row, and
+     * pass 3 against pass 2's direction. A row this long (256 KiB and more) does not stay in the
+     * core's cache between its passes (the next row streams in beside it), so a pass that starts
+     * where the one before ended finds that part still in cache: pass 2 starts where the previous
+     * row's pass 2 read this row's maximum last, pass 3 where pass 2 wrote last.
+     */
+    static final int BACKWARD_K = 2 * SEGMENT;
+
+    /** {@link #scaleInPlace} from the row's end back to its start. */
+    private static void scaleBackward(float[] a, int o, int k, float f) {
+        int ub = S.loopBound(k);
+        for (int j = ub; j < k; j++) {
+            a[o + j] *= f;
+        }
+        FloatVector vf = FloatVector.broadcast(S, f);
+        for (int j = ub - L; j >= 0; j -= L) {
+            FloatVector.fromArray(S, a, o + j).mul(vf).intoArray(a, o + j);
+        }
     }
 
     private static void scaleInPlace(float[] a, int o, int k, float f) {
@@ -445,6 +509,8 @@ final class VectorKernels implements CpuKernels {
         float[] nx;
         int nxo;
         boolean hasNext;
+        /** Whether pass 2 visits the row's blocks from its end ({@link #BACKWARD_K}). */
+        boolean backward;
         /** Max of nx over the blocks done so far. */
         float nmax = Float.NEGATIVE_INFINITY;
 
@@ -559,7 +625,7 @@ final class VectorKernels implements CpuKernels {
 
     @Override
     public void xentRow(XentSpec s, int i, float[] x, int xo, float[] y, int yo, float[] g, int go, RowOutputs out) {
-        xentRow(s, i, x, xo, y, yo, g, go, out, s.rowMax != null ? s.rowMax[i] : rowMax(x, xo, s.k), null, 0);
+        xentRow(s, i, x, xo, y, yo, g, go, out, s.rowMax != null ? s.rowMax[i] : rowMax(x, xo, s.k), null, 0, false);
     }
 
     /**
@@ -569,7 +635,7 @@ final class VectorKernels implements CpuKernels {
      * boolean, float, float[], int)} does; otherwise NaN.
      */
     private float xentRow(XentSpec s, int i, float[] x, int xo, float[] y, int yo, float[] g, int go, RowOutputs out,
-                          float xmax, float[] nx, int nxo) {
+                          float xmax, float[] nx, int nxo, boolean backward) {
         final int k = s.k;
         if (k < MIN_K || s.softcap > 0 || !Float.isFinite(xmax)) {
             scalar.xentRow(s, i, x, xo, y, yo, g, go, out);
@@ -577,6 +643,7 @@ final class VectorKernels implements CpuKernels {
         }
         final Row r = new Row();
         r.next(x, xo, nx, nxo);
+        r.backward = backward && k >= BACKWARD_K;
         r.invT = (float) (1.0 / s.temperature(i));
         r.xmax = xmax;
         r.m = xmax * r.invT;
@@ -688,12 +755,7 @@ final class VectorKernels implements CpuKernels {
         final FloatVector va = FloatVector.broadcast(S, alpha);
         int j = 0;
         if (!needSum) {
-            for (; j < ub; j += L) {
-                FloatVector.fromArray(S, g, go + j).mul(va).intoArray(g, go + j);
-            }
-            for (; j < k; j++) {
-                g[go + j] *= alpha;
-            }
+            scaleRow(g, go, k, alpha, r);
         } else if (s.hard) {
             // a_j = (ε/K)·w_j off the target.
             final float bs = beta * smooth;
@@ -903,7 +965,7 @@ final class VectorKernels implements CpuKernels {
             boolean more = pipelined && nr >= 0;
             float xmax = pipelined ? next : maxima[i];
             next = softmaxRow(x, xo + i * ldx, out, oo + i * ldo, k, (float) temperatures.applyAsDouble(i), log, xmax,
-                    more ? x : null, xo + nr * ldx);
+                    more ? x : null, xo + nr * ldx, pipelined && ((i - done) & 1) == 0);
         }
         return pipelined && ahead >= 0 ? next : Float.NaN;
     }
@@ -930,7 +992,7 @@ final class VectorKernels implements CpuKernels {
             for (int i = r0; i < r1; i++) {
                 int nr = i + 1 < r1 ? i + 1 : ahead;
                 next = xentRow(s, i, x, xo + i * ldx, y, y == null ? 0 : yo + i * ldy, g, g == null ? 0 : go + i * ldg,
-                        out, next, nr >= 0 ? x : null, xo + nr * ldx);
+                        out, next, nr >= 0 ? x : null, xo + nr * ldx, ((i - r0) & 1) == 0);
             }
             return ahead >= 0 ? next : Float.NaN;
         }

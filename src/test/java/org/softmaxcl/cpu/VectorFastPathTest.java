@@ -129,10 +129,12 @@ class VectorFastPathTest {
      * target, a −∞ mask, a +0 max after a −0 in the same vector lane, where a max taken by
      * a float compare and blend would keep the −0 (the keys of {@code VectorKernels.maxKey} order
      * them), in place or
-     * not, and split over threads (NaN payloads aside: see {@link Compare#assertSameValues}).
+     * not, and split over threads (NaN payloads aside: see {@link Compare#assertSameValues}). At
+     * {@link VectorKernels#BACKWARD_K} and above every other row of a batch runs its passes in
+     * the other direction than a row alone (the same bits).
      */
     @ParameterizedTest(name = "K = {0}")
-    @ValueSource(ints = {VectorKernels.BLOCK + 8, 100})
+    @ValueSource(ints = {VectorKernels.BLOCK + 8, 100, VectorKernels.BACKWARD_K + 40})
     void aRowInABatchGivesTheBitsOfTheRowAlone(int k) {
         int n = 20;
         Random rnd = new Random(k);
