@@ -23,15 +23,19 @@ import org.softmaxcl.testing.ProcessMemory;
  * have their worker threads stopped by the cleaner; the cleaner never releases an engine under a
  * call in flight. Every tenth cycle's call is big enough (64 × 600) to start a worker thread. The
  * numbers are printed ("lifecycle:" lines). Memory is the resident set outside the Java heap (the
- * collector grows and shrinks the heap on its own), compared between a warm state and the end
- * with a generous bound: a leaked thread (stack) or native buffer per cycle would pass it by far.
+ * collector grows and shrinks the heap on its own), read at three points after warm-up; the
+ * quieter of the two windows between them must grow less than a generous bound
+ * ({@link ProcessMemory.Windows}): a leak grows both, a one-off such as C2's arenas for a late
+ * compile grows one.
  */
 class EngineLifecycleTest {
     static final int N = 64;
     static final int K = 600;
-    /** Allowed growth of the resident set outside the heap between the warm state and the end, in KiB. */
-    static final long RSS_SLACK_KIB = 64 * 1024;
-    /** Allowed growth outside the heap over the quieter of two windows of 40 000 calls, in KiB. */
+    /**
+     * Allowed growth outside the heap over the quieter of two windows (4000 cycles, 40 000 calls),
+     * in KiB. A leaked 64 × 600 float buffer per large call would grow each cycle window by 60 MiB,
+     * a leaked KiB per call each call window by 39 MiB.
+     */
     static final long WINDOW_SLACK_KIB = 32 * 1024;
 
     private final float[] x = new Data(1).logits(N, K, 3);
@@ -56,16 +60,20 @@ class EngineLifecycleTest {
     void tenThousandCreateComputeCloseCyclesLeaveThreadsAndMemoryFlat() {
         int cycles = 10_000;
         int warm = 2_000;
+        int mid = 6_000;
         long workers0 = ProcessMemory.cpuWorkers();
         float[] first = null;
         float[] grad = new float[N * K];
         float[] small = new float[2 * 8];
-        ProcessMemory.Reading warmState = null;
+        ProcessMemory.Windows memory = new ProcessMemory.Windows();
         long t0 = 0;
         for (int c = 0; c < cycles; c++) {
             if (c == warm) {
-                warmState = ProcessMemory.settled();
+                memory.read();
                 t0 = System.nanoTime();
+            }
+            if (c == mid) {
+                memory.read();
             }
             try (Engine e = Engine.cpu()) {
                 if (c % 10 == 0) {
@@ -83,17 +91,15 @@ class EngineLifecycleTest {
         assertThat(ProcessMemory.gcUntil(() -> ProcessMemory.cpuWorkers() <= workers0, 10))
                 .as("worker threads of closed engines end (%d left, %d before)", ProcessMemory.cpuWorkers(), workers0)
                 .isTrue();
-        ProcessMemory.Reading end = ProcessMemory.settled();
-        System.out.printf(Locale.ROOT, "lifecycle: %d CPU engine cycles, %.1f us/cycle; %s -> %s%n",
-                cycles, usPerCycle, warmState, end);
-        assertThat(end.nonHeapKib() - warmState.nonHeapKib()).as("growth outside the heap, KiB").isLessThan(RSS_SLACK_KIB);
+        memory.read();
+        System.out.printf(Locale.ROOT, "lifecycle: %d CPU engine cycles, %.1f us/cycle; %s%n", cycles, usPerCycle, memory);
+        assertThat(memory.quietestGrowthKib()).as("growth outside the heap in the quieter window, KiB (%s)", memory)
+                .isLessThan(WINDOW_SLACK_KIB);
     }
 
     /**
-     * Memory is read at three points, 40 000 calls apart, after 20 000 warm-up calls: a leak grows
-     * it in both windows (1 KiB per call: 39 MiB in each), a one-off such as C2's arenas for a late
-     * compile (66.9 and 96.4 MiB in two full runs, 0–28 in reruns) in one. The smaller of the two
-     * growths must stay under {@link #WINDOW_SLACK_KIB}.
+     * Memory is read at three points, 40 000 calls apart, after 20 000 warm-up calls; the quieter
+     * window's growth must stay under {@link #WINDOW_SLACK_KIB}.
      */
     @Test
     void aHundredThousandCallsOnOneEngineLeaveMemoryFlat() {
@@ -107,17 +113,16 @@ class EngineLifecycleTest {
         float[] firstGrad = null;
         int warm = 20_000;
         int mid = 60_000;
-        ProcessMemory.Reading warmState = null;
-        ProcessMemory.Reading midState = null;
+        ProcessMemory.Windows memory = new ProcessMemory.Windows();
         long t0 = 0;
         try (Engine e = Engine.cpu()) {
             for (int c = 0; c < calls; c++) {
                 if (c == warm) {
-                    warmState = ProcessMemory.settled();
+                    memory.read();
                     t0 = System.nanoTime();
                 }
                 if (c == mid) {
-                    midState = ProcessMemory.settled();
+                    memory.read();
                 }
                 switch (c % 3) {
                     case 0 -> e.crossEntropyWithGradient(FloatMatrix.of(xs, n, k), Targets.hard(ts), XentOptions.DEFAULTS,
@@ -131,14 +136,11 @@ class EngineLifecycleTest {
             }
         }
         double usPerCall = (System.nanoTime() - t0) / 1e3 / (calls - warm);
-        ProcessMemory.Reading end = ProcessMemory.settled();
-        System.out.printf(Locale.ROOT, "lifecycle: %d calls on one CPU engine, %.1f us/call; %s -> %s -> %s%n",
-                calls, usPerCall, warmState, midState, end);
+        memory.read();
+        System.out.printf(Locale.ROOT, "lifecycle: %d calls on one CPU engine, %.1f us/call; %s%n", calls, usPerCall, memory);
         Compare.assertSameBits("the last gradient", firstGrad, grad);
-        long first = midState.nonHeapKib() - warmState.nonHeapKib();
-        long second = end.nonHeapKib() - midState.nonHeapKib();
-        assertThat(Math.min(first, second)).as("growth outside the heap in the smaller of two windows (%d, %d KiB)",
-                first, second).isLessThan(WINDOW_SLACK_KIB);
+        assertThat(memory.quietestGrowthKib()).as("growth outside the heap in the quieter window, KiB (%s)", memory)
+                .isLessThan(WINDOW_SLACK_KIB);
     }
 
     /** Makes engines that use their worker threads and drops them without closing them. */

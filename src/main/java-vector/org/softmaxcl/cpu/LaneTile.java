@@ -245,9 +245,10 @@ final class LaneTile {
      * per-row values spread over each memory vector by one permute ({@link #rowOfElement}), the
      * exponential computed again from x (the same operations as {@link #forward}'s, so the same
      * bits as {@code e·f} from its tile). With {@code exact}, on {@link VectorExp#exp} (the group
-     * had arguments below the fast exp's range). A contiguous load, a few permutes and the
-     * exponential cost less than a scatter of 16 lanes (one store per lane, and its index check).
-     * In place (a is x, base is xb) each vector is read before it is written.
+     * had arguments below the fast exp's range); with {@code unitT} (every 1/T is 1) without the
+     * multiply (x·1 is x: the same bits). A contiguous load, a few permutes and the exponential
+     * cost less than a scatter of 16 lanes (one store per lane, and its index check). In place
+     * (a is x, base is xb) each vector is read before it is written.
      */
     static void expScaledRows(float[] x, int xb, float[] a, int base, int k, float[] invT, boolean unitT, float[] m,
                               float[] f, int[] rowOf, boolean exact) {

@@ -53,9 +53,10 @@ final class SmallRowsSoftmax {
                 boolean log, ScalarKernels scalar) {
         int[] xRows = gather ? LaneTile.rowOffsets(ldx) : null;
         int[] oRows = gather ? LaneTile.rowOffsets(ldo) : null;
-        // Softmax of dense rows is written in memory order, e·(1/d) from x again (no scatter).
+        // Softmax of dense rows is written in memory order, e·(1/d) from x again (no scatter;
+        // 1/d as finishTile computes it: the same bits).
         int[] rowOf = gather && !log && ldx == k && ldo == k ? LaneTile.rowOfElement(k) : null;
-        boolean unitT = true;
+        boolean unitT = true;   // every 1/T so far is 1
         int i0 = r0;
         for (; i0 + L <= r1; i0 += L) {
             LaneTile.toTile(x, xo + i0 * ldx, ldx, k, xt, perm, xRows);
