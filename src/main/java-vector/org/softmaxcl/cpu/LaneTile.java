@@ -142,7 +142,8 @@ final class LaneTile {
      * cross-entropy's gradient and softmax of dense rows go out in memory order
      * ({@link #expScaledRows}: 0.94× and 0.935× the time of the scatters at 16384×10, 1 thread,
      * AVX-512; with AVX2's permutes and masks, emulated by {@code -XX:UseAVX=2} on that Xeon,
-     * softmax took 1.04× the time of the element moves). The same bits either way.
+     * softmax took 1.04× the time of the element moves); the gradient since by
+     * {@link #tileScaledRows}, another 0.95–0.98×. The same bits either way.
      */
     static final String GATHER_PROPERTY = "softmaxcl.cpu.laneGather";
 
@@ -262,6 +263,24 @@ final class LaneTile {
                     .sub((FloatVector) vm.rearrange(row).reinterpretAsFloats());
             FloatVector e = exact ? VectorExp.exp(zs) : VectorExp.expNormal(zs);
             e.mul((FloatVector) vf.rearrange(row).reinterpretAsFloats()).intoArray(a, base + v * L);
+        }
+    }
+
+    /**
+     * The output of L dense rows of k floats written in memory order from their tile:
+     * {@code a[base + e] = tile[perm[e]]·f_r} for e &lt; k·L and r = e / k: one gather from the
+     * tile (in L1) per memory vector, the per-row factor spread by one permute
+     * ({@link #rowOfElement}). The same bits as {@link #expScaledRows} (whose e is the tile's).
+     * Used for the cross-entropy's gradient: paired in one JVM (JarPair, both orders) 0.95–0.98×
+     * the time of computing e again at 16384×10 (1 thread) and 262144×10 (2 threads); for
+     * softmax it was no faster (0.98–1.08×), so softmax keeps {@link #expScaledRows}.
+     */
+    static void tileScaledRows(float[] tile, float[] a, int base, int k, float[] f, int[] rowOf, int[] perm) {
+        IntVector vf = (IntVector) FloatVector.fromArray(S, f, 0).reinterpretAsInts();
+        for (int v = 0; v < k; v++) {
+            VectorShuffle<Integer> row = IntVector.fromArray(I, rowOf, v * L).toShuffle();
+            FloatVector.fromArray(S, tile, 0, perm, v * L).mul((FloatVector) vf.rearrange(row).reinterpretAsFloats())
+                    .intoArray(a, base + v * L);
         }
     }
 

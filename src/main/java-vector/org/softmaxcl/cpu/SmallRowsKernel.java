@@ -161,11 +161,10 @@ final class SmallRowsKernel {
         }
         // The gradient in vectors across the rows (into zt, free now), then back into the rows.
         if (!s.needSum && (gRows != null || rowOf != null)) {
-            // e·alpha straight into the rows (in memory order when dense, else scattered), then
-            // the targets' entries.
+            // e·alpha straight into the rows (dense: in memory order, each vector gathered from
+            // the tile; else scattered by columns), then the targets' entries.
             if (rowOf != null) {
-                LaneTile.expScaledRows(x, xo + i0 * ldx, g, go + i0 * ldg, k, invT, !rowTemperatures && invT0 == 1f, mArr,
-                        alpha, rowOf, first == LaneTile.EXACT);
+                LaneTile.tileScaledRows(et, g, go + i0 * ldg, k, alpha, rowOf, perm);
             } else {
                 LaneTile.scaledFromTile(et, alpha, g, go + i0 * ldg, k, gRows);
             }
