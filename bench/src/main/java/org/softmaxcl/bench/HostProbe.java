@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -66,30 +65,22 @@ public final class HostProbe {
             System.exit(2);
         }
         String op = args[0];
-        int n = Integer.parseInt(args[1]);
-        int k = Integer.parseInt(args[2]);
+        Batch batch = new Batch(args[1] + "x" + args[2], 42);
+        long elements = (long) batch.rows * batch.cols;
         int threads = Integer.parseInt(args[3]);
         int batches = Integer.parseInt(args[4]);
         NonFinitePolicy policy = NonFinitePolicy.valueOf(args[5]);
-        System.setProperty("softmaxcl.threads", Integer.toString(threads));
         for (int i = 0; i < PROBE_DATA.length; i++) {
             PROBE_DATA[i] = i * 1e-4f;
         }
-        SplittableRandom rnd = new SplittableRandom(42);
-        float[] x = new float[n * k];
-        float[] out = new float[n * k];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) (rnd.nextDouble() * 6 - 3);
-        }
-        int[] t = new int[n];
-        Arrays.setAll(t, i -> rnd.nextInt(k));
-        FloatMatrix xm = FloatMatrix.of(x, n, k);
-        FloatMatrix om = FloatMatrix.of(out, n, k);
+        FloatMatrix xm = batch.x();
+        FloatMatrix om = batch.y();
+        Targets targets = Targets.hard(batch.targets);
         XentOptions xo = XentOptions.builder().nonFinite(policy).build();
         SoftmaxOptions so = SoftmaxOptions.DEFAULTS.withNonFinite(policy);
         ExecutorService pool = Executors.newFixedThreadPool(threads);
-        try (Engine e = Engine.cpu()) {
-            Runnable call = op.equals("xent") ? () -> e.crossEntropyWithGradient(xm, Targets.hard(t), xo, om)
+        try (Engine e = Batch.engine("cpu-vector", threads)) {
+            Runnable call = op.equals("xent") ? () -> e.crossEntropyWithGradient(xm, targets, xo, om)
                     : () -> e.softmax(xm, om, so);
             for (long w0 = System.nanoTime(); System.nanoTime() - w0 < 4_000_000_000L; ) {   // JIT warm-up
                 call.run();
@@ -115,7 +106,7 @@ public final class HostProbe {
                 ms[b] = times[CALLS / 2] / 1e6;
                 System.out.printf(Locale.ROOT, "batch %2d probes %s ms  call %.3f ms  %.3f Gelem/s%n", b,
                         Arrays.toString(Arrays.stream(probes[b]).mapToObj(p -> String.format(Locale.ROOT, "%.3f", p / 1e6)).toArray()),
-                        ms[b], (double) n * k / ms[b] / 1e6);
+                        ms[b], (double) elements / ms[b] / 1e6);
             }
             long fastest = Arrays.stream(probes).flatMapToLong(Arrays::stream).min().orElseThrow();
             List<Double> all = new ArrayList<>();
@@ -130,8 +121,8 @@ public final class HostProbe {
             double mQuiet = median(quiet);
             System.out.printf(Locale.ROOT, "%s %dx%d %s, %d threads: all %d batches median %.3f ms (%.3f Gelem/s); "
                             + "quiet (probes within 1.15x of the fastest, %.3f ms) %d batches median %.3f ms (%.3f Gelem/s)%n",
-                    op, n, k, policy, threads, batches, mAll, (double) n * k / mAll / 1e6, fastest / 1e6, quiet.size(), mQuiet,
-                    (double) n * k / mQuiet / 1e6);
+                    op, batch.rows, batch.cols, policy, threads, batches, mAll, (double) elements / mAll / 1e6, fastest / 1e6, quiet.size(), mQuiet,
+                    (double) elements / mQuiet / 1e6);
         } finally {
             pool.shutdown();
         }
