@@ -30,10 +30,15 @@ final class BackendSelector {
     static volatile Calibration lastCalibration;
 
     static Selection select(BackendChoice choice) {
+        return select(choice, threads());
+    }
+
+    /** {@link #select(BackendChoice)} with {@code threads} CPU threads (the CPU backend's and auto's calibration). */
+    static Selection select(BackendChoice choice, int threads) {
         Selection s;
         switch (choice) {
             case CPU:
-                s = new Selection(new CpuBackend(threads(), "CPU backend requested"), "CPU backend requested");
+                s = new Selection(new CpuBackend(threads, "CPU backend requested"), "CPU backend requested");
                 break;
             case OPENCL:
                 try {
@@ -45,7 +50,7 @@ final class BackendSelector {
                 }
                 break;
             default:
-                s = auto();
+                s = auto(threads);
         }
         LOG.log(Level.DEBUG, "softmax-cl: {0} ({1})", s.backend().report(), s.reason());
         return s;
@@ -56,20 +61,20 @@ final class BackendSelector {
      * included: host arrays cross the bus on every call, and a many-core CPU can beat a GPU end to
      * end (measured on an H100 over PCIe against 16 cores); otherwise the CPU, with the reason.
      */
-    private static Selection auto() {
+    private static Selection auto(int threads) {
         Backend opencl;
         try {
             opencl = OpenClGate.open(setting(DEVICE_PROPERTY, DEVICE_ENV), "auto");
         } catch (RuntimeException | LinkageError e) {
             String why = "auto: OpenCL unavailable: " + e.getMessage();
-            return new Selection(new CpuBackend(threads(), why), why);
+            return new Selection(new CpuBackend(threads, why), why);
         }
         String device = opencl.report().device();
         if (!Calibration.enabled()) {
             return new Selection(opencl, "auto: an OpenCL device is available (calibration off: "
                     + Calibration.PROPERTY + "=false)");
         }
-        CpuBackend cpu = new CpuBackend(threads(), "auto");
+        CpuBackend cpu = new CpuBackend(threads, "auto");
         Calibration c;
         try {
             c = Calibration.of(opencl, cpu);

@@ -129,6 +129,22 @@ public final class Engine implements AutoCloseable {
         return new Engine(s.backend(), s.reason(), choice == BackendChoice.AUTO);
     }
 
+    /**
+     * An engine on the chosen backend whose CPU backend (the engine's, or the one {@code auto}
+     * measures the OpenCL device against) runs on {@code cpuThreads} threads instead of the
+     * {@code softmaxcl.threads} setting.
+     *
+     * @throws IllegalArgumentException when {@code cpuThreads < 1}
+     * @throws IllegalStateException    for {@link BackendChoice#OPENCL} when no OpenCL device works
+     */
+    public static Engine create(BackendChoice choice, int cpuThreads) {
+        if (cpuThreads < 1) {
+            throw new IllegalArgumentException("cpuThreads must be >= 1, got " + cpuThreads);
+        }
+        BackendSelector.Selection s = BackendSelector.select(Objects.requireNonNull(choice, "choice"), cpuThreads);
+        return new Engine(s.backend(), s.reason(), choice == BackendChoice.AUTO);
+    }
+
     /** An engine on the CPU backend. */
     public static Engine cpu() {
         return create(BackendChoice.CPU);

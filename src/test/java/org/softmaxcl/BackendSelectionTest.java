@@ -42,6 +42,16 @@ class BackendSelectionTest {
     }
 
     @Test
+    void anExplicitThreadCountReachesTheCpuBackendAndZeroIsRefused() {
+        try (Engine e = Engine.create(BackendChoice.CPU, 3)) {
+            assertThat(e.backendKind()).isEqualTo(BackendKind.CPU);
+            assertThat(e.report().device()).contains("3 threads");
+        }
+        assertThatThrownBy(() -> Engine.create(BackendChoice.AUTO, 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("cpuThreads").hasMessageContaining("0");
+    }
+
+    @Test
     void probeReportsWhatItFound() {
         ProbeResult p = OpenClProbe.probe();
         assertThat(p.libraryLoaded()).isTrue();

@@ -2,9 +2,6 @@ package org.softmaxcl.cli;
 
 import org.softmaxcl.BackendChoice;
 import org.softmaxcl.Engine;
-import org.softmaxcl.backend.Backend;
-import org.softmaxcl.cpu.CpuBackend;
-import org.softmaxcl.opencl.OpenClBackend;
 
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
@@ -12,18 +9,11 @@ import picocli.CommandLine.TypeConversionException;
 /**
  * How the commands get an engine from {@code --backend}. Without the option the library's own
  * choice applies ({@link Engine#auto()}: the system property {@value BackendChoice#PROPERTY}, the
- * environment variable {@value BackendChoice#ENV}, else auto).
- *
- * <p>The benchmark needs the OpenCL backend object itself (for its kernel-only timings), so
- * {@link #open} builds the backend here with the same semantics as the library's selector: auto
- * tries OpenCL and falls back to the CPU, saying why; an explicit {@code opencl} fails when no
- * device works.
+ * environment variable {@value BackendChoice#ENV}, else auto). The benchmark gives its {@code --threads} to the engine ({@link Engine#create(BackendChoice, int)}).
  */
 final class Backends {
     /** Same names as the library's selector (org.softmaxcl.BackendSelector, package-private there). */
     static final String DEVICE_PROPERTY = "softmaxcl.device";
-    static final String DEVICE_ENV = "SOFTMAXCL_DEVICE";
-    static final String LAYOUT_PROPERTY = "softmaxcl.opencl.layout";
     static final String THREADS_PROPERTY = "softmaxcl.threads";
     static final String THREADS_ENV = "SOFTMAXCL_THREADS";
 
@@ -48,48 +38,13 @@ final class Backends {
     }
 
     /**
-     * A backend opened by the command line, with the OpenCL backend object when that is what it is.
+     * The engine for {@code choice} (null: the library's default, as {@link Engine#auto()} reads
+     * it from the environment) with {@code threads} CPU threads.
      *
-     * @param backend the backend (give it to {@link Engine#over}, which closes it)
-     * @param opencl  the same object when it is an OpenCL backend, else null
-     */
-    record Opened(Backend backend, OpenClBackend opencl) {
-        String name() {
-            return opencl != null ? "opencl" : "cpu";
-        }
-    }
-
-    /**
-     * Opens the backend for {@code choice} (null: from the environment, as {@link Engine#auto()}).
-     *
-     * @param threads CPU threads (≥ 1)
      * @throws IllegalStateException when OpenCL is asked for explicitly and no device works
      */
-    static Opened open(BackendChoice choice, int threads) {
-        BackendChoice c = choice != null ? choice : BackendChoice.fromEnvironment();
-        switch (c) {
-            case CPU:
-                return new Opened(new CpuBackend(threads, "CPU backend requested"), null);
-            case OPENCL:
-                try {
-                    OpenClBackend b = openCl("OpenCL backend requested");
-                    return new Opened(b, b);
-                } catch (RuntimeException | LinkageError e) {
-                    throw new IllegalStateException("OpenCL backend requested, but no OpenCL device can be used: "
-                            + e.getMessage(), e);
-                }
-            default:
-                try {
-                    OpenClBackend b = openCl("auto: an OpenCL device is available");
-                    return new Opened(b, b);
-                } catch (RuntimeException | LinkageError e) {
-                    return new Opened(new CpuBackend(threads, "auto: OpenCL unavailable: " + e.getMessage()), null);
-                }
-        }
-    }
-
-    private static OpenClBackend openCl(String reason) {
-        return OpenClBackend.open(setting(DEVICE_PROPERTY, DEVICE_ENV), System.getProperty(LAYOUT_PROPERTY), reason);
+    static Engine engine(BackendChoice choice, int threads) {
+        return Engine.create(choice != null ? choice : BackendChoice.fromEnvironment(), threads);
     }
 
     /** CPU threads: {@code requested} when set, else the library's setting, else the processor count. */

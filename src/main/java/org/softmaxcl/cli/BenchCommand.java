@@ -48,7 +48,8 @@ final class BenchCommand implements Callable<Integer> {
     NonFinitePolicy nonFinite;
 
     @Option(names = "--backend", paramLabel = "auto|cpu|opencl", converter = Backends.Converter.class,
-            description = "backend (default: the library's choice; --sweep: every available backend)")
+            description = "backend (default: the library's choice, as Engine.auto() makes it: OpenCL only where it measured"
+                    + " faster; --sweep: every available backend)")
     BackendChoice backend;
 
     @Option(names = "--reps", paramLabel = "R", description = "timed calls (default 10, --sweep --quick 2)")
@@ -131,10 +132,9 @@ final class BenchCommand implements Callable<Integer> {
             throw new UsageException("--rows " + rows + " x --classes " + classes + " = " + (long) rows * classes
                     + " elements, more than a Java array holds");
         }
-        Backends.Opened opened = Backends.open(backend, t);
         BenchResult res;
-        try (Engine engine = Engine.over(opened.backend()); HostCopy copy = noCopy ? null : new HostCopy(t)) {
-            res = BenchRunner.run(engine, opened.opencl(), t, copy, op, nonFinite, rows, classes, w, r, seed, progress);
+        try (Engine engine = Backends.engine(backend, t); HostCopy copy = noCopy ? null : new HostCopy(t)) {
+            res = BenchRunner.run(engine, t, copy, op, nonFinite, rows, classes, w, r, seed, progress);
         }
         if (json) {
             stdout.println(res.json());

@@ -2,6 +2,7 @@ package org.softmaxcl.cli;
 
 import java.util.Locale;
 
+import org.softmaxcl.BackendKind;
 import org.softmaxcl.Engine;
 import org.softmaxcl.FloatMatrix;
 import org.softmaxcl.NonFinitePolicy;
@@ -9,7 +10,6 @@ import org.softmaxcl.SoftmaxOptions;
 import org.softmaxcl.Targets;
 import org.softmaxcl.XentOptions;
 import org.softmaxcl.cpu.HostCopy;
-import org.softmaxcl.opencl.OpenClBackend;
 
 /**
  * Times one operation on one engine: a seeded {@link SyntheticBatch}, {@code warmup} untimed
@@ -33,12 +33,11 @@ final class BenchRunner {
     }
 
     /**
-     * @param engine  the engine to time
-     * @param opencl  the OpenCL backend under the engine (for kernel-only times), or null
+     * @param engine  the engine to time (on OpenCL, kernel-only times come from its profiling events)
      * @param threads CPU threads (reported for the CPU backend)
      * @param copy    the copy to pair with each timed call, or null for none
      */
-    static BenchResult run(Engine engine, OpenClBackend opencl, int threads, HostCopy copy, Op op,
+    static BenchResult run(Engine engine, int threads, HostCopy copy, Op op,
                            NonFinitePolicy nonFinite, int rows, int classes, int warmup, int reps, long seed, Progress progress) {
         SyntheticBatch batch = SyntheticBatch.of(rows, classes, seed);
         FloatMatrix x = FloatMatrix.of(batch.logits(), rows, classes);
@@ -57,7 +56,7 @@ final class BenchRunner {
             call.run();
         }
         long[] wall = new long[reps];
-        long[] kernel = opencl != null ? new long[reps] : null;
+        long[] kernel = engine.backendKind() == BackendKind.OPENCL ? new long[reps] : null;
         long[] copied = copy != null ? new long[reps] : null;
         for (int i = 0; i < reps; i++) {
             progress.update(label + ": call " + (i + 1) + "/" + reps);
@@ -70,7 +69,7 @@ final class BenchRunner {
             call.run();
             wall[i] = System.nanoTime() - t0;
             if (kernel != null) {
-                kernel[i] = opencl.lastKernelNanos();
+                kernel[i] = engine.lastKernelNanos();
             }
         }
         return new BenchResult(backend, engine.report().device(), op.label(),

@@ -48,9 +48,9 @@ final class Sweep {
         long elements = quick ? QUICK_ELEMENTS : ELEMENTS;
         List<BenchResult> results = new ArrayList<>();
         for (BackendChoice b : backends) {
-            Backends.Opened opened;
+            Engine engine;
             try {
-                opened = Backends.open(b, threads);
+                engine = Backends.engine(b, threads);
             } catch (IllegalStateException e) {
                 if (choice == BackendChoice.OPENCL) {
                     throw e;
@@ -58,10 +58,10 @@ final class Sweep {
                 err.println("bench --sweep: skipping OpenCL: " + e.getMessage());
                 continue;
             }
-            try (Engine engine = Engine.over(opened.backend())) {
+            try (engine) {
                 for (int k : grid) {
                     int n = (int) Math.max(1, elements / k);
-                    results.add(BenchRunner.run(engine, opened.opencl(), threads, copy, op, nonFinite, n, k, warmup,
+                    results.add(BenchRunner.run(engine, threads, copy, op, nonFinite, n, k, warmup,
                             reps, seed, progress));
                 }
             }

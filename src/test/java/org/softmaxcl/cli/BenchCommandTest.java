@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.softmaxcl.Engine;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code bench} on the CPU backend: the JSON contract, the text form, and the quick sweep's CSV and PNG. */
@@ -38,6 +39,34 @@ class BenchCommandTest {
         assertThat(j).containsEntry("copy_threads", 1L);
         assertThat((Double) j.get("copy_gb_per_s")).isPositive().isFinite();
         assertThat((Double) j.get("of_copy")).isPositive().isFinite();
+    }
+
+    /**
+     * Without {@code --backend}, bench times the backend {@link Engine#auto()} chooses, measured
+     * (calibration on, as outside the tests; the choice is cached, so both see the same one): on a
+     * host whose Java path beats its OpenCL device (PoCL on 2 cores), the CPU, not the device.
+     */
+    @Test
+    void withoutBackendBenchTimesWhatAutoChooses() {
+        String old = System.getProperty("softmaxcl.auto.calibrate");
+        System.setProperty("softmaxcl.auto.calibrate", "true");
+        try {
+            String auto;
+            try (Engine e = Engine.auto()) {
+                auto = e.backendKind().name().toLowerCase(java.util.Locale.ROOT);
+            }
+            Cli.Result r = Cli.run("bench", "--rows", "16", "--classes", "33", "--reps", "2", "--warmup", "1", "--json",
+                    "--no-copy");
+            assertThat(r.code()).as(r.toString()).isZero();
+            assertThat(r.json()).containsEntry("backend", auto);
+            assertThat(r.json().containsKey("kernel_ms")).isEqualTo(auto.equals("opencl"));
+        } finally {
+            if (old == null) {
+                System.clearProperty("softmaxcl.auto.calibrate");
+            } else {
+                System.setProperty("softmaxcl.auto.calibrate", old);
+            }
+        }
     }
 
     @Test
