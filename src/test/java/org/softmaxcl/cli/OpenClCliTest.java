@@ -47,6 +47,24 @@ class OpenClCliTest {
         assertThat((Double) j.get("kernel_ms")).isPositive().isLessThanOrEqualTo((Double) j.get("max_ms"));
     }
 
+    /**
+     * An auto engine falls back to the CPU when a call fails on OpenCL; bench then refuses to
+     * report timings that mix both backends (calibration is off in the tests, so auto is on PoCL).
+     */
+    @Test
+    void benchFailsWhenAutoFallsBackDuringTheTimedCalls() {
+        try {
+            // The warm-up call's kernels pass; a later launch fails, and so does every one after it.
+            org.softmaxcl.opencl.FaultInjection.fail("clEnqueueNDRangeKernel", -5, 2, true);
+            Cli.Result r = Cli.run("bench", "--rows", "64", "--classes", "1000", "--backend", "auto", "--reps", "3",
+                    "--warmup", "1", "--json", "--no-copy");
+            assertThat(r.code()).as(r.toString()).isEqualTo(ExitCodes.FAILURE);
+            assertThat(r.err()).contains("moved from opencl to cpu");
+        } finally {
+            org.softmaxcl.opencl.FaultInjection.clear();
+        }
+    }
+
     @Test
     void devicesListsADeviceAndAutoPicksOpenCl() {
         Cli.Result r = Cli.run("devices", "--json");
