@@ -1,6 +1,7 @@
 package org.softmaxcl;
 
 import java.lang.System.Logger.Level;
+import java.util.function.IntSupplier;
 
 import org.softmaxcl.backend.Backend;
 import org.softmaxcl.cpu.CpuBackend;
@@ -30,15 +31,18 @@ final class BackendSelector {
     static volatile Calibration lastCalibration;
 
     static Selection select(BackendChoice choice) {
-        return select(choice, threads());
+        return select(choice, BackendSelector::threads);
     }
 
-    /** {@link #select(BackendChoice)} with {@code threads} CPU threads (the CPU backend's and auto's calibration). */
-    static Selection select(BackendChoice choice, int threads) {
+    /**
+     * {@link #select(BackendChoice)} with the CPU threads from {@code threads} (the CPU backend's
+     * and auto's calibration), read only where a CPU backend is made.
+     */
+    static Selection select(BackendChoice choice, IntSupplier threads) {
         Selection s;
         switch (choice) {
             case CPU:
-                s = new Selection(new CpuBackend(threads, "CPU backend requested"), "CPU backend requested");
+                s = new Selection(new CpuBackend(threads.getAsInt(), "CPU backend requested"), "CPU backend requested");
                 break;
             case OPENCL:
                 try {
@@ -61,20 +65,20 @@ final class BackendSelector {
      * included: host arrays cross the bus on every call, and a many-core CPU can beat a GPU end to
      * end (measured on an H100 over PCIe against 16 cores); otherwise the CPU, with the reason.
      */
-    private static Selection auto(int threads) {
+    private static Selection auto(IntSupplier threads) {
         Backend opencl;
         try {
             opencl = OpenClGate.open(setting(DEVICE_PROPERTY, DEVICE_ENV), "auto");
         } catch (RuntimeException | LinkageError e) {
             String why = "auto: OpenCL unavailable: " + e.getMessage();
-            return new Selection(new CpuBackend(threads, why), why);
+            return new Selection(new CpuBackend(threads.getAsInt(), why), why);
         }
         String device = opencl.report().device();
         if (!Calibration.enabled()) {
             return new Selection(opencl, "auto: an OpenCL device is available (calibration off: "
                     + Calibration.PROPERTY + "=false)");
         }
-        CpuBackend cpu = new CpuBackend(threads, "auto");
+        CpuBackend cpu = new CpuBackend(threads.getAsInt(), "auto");
         Calibration c;
         try {
             c = Calibration.of(opencl, cpu);

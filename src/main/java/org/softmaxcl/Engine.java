@@ -125,8 +125,7 @@ public final class Engine implements AutoCloseable {
      * @throws IllegalStateException for {@link BackendChoice#OPENCL} when no OpenCL device works
      */
     public static Engine create(BackendChoice choice) {
-        BackendSelector.Selection s = BackendSelector.select(Objects.requireNonNull(choice, "choice"));
-        return new Engine(s.backend(), s.reason(), choice == BackendChoice.AUTO);
+        return of(BackendSelector.select(Objects.requireNonNull(choice, "choice")), choice);
     }
 
     /**
@@ -141,7 +140,10 @@ public final class Engine implements AutoCloseable {
         if (cpuThreads < 1) {
             throw new IllegalArgumentException("cpuThreads must be >= 1, got " + cpuThreads);
         }
-        BackendSelector.Selection s = BackendSelector.select(Objects.requireNonNull(choice, "choice"), cpuThreads);
+        return of(BackendSelector.select(Objects.requireNonNull(choice, "choice"), () -> cpuThreads), choice);
+    }
+
+    private static Engine of(BackendSelector.Selection s, BackendChoice choice) {
         return new Engine(s.backend(), s.reason(), choice == BackendChoice.AUTO);
     }
 

@@ -51,6 +51,24 @@ class BackendSelectionTest {
                 .hasMessageContaining("cpuThreads").hasMessageContaining("0");
     }
 
+    /** The CPU threads setting is read only where a CPU backend is made: an explicit OpenCL engine ignores it. */
+    @Test
+    void anOpenClEngineDoesNotReadTheThreadsSetting() {
+        System.setProperty(BackendSelector.THREADS_PROPERTY, "zero");
+        try {
+            if (expectOpenCl()) {
+                try (Engine e = Engine.create(BackendChoice.OPENCL)) {
+                    assertThat(e.backendKind()).isEqualTo(BackendKind.OPENCL);
+                }
+            } else {
+                assertThatThrownBy(() -> Engine.create(BackendChoice.OPENCL)).isInstanceOf(IllegalStateException.class);
+            }
+            assertThatThrownBy(Engine::cpu).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'zero'");
+        } finally {
+            System.clearProperty(BackendSelector.THREADS_PROPERTY);
+        }
+    }
+
     @Test
     void probeReportsWhatItFound() {
         ProbeResult p = OpenClProbe.probe();
