@@ -9,11 +9,11 @@ import picocli.CommandLine.TypeConversionException;
 /**
  * How the commands get an engine from {@code --backend}. Without the option the library's own
  * choice applies ({@link Engine#auto()}: the system property {@value BackendChoice#PROPERTY}, the
- * environment variable {@value BackendChoice#ENV}, else auto). The benchmark gives its {@code --threads} to the engine ({@link Engine#create(BackendChoice, int)}).
+ * environment variable {@value BackendChoice#ENV}, else auto). The benchmark gives its
+ * {@code --threads} to the engine ({@link Engine#create(BackendChoice, int)}).
  */
 final class Backends {
     /** Same names as the library's selector (org.softmaxcl.BackendSelector, package-private there). */
-    static final String DEVICE_PROPERTY = "softmaxcl.device";
     static final String THREADS_PROPERTY = "softmaxcl.threads";
     static final String THREADS_ENV = "SOFTMAXCL_THREADS";
 

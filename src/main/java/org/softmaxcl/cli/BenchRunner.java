@@ -75,7 +75,7 @@ final class BenchRunner {
         String after = engine.backendKind().name().toLowerCase(Locale.ROOT);
         if (!after.equals(backend)) {   // an auto engine falls back to the CPU when a call fails on OpenCL
             throw new IllegalStateException("bench: the engine moved from " + backend + " to " + after
-                    + " during the timed calls, so the timings mix both (" + engine.report().reason() + ")");
+                    + " while it was being timed, so the timings mix both (" + engine.report().reason() + ")");
         }
         return new BenchResult(backend, engine.report().device(), op.label(),
                 nonFinite.name().toLowerCase(Locale.ROOT), rows, classes, warmup, reps, threads,

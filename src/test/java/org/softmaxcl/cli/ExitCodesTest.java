@@ -23,6 +23,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * no output file (the folder's bytes are compared before and after).
  */
 class ExitCodesTest {
+    /** The library's device setting (org.softmaxcl.BackendSelector, package-private there). */
+    static final String DEVICE_PROPERTY = "softmaxcl.device";
+
     @TempDir
     Path dir;
     XentFixture f;
@@ -41,7 +44,7 @@ class ExitCodesTest {
 
     @AfterEach
     void clearProperties() {
-        System.clearProperty(Backends.DEVICE_PROPERTY);
+        System.clearProperty(DEVICE_PROPERTY);
     }
 
     /** A bad-input case: the xent arguments (placeholders resolved in {@link #resolve}) and a fragment of the message. */
@@ -154,7 +157,7 @@ class ExitCodesTest {
 
     @Test
     void anUnusableOpenClDeviceExitsWith1AndWritesNothing() throws IOException {
-        System.setProperty(Backends.DEVICE_PROPERTY, "no-such-device-anywhere");
+        System.setProperty(DEVICE_PROPERTY, "no-such-device-anywhere");
         Cli.Result r = Cli.run("xent", "--logits", f.logitsFile.toString(), "--targets", f.hard64File.toString(),
                 "--backend", "opencl", "--grad-out", grad.toString());
         assertThat(r.code()).as(r.toString()).isEqualTo(1);

@@ -17,9 +17,9 @@ import org.softmaxcl.testing.ProcessMemory;
 /**
  * Resources of OpenCL engines: create/compute/close cycles and 10⁵ calls on one engine leave
  * {@link ClObjects#live()} exactly flat and the resident memory outside the Java heap flat (a
- * generous bound on the quieter of two windows after warm-up, {@link ProcessMemory.Windows}); engines dropped without {@link Engine#close()} are released by the cleaner,
- * and engines closed and then collected are not released twice (the live count would drop below
- * its start).
+ * generous bound on the quieter of two windows after warm-up, {@link ProcessMemory.Windows});
+ * engines dropped without {@link Engine#close()} are released by the cleaner, and engines closed
+ * and then collected are not released twice (the live count would drop below its start).
  *
  * <p>An OpenCL engine cycle (a context, a queue, the warm-up kernel from the binary cache, 3 calls,
  * the releases) costs about 12 ms on PoCL on 2 shared cores with warm binary caches, and 0.1 to

@@ -33,12 +33,6 @@ public final class ProcessMemory {
         return -1;
     }
 
-    /** VmRSS after a few garbage collections (so dead Java objects and their cleaners are gone). */
-    public static long settledRssKib() {
-        gc();
-        return rssKib();
-    }
-
     /**
      * A settled reading: VmRSS and the committed Java heap, in KiB, and the JIT compilers' total
      * time so far, in ms (a reading taken while they still work sees their transient memory).
