@@ -44,6 +44,29 @@
 #ifndef QUADS
 #define QUADS 0
 #endif
+#ifndef RPG
+#define RPG 1
+#endif
+
+// The rows of a work-item (V0) or work-group (V1, V2): one, ROW_ID; or, with RPG > 1 in V1 and V2,
+// RPG consecutive rows from ROW_ID * RPG, walked in turn by the whole group (a group that keeps
+// its row in registers loads the next row's while it reduces this one: see xent.cl). A kernel's
+// body runs between ROWS_BEGIN(i) and ROWS_END, and leaves a row early with ROW_DONE. ROWS_FIRST
+// and ROWS_LOOP split ROWS_BEGIN for a kernel that needs the first row before the loop: they
+// define i##_0 (the first row) and i##_end (one past the last).
+#if WG_PER_ROW && RPG > 1
+#define ROWS_FIRST(i) const int i##_0 = ROW_ID * RPG; \
+    const int i##_end = min(N, i##_0 + RPG);
+#define ROWS_LOOP(i) for (int i = i##_0; i < i##_end; i++) {
+#define ROW_DONE continue
+#else
+#define ROWS_FIRST(i) const int i##_0 = ROW_ID; \
+    const int i##_end = min(N, i##_0 + 1);
+#define ROWS_LOOP(i) const int i = i##_0; if (i >= N) { return; } {
+#define ROW_DONE return
+#endif
+#define ROWS_BEGIN(i) ROWS_FIRST(i) ROWS_LOOP(i)
+#define ROWS_END }
 
 // Loop over the columns of the row that belong to this work-item. Every work-item of a group runs
 // the same number of iterations (the column test is inside the body): PoCL 3.1's work-group

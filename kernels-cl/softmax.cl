@@ -1,7 +1,7 @@
 // softmax.cl - row-wise softmax / log-softmax forward and their backward (vector-Jacobian) passes.
 //
 // Build macros: LOG, ROW_TEMP (softmax_common.cl),
-// WG_PER_ROW, WGS and QUADS (see common.cl; the backward pass runs V2 as V1), ONE_PASS (0/1:
+// WG_PER_ROW, WGS, QUADS and RPG (see common.cl; the backward pass runs V2 as V1), ONE_PASS (0/1:
 // passes 1 and 2 of the forward pass as one, online; see online_add in common.cl).
 //
 // softmax_fwd, per row of K logits x (NxK, row stride ldx), z = x*(1/T):
@@ -18,10 +18,7 @@
 
 __kernel void softmax_fwd(SOFTMAX_FWD_PARAMS) {
     LOCAL_SCRATCH
-    const int i = ROW_ID;
-    if (i >= N) {
-        return;
-    }
+    ROWS_BEGIN(i)
     __global const float *xr = x + (size_t) i * ldx;
     __global float *orow = out + (size_t) i * ldo;
     const float it = ROW_INV_T(i);
@@ -83,14 +80,12 @@ __kernel void softmax_fwd(SOFTMAX_FWD_PARAMS) {
         QSET(j, orow, exp(z - m) * inv_d);
 #endif
     } QUAD_END_STORE(j, orow)
+    ROWS_END
 }
 
 __kernel void softmax_bwd(SOFTMAX_BWD_PARAMS) {
     LOCAL_SCRATCH
-    const int i = ROW_ID;
-    if (i >= N) {
-        return;
-    }
+    ROWS_BEGIN(i)
     __global const float *yr = y + (size_t) i * ldy;
     __global const float *gr = g + (size_t) i * ldg;
     __global float *dr = dx + (size_t) i * ldd;
@@ -110,4 +105,5 @@ __kernel void softmax_bwd(SOFTMAX_BWD_PARAMS) {
         dr[j] = yr[j] * (gr[j] - s);
 #endif
     } COL_LOOP_END
+    ROWS_END
 }

@@ -11,7 +11,9 @@
 // K = 4096); V2 loads each work-item's ROW_CACHE quads once, before pass 1, and keeps exp(z - m)
 // from pass 2 for the gradient (on by default on GPUs: an H200, kernel alone, +12-17% at K = 1024-8192).
 // The host sets it only when the row fits (KernelLayout.rowCache) and the device runs the cached
-// kernel with the layout's work-group (XentLauncher.fitRowCache).
+// kernel with the layout's work-group (XentLauncher.fitRowCache). RPG > 1 (V1, V2) walks RPG
+// consecutive rows per work-group (common.cl's ROWS_BEGIN); V2 with its row in registers then loads
+// the next row's quads while it reduces the current one. Same arithmetic per row, so the same bits.
 //
 // Per row i (z the scaled logits, a_j the target coefficients, A = sum a_j):
 //   pass 1  m = max z
@@ -67,10 +69,27 @@
 #define QUAD_LANES(j) _Pragma("unroll") for (int j##_l = 0; j##_l < 4; j##_l++) { const int j = j##_q + j##_l; if (j < K)
 #define ROW_LOOP(j) CACHED_QUADS(j) QUAD_LANES(j)
 #define ROW_LOOP_END } }
-#define ROW_CACHE_DECL float xc_[4 * ROW_CACHE]; \
-    _Pragma("unroll") for (int c_ = 0; c_ < ROW_CACHE; c_++) { \
-        load_quad(xr, (c_ * LSZ + LID) * 4, K, xc_ + 4 * c_); \
+#define LOAD_CACHED_ROW(row, v) _Pragma("unroll") for (int c_ = 0; c_ < ROW_CACHE; c_++) { \
+        load_quad(row, (c_ * LSZ + LID) * 4, K, (v) + 4 * c_); \
     }
+#if RPG > 1
+// Several rows per group: the row's quads were loaded while the group reduced the previous row
+// (xn_, loaded before the row loop for its first row); this row takes them and loads the next
+// row's, which stay in flight through this row's passes and barriers.
+#define ROW_CACHE_DECL float xc_[4 * ROW_CACHE]; \
+    _Pragma("unroll") for (int c_ = 0; c_ < 4 * ROW_CACHE; c_++) { \
+        xc_[c_] = xn_[c_]; \
+    } \
+    if (i + 1 < i_end) { \
+        LOAD_CACHED_ROW(xr + ldx, xn_) \
+    }
+#define ROW_PREFETCH_DECL float xn_[4 * ROW_CACHE]; \
+    if (i_0 < i_end) { \
+        LOAD_CACHED_ROW(x + (size_t) i_0 * ldx, xn_) \
+    }
+#else
+#define ROW_CACHE_DECL float xc_[4 * ROW_CACHE]; LOAD_CACHED_ROW(xr, xc_)
+#endif
 #define ROW_READ(j) xc_[4 * j##_c + j##_l]
 #define ROW_KEEP(j, v)
 #define ROW_X(j) xc_[4 * j##_c + j##_l]
@@ -89,12 +108,15 @@
 #define GRAD_LOOP_END(j) QUAD_END_STORE(j, gr)
 #endif
 
+#ifndef ROW_PREFETCH_DECL
+#define ROW_PREFETCH_DECL
+#endif
+
 __kernel void xent(XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS, XENT_SCALAR_PARAMS) {
     LOCAL_SCRATCH
-    const int i = ROW_ID;
-    if (i >= N) {
-        return;
-    }
+    ROWS_FIRST(i)
+    ROW_PREFETCH_DECL
+    ROWS_LOOP(i)
     XENT_ROW_SETUP(i)
     ROW_CACHE_DECL
 
@@ -263,7 +285,7 @@ __kernel void xent(XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS, XENT_SCALAR_PARAMS) {
         COL_LOOP(j) {
             gr[j] = 0.0f;
         } COL_LOOP_END
-        return;
+        ROW_DONE;
     }
     const float r = ROW_GRAD_SCALE(i);
     const grad_coefs gc = grad_constants(rr, r, ce_scale, z_scale2);
@@ -275,4 +297,5 @@ __kernel void xent(XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS, XENT_SCALAR_PARAMS) {
 #endif
     } GRAD_LOOP_END(j)
 #endif
+    ROWS_END
 }

@@ -91,7 +91,8 @@ class OpenClLayoutsTest extends BackendTest {
      * V1 and V2 can keep rows in registers between their passes (ROW_CACHE: V2's on by default,
      * V1's by softmaxcl.opencl.rowCache=true, both off by =false; V2 then takes p_j from the
      * exp(z_j - m) of pass 2): the cached kernels must give the uncached kernels' bits (rows above 2048 floats
-     * run uncached under v1:64, above 1024 under v2:32, either way).
+     * run uncached under v1:64, above 1024 under v2:32, either way). V2's cached kernel is built with
+     * the row length as a constant (FIXED_K) by default; it is also run without it here.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("caseList")
@@ -100,15 +101,73 @@ class OpenClLayoutsTest extends BackendTest {
         for (Backends b : List.of(Backends.OPENCL_V1, Backends.OPENCL_V2)) {
             XentCase.Outcome uncached = SystemProperties.with("softmaxcl.opencl.rowCache", "false",
                     () -> c.run(b.engine(), layout, true));
-            XentCase.Outcome cached = SystemProperties.with("softmaxcl.opencl.rowCache", "true",
-                    () -> c.run(b.engine(), layout, true));
-            String what = b + " cached vs uncached " + c;
-            Compare.assertSameBits(what + " grad", uncached.grad(), cached.grad());
-            assertThat(Double.doubleToRawLongBits(cached.result().loss())).as(what + " loss bits")
-                    .isEqualTo(Double.doubleToRawLongBits(uncached.result().loss()));
-            Compare.assertSameBits(what + " row losses", uncached.result().rowLosses(), cached.result().rowLosses());
-            Compare.assertSameStats(what, uncached.result().stats(), cached.result().stats());
+            for (String fixedK : b == Backends.OPENCL_V2 ? List.of("", "false") : List.of("")) {
+                XentCase.Outcome cached = SystemProperties.with("softmaxcl.opencl.fixedK", fixedK,
+                        () -> SystemProperties.with("softmaxcl.opencl.rowCache", "true", () -> c.run(b.engine(), layout, true)));
+                assertSameOutcome(b + " cached" + (fixedK.isEmpty() ? "" : " (fixedK=" + fixedK + ")") + " vs uncached " + c,
+                        uncached, cached);
+            }
         }
+    }
+
+    /**
+     * V1 and V2 can walk several consecutive rows per work-group (RPG; V2 with its row in
+     * registers then loads the next row while it reduces the current one): the same arithmetic
+     * per row, so the bits of one row per group, cross-entropy and softmax alike: V1 without the
+     * row cache, V2 with it (rows up to 1024 floats prefetched, longer ones uncached). N = 20000
+     * and 5 leave a last group with fewer rows.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("caseList")
+    void rowsPerGroupGiveTheBitsOfOneRowPerGroup(XentCase c) {
+        Views layout = Views.values()[CASES.indexOf(c) % Views.values().length];
+        for (Backends[] pair : new Backends[][] {{Backends.OPENCL_V1, Backends.OPENCL_V1_ROWS},
+                {Backends.OPENCL_V2, Backends.OPENCL_V2_ROWS}}) {
+            String cache = pair[0] == Backends.OPENCL_V1 ? "false" : "true";
+            XentCase.Outcome one = SystemProperties.with("softmaxcl.opencl.rowCache", cache,
+                    () -> c.run(pair[0].engine(), layout, true));
+            XentCase.Outcome rows = SystemProperties.with("softmaxcl.opencl.rowCache", cache,
+                    () -> c.run(pair[1].engine(), layout, true));
+            assertSameOutcome(pair[1] + " vs " + pair[0] + " rowCache=" + cache + " " + c, one, rows);
+        }
+        if (c.soft == null && c.opts.equals(XentOptions.DEFAULTS)) {
+            for (Backends[] pair : new Backends[][] {{Backends.OPENCL_V1, Backends.OPENCL_V1_ROWS},
+                    {Backends.OPENCL_V2, Backends.OPENCL_V2_ROWS}}) {
+                FloatMatrix x = layout.of(c.x, c.n, c.k);
+                FloatMatrix g = Views.DENSE.of(new Data(779).logits(c.n, c.k, 1.0), c.n, c.k);
+                for (boolean log : new boolean[] {false, true}) {
+                    float[] one = softmaxAndBack(pair[0].engine(), x, g, log);
+                    float[] rows = softmaxAndBack(pair[1].engine(), x, g, log);
+                    Compare.assertSameBits(pair[1] + " vs " + pair[0] + (log ? " log-softmax" : " softmax") + " " + c, one, rows);
+                }
+            }
+        }
+    }
+
+    /** The same bits in the gradient, the loss, the row losses and the statistics. */
+    private static void assertSameOutcome(String what, XentCase.Outcome expected, XentCase.Outcome actual) {
+        Compare.assertSameBits(what + " grad", expected.grad(), actual.grad());
+        assertThat(Double.doubleToRawLongBits(actual.result().loss())).as(what + " loss bits")
+                .isEqualTo(Double.doubleToRawLongBits(expected.result().loss()));
+        Compare.assertSameBits(what + " row losses", expected.result().rowLosses(), actual.result().rowLosses());
+        Compare.assertSameStats(what, expected.result().stats(), actual.result().stats());
+    }
+
+    /** The (log-)softmax of x, then its backward pass for upstream gradient g: both results, concatenated. */
+    private static float[] softmaxAndBack(Engine e, FloatMatrix x, FloatMatrix g, boolean log) {
+        FloatMatrix y = FloatMatrix.of(new float[x.rows() * x.cols()], x.rows(), x.cols());
+        FloatMatrix dx = FloatMatrix.of(new float[x.rows() * x.cols()], x.rows(), x.cols());
+        if (log) {
+            e.logSoftmax(x, y);
+            e.logSoftmaxBackward(y, g, dx);
+        } else {
+            e.softmax(x, y);
+            e.softmaxBackward(y, g, dx);
+        }
+        float[] both = new float[2 * x.rows() * x.cols()];
+        System.arraycopy(y.toArray(), 0, both, 0, x.rows() * x.cols());
+        System.arraycopy(dx.toArray(), 0, both, x.rows() * x.cols(), x.rows() * x.cols());
+        return both;
     }
 
     /**

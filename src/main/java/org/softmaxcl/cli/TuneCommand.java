@@ -36,7 +36,7 @@ final class TuneCommand implements Callable<Integer> {
 
     @Option(names = "--layouts", paramLabel = "L", split = ",",
             description = "layouts to time instead of the device's candidates, e.g. v1:256,v2:128 (v0[:wgs], v0v[:vecw[:wgs[:rpw]]], "
-                    + "v1[:wgs], v2[:wgs], v3[:wgs[:split]])")
+                    + "v1[:wgs[:rpg]], v2[:wgs[:rpg]], v3[:wgs[:split]])")
     java.util.List<String> layouts;
 
     @Option(names = "--dry-run", description = "measure and print, but do not store the result")

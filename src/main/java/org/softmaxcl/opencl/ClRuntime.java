@@ -30,7 +30,18 @@ final class ClRuntime implements AutoCloseable {
     /** Rows per chunk are a multiple of this, and of the rows of a V0 work-group where that is more. */
     static final int CHUNK_ROW_QUANTUM = 1024;
 
+    /**
+     * System property: extra options for every program build, after the kernels' own -D options
+     * (for example {@code -cl-nv-maxrregcount=40} on NVIDIA's compiler); part of each program's
+     * key and of its binary's cache key. For experiments and per-device tuning runs.
+     */
+    static final String BUILD_OPTIONS_PROPERTY = "softmaxcl.opencl.buildOptions";
+    /** {@link #BUILD_OPTIONS_PROPERTY} as read when this runtime was made ("" or " " + options). */
+    private final String extraOptions;
+
     ClRuntime(ClContext ctx, KernelLayout forcedLayout, long chunkBytes) {
+        String extra = System.getProperty(BUILD_OPTIONS_PROPERTY, "").trim();
+        this.extraOptions = extra.isEmpty() ? "" : " " + extra;
         this.ctx = ctx;
         this.programs = new ProgramCache(ctx);
         this.buffers = new BufferPool(ctx);
@@ -87,7 +98,7 @@ final class ClRuntime implements AutoCloseable {
     }
 
     cl_kernel kernel(String file, String name, String options) {
-        return programs.kernel(file, name, options + " -cl-std=CL1.2");
+        return programs.kernel(file, name, options + " -cl-std=CL1.2" + extraOptions);
     }
 
     /**

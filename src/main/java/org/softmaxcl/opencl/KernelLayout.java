@@ -16,6 +16,10 @@ import java.util.Locale;
  *       {@code float4} ({@code QUADS} in {@code common.cl}): a quarter of the memory instructions
  *       and four times the bytes in flight (rows that do not start on 16 bytes move their quads
  *       a float at a time, with the same bits).</li>
+ *   <li>V1 and V2 with {@code rpw} &gt; 1 ({@code v2:256:4}): each work-group walks that many
+ *       consecutive rows ({@code RPG} in {@code common.cl}); V2 with its row in registers loads
+ *       the next row while it reduces the current one, so its loads stay in flight through the
+ *       reductions. The same arithmetic per row, so the same bits as one row per group.</li>
  *   <li>V3, a row split into {@code split} chunks of one work-group each, two kernels
  *       ({@code xent_split.cl}): few rows of huge K, where a work-group per row leaves most of a
  *       GPU idle. Cross-entropy only; softmax runs V1 there.</li>
@@ -25,14 +29,14 @@ import java.util.Locale;
  * @param wgs      work-group size: rows per group in V0, work-items per row (V1) or per chunk (V3), a power of two
  * @param vecw     floats per vector operation in V0v (4, 8 or 16) and V2 (4), 1 for the scalar kernels
  * @param split    chunks per row in V3, 0 otherwise
- * @param rpw      rows per work-item in V0v (1 to {@value #MAX_RPW}), 1 otherwise
+ * @param rpw      rows per work-item in V0v, rows per work-group in V1 and V2 (1 to {@value #MAX_RPW}); 1 in V0 and V3
  */
 record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split, int rpw) {
 
-    /** Most rows one V0v work-item walks. */
+    /** Most rows one V0v work-item, or one V1 or V2 work-group, walks. */
     static final int MAX_RPW = 64;
 
-    /** System property forcing a layout: {@code v0}, {@code v0:64}, {@code v0v:8}, {@code v0v:8:8:16}, {@code v1:256}, {@code v2:256}, {@code v3:128:8}. */
+    /** System property forcing a layout: {@code v0}, {@code v0:64}, {@code v0v:8}, {@code v0v:8:8:16}, {@code v1:256}, {@code v2:256}, {@code v2:256:4}, {@code v3:128:8}. */
     static final String PROPERTY = "softmaxcl.opencl.layout";
 
     KernelLayout {
@@ -49,9 +53,9 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split, int rpw) {
         if (split != 0 && (!wgPerRow || split < 2 || split > 1024)) {
             throw new IllegalArgumentException("V3 splits a row into 2 to 1024 chunks, got " + split);
         }
-        if (rpw < 1 || rpw > MAX_RPW || (rpw > 1 && (wgPerRow || vecw == 1))) {
-            throw new IllegalArgumentException("only V0v walks several rows per work-item, 1 to " + MAX_RPW + ", got " + rpw
-                    + (rpw > 1 ? " rows in " + (wgPerRow ? "a work-group-per-row layout" : "V0") : ""));
+        if (rpw < 1 || rpw > MAX_RPW || (rpw > 1 && (split != 0 || (!wgPerRow && vecw == 1)))) {
+            throw new IllegalArgumentException("only V0v (per work-item), V1 and V2 (per work-group) walk several rows, 1 to "
+                    + MAX_RPW + ", got " + rpw + (rpw > 1 ? " rows in " + (split != 0 ? "V3" : "V0") : ""));
         }
     }
 
@@ -129,6 +133,25 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split, int rpw) {
     }
 
     /**
+     * System property: {@code true} or {@code false} forces the compile-time row length
+     * ({@code FIXED_K} in {@code xent_common.cl}) on or off for the cross-entropy's V1 and V2
+     * kernels, for A/B runs and tests; unset, V2 with its row in registers takes it (a GPU then
+     * builds one program per K, kept in the binary cache).
+     */
+    static final String FIXED_K_PROPERTY = "softmaxcl.opencl.fixedK";
+
+    /**
+     * The {@code -DFIXED_K} option of the cross-entropy kernel of this layout for rows of {@code k}
+     * floats with the row cache {@code rowCache} ({@link #rowCache}), or "".
+     */
+    String fixedKMacro(int k, int rowCache) {
+        String p = System.getProperty(FIXED_K_PROPERTY, "").trim();
+        boolean on = !splitRows() && wgPerRow
+                && (p.equalsIgnoreCase("true") || (!p.equalsIgnoreCase("false") && quads() && rowCache > 0));
+        return on ? " -DFIXED_K=" + k : "";
+    }
+
+    /**
      * System property: {@code true} or {@code false} forces the one-pass forward on or off
      * ({@code ONE_PASS} in {@code xent.cl} and {@code softmax.cl}: the max and d − 1 gathered in
      * one pass, online, instead of two), for A/B runs; unset, rows of at least
@@ -153,7 +176,7 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split, int rpw) {
     /** The -D options of this layout. */
     String macros() {
         return "-DWG_PER_ROW=" + (wgPerRow ? 1 : 0) + " -DWGS=" + wgs + (vector() ? " -DVECW=" + vecw + " -DRPW=" + rpw : "")
-                + (quads() ? " -DQUADS=1" : "")
+                + (quads() ? " -DQUADS=1" : "") + (wgPerRow && rpw > 1 ? " -DRPG=" + rpw : "")
                 + (splitRows() ? " -DSPLIT=" + split : "");
     }
 
@@ -172,7 +195,7 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split, int rpw) {
             return (long) rows * split * wgs;
         }
         long items = (rows + (long) rpw - 1) / rpw;
-        return wgPerRow ? (long) rows * wgs : ((items + wgs - 1) / wgs) * wgs;
+        return wgPerRow ? items * wgs : ((items + wgs - 1) / wgs) * wgs;
     }
 
     /**
@@ -181,14 +204,14 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split, int rpw) {
      */
     long offset(int row0) {
         if (row0 % rpw != 0) {
-            throw new IllegalArgumentException("row " + row0 + " does not start a work-item of " + rpw + " rows");
+            throw new IllegalArgumentException("row " + row0 + " does not start a work-" + (wgPerRow ? "group" : "item") + " of " + rpw + " rows");
         }
-        return wgPerRow ? (long) row0 * wgs : row0 / rpw;
+        return wgPerRow ? (long) (row0 / rpw) * wgs : row0 / rpw;
     }
 
-    /** Rows one work-group covers in a row-per-work-item layout (V0, V0v): wgs · rpw; 1 for V1, V2. */
+    /** Rows one work-group covers: wgs · rpw in a row-per-work-item layout (V0, V0v), rpw in V1 and V2. */
     long rowsPerGroup() {
-        return wgPerRow ? 1 : (long) wgs * rpw;
+        return wgPerRow ? rpw : (long) wgs * rpw;
     }
 
     long local() {
@@ -222,11 +245,11 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split, int rpw) {
             l = new KernelLayout(true, l.wgs, 1, split);
         }
         if (forced == null && l.rpw > 1) {
-            // Fewer rows per work-item where there are few rows: at least four work-groups per
-            // compute unit, or some units would sit idle.
-            long rowsPerGroups = (long) l.wgs * MIN_GROUPS_PER_UNIT * Math.max(1, d.computeUnits());
+            // Fewer rows per work-item (V0v) or work-group (V1, V2) where there are few rows: at
+            // least four work-groups per compute unit, or some units would sit idle.
+            long rowsPerGroups = (l.wgPerRow ? 1L : l.wgs) * MIN_GROUPS_PER_UNIT * Math.max(1, d.computeUnits());
             int rpw = (int) Math.max(1, Math.min(l.rpw, rows / rowsPerGroups));
-            l = new KernelLayout(false, l.wgs, l.vecw, 0, rpw);
+            l = new KernelLayout(l.wgPerRow, l.wgs, l.vecw, l.split, rpw);
         }
         return clamp(l, d, k);
     }
@@ -249,7 +272,7 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split, int rpw) {
         return wgs == l.wgs ? l : new KernelLayout(l.wgPerRow, wgs, l.vecw, l.split, l.rpw);
     }
 
-    /** Parses {@code v0[:wgs]}, {@code v0v[:vecw[:wgs[:rpw]]]}, {@code v1[:wgs]}, {@code v2[:wgs]}, {@code v3[:wgs[:split]]}; null for null or blank. */
+    /** Parses {@code v0[:wgs]}, {@code v0v[:vecw[:wgs[:rpw]]]}, {@code v1[:wgs[:rpg]]}, {@code v2[:wgs[:rpg]]}, {@code v3[:wgs[:split]]}; null for null or blank. */
     static KernelLayout parse(String s) {
         if (s == null || s.isBlank()) {
             return null;
@@ -263,9 +286,11 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split, int rpw) {
                     return new KernelLayout(false, p.length > 2 ? Integer.parseInt(p[2]) : 8,
                             p.length > 1 ? Integer.parseInt(p[1]) : 8, 0, p.length > 3 ? Integer.parseInt(p[3]) : 1);
                 case "v1":
-                    return new KernelLayout(true, p.length > 1 ? Integer.parseInt(p[1]) : 128, 1);
+                    return new KernelLayout(true, p.length > 1 ? Integer.parseInt(p[1]) : 128, 1, 0,
+                            p.length > 2 ? Integer.parseInt(p[2]) : 1);
                 case "v2":
-                    return new KernelLayout(true, p.length > 1 ? Integer.parseInt(p[1]) : 128, 4);
+                    return new KernelLayout(true, p.length > 1 ? Integer.parseInt(p[1]) : 128, 4, 0,
+                            p.length > 2 ? Integer.parseInt(p[2]) : 1);
                 case "v3":
                     return new KernelLayout(true, p.length > 1 ? Integer.parseInt(p[1]) : 128, 1,
                             p.length > 2 ? Integer.parseInt(p[2]) : 8);
@@ -275,11 +300,13 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split, int rpw) {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(PROPERTY + ": " + e.getMessage() + " in '" + s + "'");
         }
-        throw new IllegalArgumentException(PROPERTY + " must be v0[:wgs], v0v[:vecw[:wgs[:rpw]]], v1[:wgs], v2[:wgs] or v3[:wgs[:split]], got '" + s + "'");
+        throw new IllegalArgumentException(PROPERTY + " must be v0[:wgs], v0v[:vecw[:wgs[:rpw]]], v1[:wgs[:rpg]], v2[:wgs[:rpg]] or v3[:wgs[:split]], got '" + s + "'");
     }
 
     @Override
     public String toString() {
-        return splitRows() ? "v3:" + wgs + ":" + split : quads() ? "v2:" + wgs : wgPerRow ? "v1:" + wgs : vector() ? "v0v:" + vecw + ":" + wgs + (rpw > 1 ? ":" + rpw : "") : "v0:" + wgs;
+        String rows = rpw > 1 ? ":" + rpw : "";
+        return splitRows() ? "v3:" + wgs + ":" + split : quads() ? "v2:" + wgs + rows : wgPerRow ? "v1:" + wgs + rows
+                : vector() ? "v0v:" + vecw + ":" + wgs + rows : "v0:" + wgs;
     }
 }

@@ -78,10 +78,20 @@ final class ProgramCache implements AutoCloseable {
             ClObjects.PROGRAMS.decrementAndGet();
             throw new OpenClException("clBuildProgram(" + file + " " + options + ")", code, log);
         }
+        if (Boolean.getBoolean(BUILD_LOG_PROPERTY)) {
+            System.err.println("softmax-cl: built " + file + " " + options + ": " + buildLog(p));
+        }
         BinaryCache.write(binFile, p);
         programs.put(key, p);
         return p;
     }
+
+    /**
+     * System property: {@code true} prints the build log of every program built from source to
+     * standard error (with NVIDIA's {@code -cl-nv-verbose}, through {@code softmaxcl.opencl.buildOptions},
+     * the registers and spills of each kernel).
+     */
+    static final String BUILD_LOG_PROPERTY = "softmaxcl.opencl.buildLog";
 
     private String buildLog(cl_program p) {
         try {

@@ -78,6 +78,8 @@ public final class Tuner {
                 int rows = (int) Math.max(1, Math.min(elements / k, Integer.MAX_VALUE / k));
                 XentTask task = SampleBatches.hardTargets(rows, k, k,
                         XentOptions.builder().nonFinite(NonFinitePolicy.PROPAGATE).build());
+                float[] first = null;
+                java.util.Map<String, float[]> oneRow = new java.util.HashMap<>();
                 for (String layout : layouts) {
                     b.forceLayout(layout);
                     double ms;
@@ -89,8 +91,22 @@ public final class Tuner {
                     }
                     Measurement m = new Measurement(k, rows, layout, ms, (double) rows * k / ms / 1e6);
                     all.add(m);
-                    progress.accept(String.format(java.util.Locale.ROOT, "%-10s K=%-7d N=%-8d kernel %9.3f ms  %7.3f Gelem/s",
-                            layout, k, rows, ms, m.gelemPerS()));
+                    // Each gradient against the same layout's with one row per group where that
+                    // was measured (it must give the same bits), else against the first layout's.
+                    float[] grad = task.grad().toArray();
+                    KernelLayout parsed = KernelLayout.parse(layout);
+                    String base = parsed.wgPerRow() && parsed.rpw() > 1
+                            ? new KernelLayout(true, parsed.wgs(), parsed.vecw(), 0, 1).toString() : null;
+                    String versus = base != null && oneRow.containsKey(base) ? "vs " + base + ": " + difference(oneRow.get(base), grad)
+                            : first == null ? "first" : "vs first: " + difference(first, grad);
+                    if (first == null) {
+                        first = grad;
+                    }
+                    if (parsed.rpw() == 1) {
+                        oneRow.put(layout, grad);
+                    }
+                    progress.accept(String.format(java.util.Locale.ROOT, "%-10s K=%-7d N=%-8d kernel %9.3f ms  %7.3f Gelem/s  grad %s",
+                            layout, k, rows, ms, m.gelemPerS(), versus));
                 }
             }
         }
@@ -126,6 +142,23 @@ public final class Tuner {
         }
         cuts.add(new TuningDatabase.CutOver(Integer.MAX_VALUE, KernelLayout.parse(prev)));
         return cuts;
+    }
+
+    /**
+     * How a layout's gradient compares with the first layout's of the same K: {@code same bits},
+     * or the largest absolute difference (layouts that reduce in another order differ in the last
+     * bits; a layout that only changes how rows are walked must give the same bits).
+     */
+    static String difference(float[] a, float[] b) {
+        double max = 0;
+        boolean same = true;
+        for (int i = 0; i < a.length; i++) {
+            if (Float.floatToRawIntBits(a[i]) != Float.floatToRawIntBits(b[i])) {
+                same = false;
+                max = Math.max(max, Math.abs((double) a[i] - b[i]));
+            }
+        }
+        return same ? "same bits" : String.format(java.util.Locale.ROOT, "max |diff| %.3g", max);
     }
 
     private static double time(OpenClBackend b, XentTask task, int reps) {

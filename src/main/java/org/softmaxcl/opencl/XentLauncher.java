@@ -30,8 +30,9 @@ final class XentLauncher {
     /** The -D options for this task's features and layout on a GPU or another device. */
     static String options(XentTask t, KernelLayout layout, boolean gpu) {
         XentOptions o = t.opts();
+        int rowCache = layout.rowCache(t.cols(), gpu);
         return layout.macros() + KernelLayout.onePassMacro(t.cols())
-                + " -DROW_CACHE=" + layout.rowCache(t.cols(), gpu)
+                + " -DROW_CACHE=" + rowCache + layout.fixedKMacro(t.cols(), rowCache)
                 + " -DSOFT=" + bit(!t.hard())
                 + " -DWEIGHTS=" + bit(o.hasClassWeights())
                 + " -DSMOOTH=" + bit(o.labelSmoothing() != 0)

@@ -36,6 +36,23 @@ class KernelLayoutRowCacheTest {
     }
 
     @Test
+    void v2WithItsRowInRegistersBuildsWithTheRowLengthAsAConstant() {
+        KernelLayout v2 = KernelLayout.parse("v2:256");
+        SystemProperties.with(KernelLayout.FIXED_K_PROPERTY, null, () -> {
+            assertThat(v2.fixedKMacro(4096, 4)).isEqualTo(" -DFIXED_K=4096");
+            assertThat(v2.fixedKMacro(40000, 0)).as("uncached").isEmpty();
+            assertThat(KernelLayout.parse("v1:256").fixedKMacro(4096, 16)).as("V1").isEmpty();
+        });
+        SystemProperties.with(KernelLayout.FIXED_K_PROPERTY, "false", () -> assertThat(v2.fixedKMacro(4096, 4)).isEmpty());
+        SystemProperties.with(KernelLayout.FIXED_K_PROPERTY, "true", () -> {
+            assertThat(v2.fixedKMacro(40000, 0)).isEqualTo(" -DFIXED_K=40000");
+            assertThat(KernelLayout.parse("v1:64").fixedKMacro(100, 0)).isEqualTo(" -DFIXED_K=100");
+            assertThat(KernelLayout.parse("v3:64:4").fixedKMacro(100, 0)).as("V3 reads K at run time").isEmpty();
+            assertThat(KernelLayout.parse("v0v:8:8").fixedKMacro(100, 0)).isEmpty();
+        });
+    }
+
+    @Test
     void v2KeepsUpTo8QuadsPerWorkItem() {
         withCache("true", () -> {
             KernelLayout v2x32 = KernelLayout.parse("v2:32");

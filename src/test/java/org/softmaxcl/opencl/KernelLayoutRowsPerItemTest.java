@@ -48,9 +48,7 @@ class KernelLayoutRowsPerItemTest {
     }
 
     @Test
-    void onlyV0vWalksSeveralRows() {
-        assertThatThrownBy(() -> new KernelLayout(true, 64, 1, 0, 4)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("4 rows");
+    void theScalarV0WalksOneRowPerWorkItem() {
         assertThatThrownBy(() -> new KernelLayout(false, 64, 1, 0, 4)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("V0");
         assertThatThrownBy(() -> KernelLayout.parse("v0v:8:4:65")).isInstanceOf(IllegalArgumentException.class)

@@ -31,7 +31,11 @@ public enum Backends {
     /** OpenCL with the layout the tuning database picks for the device (V0v, vector registers, on PoCL). */
     OPENCL_AUTO(() -> OpenClBackend.open(null, null, "test")),
     /** OpenCL, kernel layout V3 for cross-entropy: each row split into 4 chunks of 64 work-items (softmax runs V1). */
-    OPENCL_V3(() -> OpenClBackend.open(null, "v3:64:4", "test"));
+    OPENCL_V3(() -> OpenClBackend.open(null, "v3:64:4", "test")),
+    /** As {@link #OPENCL_V1}, each work-group walking 3 consecutive rows (RPG). */
+    OPENCL_V1_ROWS(() -> OpenClBackend.open(null, "v1:64:3", "test")),
+    /** As {@link #OPENCL_V2}, each work-group walking 3 consecutive rows (RPG; with the row cache, loading the next row early). */
+    OPENCL_V2_ROWS(() -> OpenClBackend.open(null, "v2:32:3", "test"));
 
     /** The CPU backends. */
     public static final List<Backends> CPU = List.of(CPU_SCALAR, CPU_DEFAULT);
@@ -43,6 +47,8 @@ public enum Backends {
      * programs (about 1.5 s each) within bounds.
      */
     public static final List<Backends> OPENCL_MORE = List.of(OPENCL_AUTO, OPENCL_V3);
+    /** Several rows per work-group, held to the bits of one row per group ({@code OpenClLayoutsTest}). */
+    public static final List<Backends> OPENCL_ROWS = List.of(OPENCL_V1_ROWS, OPENCL_V2_ROWS);
 
     private static final Map<Backends, Engine> ENGINES = new EnumMap<>(Backends.class);
 
@@ -54,7 +60,7 @@ public enum Backends {
 
     /** True for the OpenCL backends. */
     public boolean isOpenCl() {
-        return OPENCL.contains(this) || OPENCL_MORE.contains(this);
+        return OPENCL.contains(this) || OPENCL_MORE.contains(this) || OPENCL_ROWS.contains(this);
     }
 
     /** A new backend instance (the caller closes it). */
