@@ -92,4 +92,16 @@ class TuningDatabaseTest {
         assertThat(TuningDatabase.lookup(mine).key()).isEqualTo("gpu/acme/rocket_9000");
         assertThat(KernelLayout.choose(other, 5000, null).toString()).isEqualTo("v1:256");
     }
+
+    @Test
+    void anEntryWithRowsPerGroupWalksFewerWhereThereAreFewRows() {
+        // 8 compute units x 4 groups: at least 32 groups, so N rows walk at most N / 32 rows per group.
+        DeviceInfo mine = device("GPU", "Acme", "Rocket 9000");
+        TuningDatabase.store(mine, TuningDatabase.parse("max=v2:256:4", "k"));
+        assertThat(KernelLayout.choose(mine, 4096, 8192, null).toString()).isEqualTo("v2:256:4");
+        assertThat(KernelLayout.choose(mine, 4096, 64, null).toString()).as("64 rows: 2 per group").isEqualTo("v2:256:2");
+        assertThat(KernelLayout.choose(mine, 4096, 20, null).toString()).as("20 rows: one per group").isEqualTo("v2:256");
+        assertThat(KernelLayout.choose(mine, 100, 8192, null).toString()).as("25 quads: the group shrinks, the rows stay")
+                .isEqualTo("v2:16:4");
+    }
 }
