@@ -16,7 +16,9 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "tune", mixinStandardHelpOptions = true,
         description = {"Time every kernel layout on the OpenCL device over a K sweep (kernel-only time of the fused "
-                + "cross-entropy) and store the fastest layout per K in ~/.cache/softmax-cl/tuning.properties."})
+                + "cross-entropy) and store the fastest layout per K in ~/.cache/softmax-cl/tuning.properties.",
+                "Each line also compares the layout's gradient with the first layout's of that K, or with the same "
+                + "layout at one row per work-group, which must give the same bits."})
 final class TuneCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -37,7 +37,7 @@ final class ClRuntime implements AutoCloseable {
      */
     static final String BUILD_OPTIONS_PROPERTY = "softmaxcl.opencl.buildOptions";
     /** {@link #BUILD_OPTIONS_PROPERTY} as read when this runtime was made ("" or " " + options). */
-    private final String extraOptions;
+    final String extraOptions;
 
     ClRuntime(ClContext ctx, KernelLayout forcedLayout, long chunkBytes) {
         String extra = System.getProperty(BUILD_OPTIONS_PROPERTY, "").trim();

@@ -118,19 +118,25 @@ public final class OpenClBackend implements Backend {
 
     /**
      * What a measurement of this backend's cross-entropy on {@code rows}×{@code cols} depends on
-     * besides the device: the kernel sources, the layout they would run in, and the library's
-     * version. {@code auto}'s calibration keys its cache by it, so a library or kernel change, a
-     * retuned device or a forced layout measures again instead of reusing an old figure.
+     * besides the device: the kernel sources, the layout they would run in, the build settings
+     * (extra build options, the row cache, the constant row length, the one-pass forward), and the
+     * library's version. {@code auto}'s calibration keys its cache by it, so a library or kernel
+     * change, a retuned device, a forced layout or another build setting measures again instead
+     * of reusing an old figure.
      *
-     * @return a short hex string, stable for the same code, layout and version
+     * @return a short hex string, stable for the same code, layout, settings and version
      */
     public String measurementFingerprint(int rows, int cols) {
         KernelLayout l;
+        String extra;
         synchronized (lock) {
             l = rt.xentLayout(cols, rows);
+            extra = rt.extraOptions;
         }
+        String settings = extra + "|" + System.getProperty(KernelLayout.ROW_CACHE_PROPERTY, "") + "|"
+                + System.getProperty(KernelLayout.FIXED_K_PROPERTY, "") + "|" + System.getProperty(KernelLayout.ONE_PASS_PROPERTY, "");
         String version = OpenClBackend.class.getPackage().getImplementationVersion();
-        return KernelSource.hashOfKernels(l + "|" + (version != null ? version : "dev"));
+        return KernelSource.hashOfKernels(l + "|" + settings + "|" + (version != null ? version : "dev"));
     }
 
     /** The device this backend runs on. */

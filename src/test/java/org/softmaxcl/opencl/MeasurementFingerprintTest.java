@@ -34,4 +34,21 @@ class MeasurementFingerprintTest {
         assertThat(otherShape).as("K = 4 runs V0, K = 4096 V0v or V1").isNotEqualTo(plain);
         assertThat(KernelSource.hashOfKernels("x")).isNotEqualTo(KernelSource.hashOfKernels("y"));
     }
+
+    @Test
+    void otherBuildSettingsOtherKey() {
+        String plain;
+        try (OpenClBackend a = OpenClBackend.open(null, null, "test")) {
+            plain = a.measurementFingerprint(256, 4096);
+            String fixedK = org.softmaxcl.testing.SystemProperties.with(KernelLayout.FIXED_K_PROPERTY, "false",
+                    () -> a.measurementFingerprint(256, 4096));
+            assertThat(fixedK).as("softmaxcl.opencl.fixedK=false").isNotEqualTo(plain);
+        }
+        String extra = org.softmaxcl.testing.SystemProperties.with(ClRuntime.BUILD_OPTIONS_PROPERTY, "-DUNUSED_BY_ANY_KERNEL=1", () -> {
+            try (OpenClBackend b = OpenClBackend.open(null, null, "test")) {
+                return b.measurementFingerprint(256, 4096);
+            }
+        });
+        assertThat(extra).as("extra build options").isNotEqualTo(plain);
+    }
 }
