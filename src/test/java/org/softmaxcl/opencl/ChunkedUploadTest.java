@@ -43,7 +43,8 @@ class ChunkedUploadTest {
     }
 
     static Stream<Arguments> cases() {
-        Stream<Arguments> layouts = Stream.of("v0:64", "v0v:4:64", "v0v:8:4:5", "v1:32").flatMap(layout -> Stream.of(
+        // v2:16:3: three rows per work-group (chunks of whole groups, a last group of fewer rows).
+        Stream<Arguments> layouts = Stream.of("v0:64", "v0v:4:64", "v0v:8:4:5", "v1:32", "v2:16:3").flatMap(layout -> Stream.of(
                 Arguments.of(layout, "array", 4500, 40, 40),
                 Arguments.of(layout, "direct", 3100, 64, 64),
                 Arguments.of(layout, "strided", 2500, 33, 37),
