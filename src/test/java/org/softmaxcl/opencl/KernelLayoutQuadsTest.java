@@ -9,8 +9,7 @@ import org.softmaxcl.testing.SystemProperties;
 /** The host side of layout V2 (a work-group per row in quads of floats): parsing, macros, fitting. */
 class KernelLayoutQuadsTest {
     private static DeviceInfo gpu(int maxWorkGroup) {
-        return new DeviceInfo(0, 0, "Platform", "OpenCL 3.0", "Some GPU", "Some Vendor", "OpenCL 3.0", "1.0", "OpenCL C 1.2",
-                "GPU", 100, 1L << 33, 1L << 31, maxWorkGroup, true);
+        return FakeDevices.of("GPU", "Some Vendor", "Some GPU", 100, maxWorkGroup);
     }
 
     @Test

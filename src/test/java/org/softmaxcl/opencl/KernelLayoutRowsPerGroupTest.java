@@ -8,8 +8,7 @@ import org.junit.jupiter.api.Test;
 /** The host side of V1 and V2 walking several rows per work-group: parsing, macros, launch sizes, fitting to N. */
 class KernelLayoutRowsPerGroupTest {
     private static DeviceInfo gpu(int units) {
-        return new DeviceInfo(0, 0, "NVIDIA CUDA", "OpenCL 3.0 CUDA 13.0.0", "NVIDIA H200", "NVIDIA Corporation",
-                "OpenCL 3.0 CUDA", "580.159.04", "OpenCL C 1.2", "GPU", units, 1L << 37, 1L << 35, 1024, true);
+        return FakeDevices.of("GPU", "NVIDIA Corporation", "NVIDIA H200", units, 1024);
     }
 
     @Test

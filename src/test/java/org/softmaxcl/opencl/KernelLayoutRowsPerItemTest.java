@@ -8,8 +8,7 @@ import org.junit.jupiter.api.Test;
 /** The host side of V0v walking several rows per work-item: parsing, macros, launch sizes, fitting to N. */
 class KernelLayoutRowsPerItemTest {
     private static DeviceInfo cpu(int units) {
-        return new DeviceInfo(0, 0, "Portable Computing Language", "OpenCL 3.0 PoCL", "pthread-zen3", "AuthenticAMD",
-                "OpenCL 3.0", "3.1", "OpenCL C 1.2", "CPU", units, 1L << 33, 1L << 31, 4096, true);
+        return FakeDevices.of("CPU", "AuthenticAMD", "pthread-zen3", units, 4096);
     }
 
     @Test

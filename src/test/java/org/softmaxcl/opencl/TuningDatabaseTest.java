@@ -19,8 +19,7 @@ class TuningDatabaseTest {
     private String saved;
 
     private static DeviceInfo device(String type, String vendor, String name) {
-        return new DeviceInfo(0, 0, "Platform", "OpenCL 3.0", name, vendor, "OpenCL 3.0", "1.0", "OpenCL C 1.2", type, 8,
-                1L << 33, 1L << 31, 1024, true);
+        return FakeDevices.of(type, vendor, name, 8, 1024);
     }
 
     @BeforeEach
