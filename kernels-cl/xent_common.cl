@@ -57,7 +57,9 @@
 // FIXED_K (optional): the row length as a compile-time constant, K; the kernel argument is then
 // unused. The compiler resolves the column tests of whole quads and the cached loops' bounds (on
 // an H200, V2 at K = 4096, about 9 of some 55 PTX instructions per element were column tests). The host sets
-// it for V2 with the row cache on GPUs (KernelLayout.fixedK). Same arithmetic, so the same bits.
+// it for V2 with the row cache on GPUs (KernelLayout.fixedKMacro). Same arithmetic, so the same bits.
+// From here on K may be a macro: no function below takes a parameter named K (common.cl's, which
+// do, are defined above).
 #ifdef FIXED_K
 #define K FIXED_K
 #define K_PARAM k_unused
