@@ -74,6 +74,14 @@ public final class Tuner {
         try (OpenClBackend b = OpenClBackend.open(selector, null, "tune")) {
             device = b.device();
             List<String> layouts = only != null ? only : candidates(device);
+            // The one-row layouts some listed layout walks several rows of: only their gradients are kept.
+            java.util.Set<String> bases = new java.util.HashSet<>();
+            for (String layout : layouts) {
+                String base = oneRowForm(KernelLayout.parse(layout));
+                if (base != null) {
+                    bases.add(base);
+                }
+            }
             for (int k : ks) {
                 int rows = (int) Math.max(1, Math.min(elements / k, Integer.MAX_VALUE / k));
                 XentTask task = SampleBatches.hardTargets(rows, k, k,
@@ -95,15 +103,14 @@ public final class Tuner {
                     // was measured (it must give the same bits), else against the first layout's.
                     float[] grad = task.grad().toArray();
                     KernelLayout parsed = KernelLayout.parse(layout);
-                    String base = parsed.wgPerRow() && parsed.rpw() > 1
-                            ? new KernelLayout(true, parsed.wgs(), parsed.vecw(), 0, 1).toString() : null;
+                    String base = oneRowForm(parsed);
                     String versus = base != null && oneRow.containsKey(base) ? "vs " + base + ": " + difference(oneRow.get(base), grad)
                             : first == null ? "first" : "vs first: " + difference(first, grad);
                     if (first == null) {
                         first = grad;
                     }
-                    if (parsed.rpw() == 1) {
-                        oneRow.put(layout, grad);
+                    if (bases.contains(parsed.toString())) {
+                        oneRow.put(parsed.toString(), grad);
                     }
                     progress.accept(String.format(java.util.Locale.ROOT, "%-10s K=%-7d N=%-8d kernel %9.3f ms  %7.3f Gelem/s  grad %s",
                             layout, k, rows, ms, m.gelemPerS(), versus));
@@ -142,6 +149,11 @@ public final class Tuner {
         }
         cuts.add(new TuningDatabase.CutOver(Integer.MAX_VALUE, KernelLayout.parse(prev)));
         return cuts;
+    }
+
+    /** The layout's one-row-per-group form when it walks several rows per work-group (V1, V2), else null. */
+    private static String oneRowForm(KernelLayout l) {
+        return l.wgPerRow() && l.rpw() > 1 ? new KernelLayout(true, l.wgs(), l.vecw(), 0, 1).toString() : null;
     }
 
     /**
