@@ -44,6 +44,22 @@
 // The cached row's logits become exp(z - m) in pass 2 and the gradient reads those (not with the
 // soft-cap, whose dz/dx needs x).
 #define XENT_KEEP_E (QUAD_CACHE && !SOFTCAP)
+#ifndef LEAN
+#define LEAN 0
+#endif
+// LEAN (0/1): fewer instructions per element for V2 with its row in registers, hard targets
+// without smoothing, soft-cap or statistics (the common case, instruction-bound on GPUs):
+//   pass 1  keeps z = x/T in the registers and takes only fmax(m, z): no per-element flags. The
+//           row's status comes from its sums instead: a NaN z falls into d - 1 (its z >= m is
+//           false), so d - 1 is NaN; +inf makes m = +inf; a row of only -inf leaves m = -inf.
+//   pass 2  sums a work-item's terms pairwise (in each quad, then over its quads: at most 32
+//           terms, 5 levels, no Kahan steps) before the group's tree, as PyTorch's GPU kernels
+//           do with plain sums but in a fixed order; ties are counted apart, as in the other forms.
+//   grad    dx_j = e_j * (coef_p / d / T) for every column, one multiply, then the work-item that
+//           owns the target column rewrites that one entry from expm1 (target_dz), as the others do.
+// Different rounding from the uncached kernels (the last bits of d and of dx), the same NaN rows
+// and statuses; deterministic. Opt-in or per device: KernelLayout.leanMacro.
+#define XENT_LEAN (LEAN && XENT_KEEP_E && !NEED_SUM && !STATS)
 // The row's loops: ROW_LOOP .. ROW_LOOP_END reads x_j as ROW_READ(j) in pass 1 and ROW_X(j) after
 // it; GRAD_LOOP .. GRAD_LOOP_END(j) writes g_j through GRAD_SET(j, v).
 #if WG_PER_ROW && ROW_CACHE > 0 && !QUADS
@@ -131,6 +147,52 @@ __kernel void xent(XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS, XENT_SCALAR_PARAMS) {
     float xm = -INFINITY;   // statistics follow the raw logits (a saturating soft-cap ties scaled ones)
     int jm = K;
 #endif
+#if XENT_LEAN
+    ROW_LOOP(j) {
+        float z = ROW_X(j) * it;
+        ROW_X(j) = z;
+        m = fmax(m, z);
+    } ROW_LOOP_END
+    group_max_or(&m, &flags, red_f, red_i);
+    const int jm = 0;
+    // Read before any write of the gradient (g may alias x).
+    const float zt = counted ? xr[t] * it : 0.0f;
+    // Pass 2: exp(z - m) into the registers, d - 1 as pairwise sums of the terms below m plus ties.
+    float qsum[ROW_CACHE];
+    float ties = 0.0f;
+    CACHED_QUADS(j) {
+        float q[4];
+        _Pragma("unroll") for (int j_l = 0; j_l < 4; j_l++) {
+            const int j = j_q + j_l;
+            q[j_l] = 0.0f;
+            if (j < K) {
+                float z = ROW_X(j);
+                float e = exp(z - m);
+                ROW_X(j) = e;
+                const int top = z >= m;
+                q[j_l] = top ? 0.0f : e;
+                ties += top ? 1.0f : 0.0f;
+            }
+        }
+        qsum[j_c] = (q[0] + q[1]) + (q[2] + q[3]);
+    } }
+    _Pragma("unroll") for (int w = ROW_CACHE; w > 1; w = (w + 1) / 2) {
+        _Pragma("unroll") for (int a = 0; a < w / 2; a++) {
+            qsum[a] += qsum[a + (w + 1) / 2];
+        }
+    }
+    float less_sum = qsum[0];
+    group_sum2(&less_sum, &ties, red_f, red_g);
+    float dm1 = less_sum + (ties - 1.0f);
+    // The status the per-element flags would give (see LEAN above); a row without a usable max
+    // gives NaN everywhere, as usable_max makes the other forms do.
+    const int status = (isnan(dm1) || m == INFINITY || (counted && m == -INFINITY)) ? STATUS_BAD_LOGITS : 0;
+    if (isnan(dm1) || isinf(m)) {
+        m = NAN;
+        dm1 = NAN;
+    }
+    const float xmax = 0.0f;
+#else
     ROW_LOOP(j) {
         float xj = ROW_READ(j);
         ROW_KEEP(j, xj);
@@ -230,6 +292,7 @@ __kernel void xent(XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS, XENT_SCALAR_PARAMS) {
     group_sum2(&less_sum, &ties, red_f, red_g);
 #endif
     const float dm1 = less_sum + (ties - 1.0f);
+#endif
 #if NEED_SUM
     float sa = ksum_value(sum_a);
     float ta = ksum_value(total_a);
@@ -289,6 +352,16 @@ __kernel void xent(XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS, XENT_SCALAR_PARAMS) {
     }
     const float r = ROW_GRAD_SCALE(i);
     const grad_coefs gc = grad_constants(rr, r, ce_scale, z_scale2);
+#if XENT_LEAN
+    const float coef_e = (gc.coef_p * rr.inv_d) * it;
+    GRAD_LOOP(j) {
+        GRAD_SET(j, ROW_X(j) * coef_e);
+    } GRAD_LOOP_END(j)
+    // The target's entry, rewritten by the work-item whose quad holds it (after its own store).
+    if (LID == (t >> 2) % LSZ) {
+        gr[t] = target_dz(rr, gc, smooth, w_sum, WEIGHT(t)) * it;
+    }
+#else
     GRAD_LOOP(j) {
 #if XENT_KEEP_E
         GRAD_SET(j, grad_from_p(ROW_X(j) * rr.inv_d, it, j, rr, gc, t, Y_AT(j), eps, smooth, w_sum, WEIGHT(j)));
@@ -296,6 +369,7 @@ __kernel void xent(XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS, XENT_SCALAR_PARAMS) {
         GRAD_SET(j, grad_element(ROW_X(j), j, it, c, inv_c, m, rr, gc, t, Y_AT(j), eps, smooth, w_sum, WEIGHT(j)));
 #endif
     } GRAD_LOOP_END(j)
+#endif
 #endif
     ROWS_END
 }

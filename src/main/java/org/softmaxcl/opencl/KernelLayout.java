@@ -152,6 +152,24 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split, int rpw) {
     }
 
     /**
+     * System property: {@code true} or {@code false} forces the lean form of V2's cached
+     * cross-entropy kernel ({@code LEAN} in {@code xent.cl}: no per-element flags, pairwise sums
+     * per work-item, one multiply per gradient entry) on or off, for A/B runs and tests; unset, it
+     * is off.
+     */
+    static final String LEAN_PROPERTY = "softmaxcl.opencl.lean";
+
+    /**
+     * The {@code -DLEAN} option of the cross-entropy kernel of this layout with the row cache
+     * {@code rowCache} ({@link #rowCache}), or "": only V2 with its row in registers has the lean
+     * form (the kernel takes it only for hard targets without smoothing, soft-cap or statistics).
+     */
+    String leanMacro(int rowCache) {
+        String p = System.getProperty(LEAN_PROPERTY, "").trim();
+        return quads() && rowCache > 0 && p.equalsIgnoreCase("true") ? " -DLEAN=1" : "";
+    }
+
+    /**
      * System property: {@code true} or {@code false} forces the one-pass forward on or off
      * ({@code ONE_PASS} in {@code xent.cl} and {@code softmax.cl}: the max and d − 1 gathered in
      * one pass, online, instead of two), for A/B runs; unset, rows of at least

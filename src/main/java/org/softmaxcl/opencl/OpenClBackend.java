@@ -119,7 +119,8 @@ public final class OpenClBackend implements Backend {
     /**
      * What a measurement of this backend's cross-entropy on {@code rows}×{@code cols} depends on
      * besides the device: the kernel sources, the layout they would run in, the build settings
-     * (extra build options, the row cache, the constant row length, the one-pass forward), and the
+     * (extra build options, the row cache, the constant row length, the one-pass forward, the lean
+     * form), and the
      * library's version. {@code auto}'s calibration keys its cache by it, so a library or kernel
      * change, a retuned device, a forced layout or another build setting measures again instead
      * of reusing an old figure.
@@ -134,7 +135,8 @@ public final class OpenClBackend implements Backend {
             extra = rt.extraOptions;
         }
         String settings = extra + "|" + System.getProperty(KernelLayout.ROW_CACHE_PROPERTY, "") + "|"
-                + System.getProperty(KernelLayout.FIXED_K_PROPERTY, "") + "|" + System.getProperty(KernelLayout.ONE_PASS_PROPERTY, "");
+                + System.getProperty(KernelLayout.FIXED_K_PROPERTY, "") + "|" + System.getProperty(KernelLayout.ONE_PASS_PROPERTY, "")
+                + "|" + System.getProperty(KernelLayout.LEAN_PROPERTY, "");
         String version = OpenClBackend.class.getPackage().getImplementationVersion();
         return KernelSource.hashOfKernels(l + "|" + settings + "|" + (version != null ? version : "dev"));
     }

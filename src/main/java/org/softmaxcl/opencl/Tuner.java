@@ -11,6 +11,7 @@ import org.softmaxcl.backend.SampleBatches;
 import org.softmaxcl.backend.XentTask;
 import org.softmaxcl.NonFinitePolicy;
 import org.softmaxcl.XentOptions;
+import org.softmaxcl.reference.Reference64;
 
 /**
  * Measures every candidate kernel layout on a device over a K sweep (kernel-only time of the fused
@@ -87,6 +88,7 @@ public final class Tuner {
                 XentTask task = SampleBatches.hardTargets(rows, k, k,
                         XentOptions.builder().nonFinite(NonFinitePolicy.PROPAGATE).build());
                 float[] first = null;
+                double[] ref = null;
                 java.util.Map<String, float[]> oneRow = new java.util.HashMap<>();
                 for (String layout : layouts) {
                     b.forceLayout(layout);
@@ -108,7 +110,9 @@ public final class Tuner {
                             : first == null ? "first" : "vs first: " + difference(first, grad);
                     if (first == null) {
                         first = grad;
+                        ref = referenceGradient(task);
                     }
+                    versus += ", " + errorVsReference(ref, grad, k);
                     if (bases.contains(parsed.toString())) {
                         oneRow.put(parsed.toString(), grad);
                     }
@@ -171,6 +175,37 @@ public final class Tuner {
             }
         }
         return same ? "same bits" : String.format(java.util.Locale.ROOT, "max |diff| %.3g", max);
+    }
+
+    /** The task's gradient in float64 ({@link Reference64}), from the same float32 logits. */
+    static double[] referenceGradient(XentTask task) {
+        float[] xf = task.logits().toArray();
+        double[] x = new double[xf.length];
+        for (int i = 0; i < xf.length; i++) {
+            x[i] = xf[i];
+        }
+        return Reference64.xent(x, task.rows(), task.cols(), task.targets().classes(), null, task.opts(), true).grad();
+    }
+
+    /**
+     * A gradient's error against the float64 one, row by row in units of u = 2^-24 of the row's
+     * largest entry (max over rows of max_j |g_j - g64_j| / (u max_j |g64_j|)): the float32
+     * rounding of one result is at most 1 such unit, a kernel's few roundings a handful.
+     */
+    static String errorVsReference(double[] ref, float[] g, int k) {
+        double worst = 0;
+        for (int r = 0; r * (long) k < ref.length; r++) {
+            double big = 0;
+            double err = 0;
+            for (int j = r * k; j < (r + 1) * k; j++) {
+                big = Math.max(big, Math.abs(ref[j]));
+                err = Math.max(err, Math.abs(g[j] - ref[j]));
+            }
+            if (big > 0) {
+                worst = Math.max(worst, err / (big * 0x1p-24));
+            }
+        }
+        return String.format(java.util.Locale.ROOT, "vs float64 %.2f u", worst);
     }
 
     private static double time(OpenClBackend b, XentTask task, int reps) {

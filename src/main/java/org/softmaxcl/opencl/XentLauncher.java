@@ -32,7 +32,7 @@ final class XentLauncher {
         XentOptions o = t.opts();
         int rowCache = layout.rowCache(t.cols(), gpu);
         return layout.macros() + KernelLayout.onePassMacro(t.cols())
-                + " -DROW_CACHE=" + rowCache + layout.fixedKMacro(t.cols(), rowCache)
+                + " -DROW_CACHE=" + rowCache + layout.fixedKMacro(t.cols(), rowCache) + layout.leanMacro(rowCache)
                 + " -DSOFT=" + bit(!t.hard())
                 + " -DWEIGHTS=" + bit(o.hasClassWeights())
                 + " -DSMOOTH=" + bit(o.labelSmoothing() != 0)
