@@ -58,7 +58,7 @@
 //   grad    dx_j = e_j * (coef_p / d / T) for every column, one multiply, then the work-item that
 //           owns the target column rewrites that one entry from expm1 (target_dz), as the others do.
 // Different rounding from the uncached kernels (the last bits of d and of dx), the same NaN rows
-// and statuses; deterministic. Opt-in or per device: KernelLayout.leanMacro.
+// and statuses; deterministic. On wherever V2 keeps its row in registers (KernelLayout.leanMacro).
 #define XENT_LEAN (LEAN && XENT_KEEP_E && !NEED_SUM && !STATS)
 // The row's loops: ROW_LOOP .. ROW_LOOP_END reads x_j as ROW_READ(j) in pass 1 and ROW_X(j) after
 // it; GRAD_LOOP .. GRAD_LOOP_END(j) writes g_j through GRAD_SET(j, v).

@@ -92,7 +92,8 @@ class OpenClLayoutsTest extends BackendTest {
      * V1's by softmaxcl.opencl.rowCache=true, both off by =false; V2 then takes p_j from the
      * exp(z_j - m) of pass 2): the cached kernels must give the uncached kernels' bits (rows above 2048 floats
      * run uncached under v1:64, above 1024 under v2:32, either way). V2's cached kernel is built with
-     * the row length as a constant (FIXED_K) by default; it is also run without it here.
+     * the row length as a constant (FIXED_K) by default; it is also run without it here. Its lean
+     * form (on by default, rounding differently) is off here: {@link XentLeanOpenClTest}.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("caseList")
@@ -103,7 +104,8 @@ class OpenClLayoutsTest extends BackendTest {
                     () -> c.run(b.engine(), layout, true));
             for (String fixedK : b == Backends.OPENCL_V2 ? List.of("", "false") : List.of("")) {
                 XentCase.Outcome cached = SystemProperties.with("softmaxcl.opencl.fixedK", fixedK,
-                        () -> SystemProperties.with("softmaxcl.opencl.rowCache", "true", () -> c.run(b.engine(), layout, true)));
+                        () -> SystemProperties.with("softmaxcl.opencl.lean", "false",
+                                () -> SystemProperties.with("softmaxcl.opencl.rowCache", "true", () -> c.run(b.engine(), layout, true))));
                 assertSameOutcome(b + " cached" + (fixedK.isEmpty() ? "" : " (fixedK=" + fixedK + ")") + " vs uncached " + c,
                         uncached, cached);
             }

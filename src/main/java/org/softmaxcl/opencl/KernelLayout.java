@@ -155,7 +155,8 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split, int rpw) {
      * System property: {@code true} or {@code false} forces the lean form of V2's cached
      * cross-entropy kernel ({@code LEAN} in {@code xent.cl}: no per-element flags, pairwise sums
      * per work-item, one multiply per gradient entry) on or off, for A/B runs and tests; unset, it
-     * is off.
+     * is on wherever V2 keeps its row in registers (an H100, kernel alone: +9% at K = 4096, +18–27%
+     * at K = 1024, 2048 and 8192; bench/RESULTS.md).
      */
     static final String LEAN_PROPERTY = "softmaxcl.opencl.lean";
 
@@ -166,7 +167,7 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split, int rpw) {
      */
     String leanMacro(int rowCache) {
         String p = System.getProperty(LEAN_PROPERTY, "").trim();
-        return quads() && rowCache > 0 && p.equalsIgnoreCase("true") ? " -DLEAN=1" : "";
+        return quads() && rowCache > 0 && !p.equalsIgnoreCase("false") ? " -DLEAN=1" : "";
     }
 
     /**

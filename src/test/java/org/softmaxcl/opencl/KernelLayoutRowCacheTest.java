@@ -53,6 +53,21 @@ class KernelLayoutRowCacheTest {
     }
 
     @Test
+    void v2WithItsRowInRegistersTakesTheLeanFormUnlessTurnedOff() {
+        KernelLayout v2 = KernelLayout.parse("v2:256");
+        SystemProperties.with(KernelLayout.LEAN_PROPERTY, null, () -> {
+            assertThat(v2.leanMacro(4)).isEqualTo(" -DLEAN=1");
+            assertThat(v2.leanMacro(0)).as("uncached").isEmpty();
+            assertThat(KernelLayout.parse("v1:256").leanMacro(16)).as("V1 cached").isEmpty();
+        });
+        SystemProperties.with(KernelLayout.LEAN_PROPERTY, "false", () -> assertThat(v2.leanMacro(4)).isEmpty());
+        SystemProperties.with(KernelLayout.LEAN_PROPERTY, "true", () -> {
+            assertThat(v2.leanMacro(4)).isEqualTo(" -DLEAN=1");
+            assertThat(v2.leanMacro(0)).as("only a cached row has the lean form").isEmpty();
+        });
+    }
+
+    @Test
     void v2KeepsUpTo8QuadsPerWorkItem() {
         withCache("true", () -> {
             KernelLayout v2x32 = KernelLayout.parse("v2:32");

@@ -43,6 +43,9 @@ class MeasurementFingerprintTest {
             String fixedK = org.softmaxcl.testing.SystemProperties.with(KernelLayout.FIXED_K_PROPERTY, "false",
                     () -> a.measurementFingerprint(256, 4096));
             assertThat(fixedK).as("softmaxcl.opencl.fixedK=false").isNotEqualTo(plain);
+            String lean = org.softmaxcl.testing.SystemProperties.with(KernelLayout.LEAN_PROPERTY, "false",
+                    () -> a.measurementFingerprint(256, 4096));
+            assertThat(lean).as("softmaxcl.opencl.lean=false").isNotEqualTo(plain).isNotEqualTo(fixedK);
         }
         String extra = org.softmaxcl.testing.SystemProperties.with(ClRuntime.BUILD_OPTIONS_PROPERTY, "-DUNUSED_BY_ANY_KERNEL=1", () -> {
             try (OpenClBackend b = OpenClBackend.open(null, null, "test")) {
