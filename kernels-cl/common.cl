@@ -329,3 +329,81 @@ inline int logit_status(float m, int flags, int counted) {
 inline float usable_max(float m, int flags) {
     return ((flags & FLAG_BAD) || isinf(m)) ? NAN : m;
 }
+
+// A row kept in registers (V2 with ROW_CACHE > 0): each work-item holds its ROW_CACHE quads in a
+// private array of 4 * ROW_CACHE floats, loaded once (loads issued together: a compile-time trip
+// count) and indexed by constants after unrolling. CACHED_QUADS(j) .. } walks the quads (j_c the
+// quad, j_q its first column), QUAD_LANES(j) .. } a quad's columns j below K (j_l the lane).
+#define CACHED_QUADS(j) _Pragma("unroll") for (int j##_c = 0; j##_c < ROW_CACHE; j##_c++) { \
+        const int j##_q = (j##_c * LSZ + LID) * 4;
+#define QUAD_LANES(j) _Pragma("unroll") for (int j##_l = 0; j##_l < 4; j##_l++) { const int j = j##_q + j##_l; if (j < K)
+#define LOAD_CACHED_ROW(row, v) _Pragma("unroll") for (int c_ = 0; c_ < ROW_CACHE; c_++) { \
+        load_quad(row, (c_ * LSZ + LID) * 4, K, (v) + 4 * c_); \
+    }
+
+// The lean form of a cached row's forward (xent.cl and softmax.cl, LEAN): fewer instructions per
+// element, for GPUs, where these kernels are instruction-bound.
+// LEAN_MAX(v, it, m): each cached logit x becomes z = x * it in v; m = fmax(m, z) over them, with
+// no per-element flags (lean_status reads the row's state from its max and sum instead).
+#define LEAN_MAX(v, it, m) CACHED_QUADS(j) QUAD_LANES(j) { \
+        (v)[4 * j_c + j_l] = (v)[4 * j_c + j_l] * (it); \
+        m = fmax(m, (v)[4 * j_c + j_l]); \
+    } } }
+// LEAN_SUMS(v, m, less, ties, keep): with e = exp(z - m) for each cached z (written over z in v
+// when keep is 1), less = this work-item's sum of the e of z < m, pairwise (in each quad, then
+// over its quads: at most 32 terms, 5 levels), and ties += its count of z >= m. A NaN z has
+// z >= m false, so it lands in less, which turns NaN.
+#define LEAN_SUMS(v, m, less, ties, keep) { \
+    float qs_[ROW_CACHE]; \
+    CACHED_QUADS(j) { \
+        float q_[4]; \
+        _Pragma("unroll") for (int j_l = 0; j_l < 4; j_l++) { \
+            const int j = j_q + j_l; \
+            q_[j_l] = 0.0f; \
+            if (j < K) { \
+                const float z_ = (v)[4 * j_c + j_l]; \
+                const float e_ = exp(z_ - (m)); \
+                if (keep) { \
+                    (v)[4 * j_c + j_l] = e_; \
+                } \
+                const int top_ = z_ >= (m); \
+                q_[j_l] = top_ ? 0.0f : e_; \
+                ties += top_ ? 1.0f : 0.0f; \
+            } \
+        } \
+        qs_[j_c] = (q_[0] + q_[1]) + (q_[2] + q_[3]); \
+    } } \
+    _Pragma("unroll") for (int w_ = ROW_CACHE; w_ > 1; w_ = (w_ + 1) / 2) { \
+        _Pragma("unroll") for (int a_ = 0; a_ < w_ / 2; a_++) { \
+            qs_[a_] += qs_[a_ + (w_ + 1) / 2]; \
+        } \
+    } \
+    less = qs_[0]; \
+}
+
+// The status per-element flags would give (logit_status), from the row's max m and d - 1 after
+// LEAN_SUMS and the group's reductions: a NaN logit made d - 1 NaN, +inf made m = +inf, and a row
+// of only -inf (raw or scaled) left m = -inf, which is bad when the row counts.
+inline int lean_status(float m, float dm1, int counted) {
+    return (isnan(dm1) || m == INFINITY || (counted && m == -INFINITY)) ? STATUS_BAD_LOGITS : 0;
+}
+
+// A row without a usable max computes with m and d - 1 NaN, so every result of it is NaN, as
+// usable_max makes the other forms do.
+#define LEAN_UNUSABLE(m, dm1) if (isnan(dm1) || isinf(m)) { \
+        m = NAN; \
+        dm1 = NAN; \
+    }
+
+// FIXED_K (optional): the row length as a compile-time constant, K; the kernel argument is then
+// unused (kernels declare it as K_PARAM). The compiler resolves the column tests of whole quads and
+// the cached loops' bounds (on an H200, V2 at K = 4096, about 9 of some 55 PTX instructions per
+// element were column tests). The host sets it for V2 with the row cache on GPUs
+// (KernelLayout.fixedKMacro). Same arithmetic, so the same bits. Last in this file: from here on K
+// may be a macro, so no function after it may take a parameter named K.
+#ifdef FIXED_K
+#define K FIXED_K
+#define K_PARAM k_unused
+#else
+#define K_PARAM K
+#endif

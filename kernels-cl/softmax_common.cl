@@ -13,9 +13,10 @@
 #define ONE_PASS 0
 #endif
 
+// K_PARAM is K unless FIXED_K makes K a constant (common.cl).
 // softmax_fwd*: logits x (NxK, row stride ldx), 1/T per row or inv_t, output out (stride ldo),
 // one status word per row (STATUS_BAD_LOGITS for a row the host refuses).
-#define SOFTMAX_FWD_PARAMS const int N, const int K, \
+#define SOFTMAX_FWD_PARAMS const int N, const int K_PARAM, \
                            __global const float *x, const int ldx, \
                            __global const float *row_inv_t, \
                            __global float *out, const int ldo, \
@@ -23,7 +24,7 @@
                            const float inv_t
 
 // softmax_bwd*: probabilities or log-probabilities y, upstream gradient g, result dx (own strides).
-#define SOFTMAX_BWD_PARAMS const int N, const int K, \
+#define SOFTMAX_BWD_PARAMS const int N, const int K_PARAM, \
                            __global const float *y, const int ldy, \
                            __global const float *g, const int ldg, \
                            __global float *dx, const int ldd

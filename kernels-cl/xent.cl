@@ -80,14 +80,8 @@
 // replaces each cached logit by its exp(z - m) (XENT_KEEP_E), so the gradient's p_j = e_j / d
 // takes no second exponential: the same expression on the same operands, so the same bits as
 // the uncached V2. Quads past K hold 0 and are skipped, as in QUAD_LOOP.
-#define CACHED_QUADS(j) _Pragma("unroll") for (int j##_c = 0; j##_c < ROW_CACHE; j##_c++) { \
-        const int j##_q = (j##_c * LSZ + LID) * 4;
-#define QUAD_LANES(j) _Pragma("unroll") for (int j##_l = 0; j##_l < 4; j##_l++) { const int j = j##_q + j##_l; if (j < K)
 #define ROW_LOOP(j) CACHED_QUADS(j) QUAD_LANES(j)
 #define ROW_LOOP_END } }
-#define LOAD_CACHED_ROW(row, v) _Pragma("unroll") for (int c_ = 0; c_ < ROW_CACHE; c_++) { \
-        load_quad(row, (c_ * LSZ + LID) * 4, K, (v) + 4 * c_); \
-    }
 #if RPG > 1
 // Several rows per group: the row's quads were loaded while the group reduced the previous row
 // (xn_, loaded before the row loop for its first row); this row takes them and loads the next
@@ -148,49 +142,19 @@ __kernel void xent(XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS, XENT_SCALAR_PARAMS) {
     int jm = K;
 #endif
 #if XENT_LEAN
-    ROW_LOOP(j) {
-        float z = ROW_X(j) * it;
-        ROW_X(j) = z;
-        m = fmax(m, z);
-    } ROW_LOOP_END
+    LEAN_MAX(xc_, it, m)
     group_max_or(&m, &flags, red_f, red_i);
     const int jm = 0;
     // Read before any write of the gradient (g may alias x).
     const float zt = counted ? xr[t] * it : 0.0f;
     // Pass 2: exp(z - m) into the registers, d - 1 as pairwise sums of the terms below m plus ties.
-    float qsum[ROW_CACHE];
+    float less_sum;
     float ties = 0.0f;
-    CACHED_QUADS(j) {
-        float q[4];
-        _Pragma("unroll") for (int j_l = 0; j_l < 4; j_l++) {
-            const int j = j_q + j_l;
-            q[j_l] = 0.0f;
-            if (j < K) {
-                float z = ROW_X(j);
-                float e = exp(z - m);
-                ROW_X(j) = e;
-                const int top = z >= m;
-                q[j_l] = top ? 0.0f : e;
-                ties += top ? 1.0f : 0.0f;
-            }
-        }
-        qsum[j_c] = (q[0] + q[1]) + (q[2] + q[3]);
-    } }
-    _Pragma("unroll") for (int w = ROW_CACHE; w > 1; w = (w + 1) / 2) {
-        _Pragma("unroll") for (int a = 0; a < w / 2; a++) {
-            qsum[a] += qsum[a + (w + 1) / 2];
-        }
-    }
-    float less_sum = qsum[0];
+    LEAN_SUMS(xc_, m, less_sum, ties, 1)
     group_sum2(&less_sum, &ties, red_f, red_g);
     float dm1 = less_sum + (ties - 1.0f);
-    // The status the per-element flags would give (see LEAN above); a row without a usable max
-    // gives NaN everywhere, as usable_max makes the other forms do.
-    const int status = (isnan(dm1) || m == INFINITY || (counted && m == -INFINITY)) ? STATUS_BAD_LOGITS : 0;
-    if (isnan(dm1) || isinf(m)) {
-        m = NAN;
-        dm1 = NAN;
-    }
+    const int status = lean_status(m, dm1, counted);
+    LEAN_UNUSABLE(m, dm1)
     const float xmax = 0.0f;
 #else
     ROW_LOOP(j) {

@@ -7,7 +7,7 @@
 // Feature macros (0/1, default 0): SOFT (soft targets y instead of class indices), WEIGHTS (class
 // weights w), SMOOTH (label smoothing eps > 0), SOFTCAP (z = c*tanh(x/(T*c))), ROW_TEMP (one 1/T per
 // row), ROW_SCALE (one gradient factor r_i per row), GRAD (write the gradient, default 1), STATS
-// (per-row statistics); FIXED_K (below).
+// (per-row statistics); FIXED_K (common.cl).
 
 #include "common.cl"
 
@@ -54,18 +54,7 @@
 // The parameters of the cross-entropy kernels, in the order XentLauncher binds them: the inputs
 // every kernel reads, the outputs of the kernels that write results (row_scale is the per-row
 // gradient factor r_i), and the scalar options.
-// FIXED_K (optional): the row length as a compile-time constant, K; the kernel argument is then
-// unused. The compiler resolves the column tests of whole quads and the cached loops' bounds (on
-// an H200, V2 at K = 4096, about 9 of some 55 PTX instructions per element were column tests). The host sets
-// it for V2 with the row cache on GPUs (KernelLayout.fixedKMacro). Same arithmetic, so the same bits.
-// From here on K may be a macro: no function below takes a parameter named K (common.cl's, which
-// do, are defined above).
-#ifdef FIXED_K
-#define K FIXED_K
-#define K_PARAM k_unused
-#else
-#define K_PARAM K
-#endif
+// K_PARAM: see FIXED_K in common.cl.
 #define XENT_INPUT_PARAMS const int N, const int K_PARAM, \
                           __global const float *x, const int ldx, \
                           __global const int *targets, \

@@ -171,6 +171,27 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split, int rpw) {
     }
 
     /**
+     * System property: {@code true} keeps V2's softmax forward rows in registers, in the lean form
+     * ({@code ROW_CACHE} with {@code LEAN} in {@code softmax.cl}), on any device; unset or
+     * {@code false}, the forward reads its row from memory in each pass. Opt-in until measured on
+     * a GPU.
+     */
+    static final String SOFTMAX_CACHE_PROPERTY = "softmaxcl.opencl.softmaxCache";
+
+    /**
+     * The {@code -D} options of V2's cached lean softmax forward for rows of {@code k} floats
+     * (the quads per work-item, the lean form, the row length as a constant), or "" when
+     * {@value #SOFTMAX_CACHE_PROPERTY} is not {@code true}, the layout is not V2 with one row per
+     * group, or the row needs more than {@value #QUAD_CACHE_MAX} quads per work-item.
+     */
+    String softmaxCacheMacros(int k) {
+        String p = System.getProperty(SOFTMAX_CACHE_PROPERTY, "").trim();
+        long per = ((long) k + 4L * wgs - 1) / (4L * wgs);
+        return quads() && rpw == 1 && p.equalsIgnoreCase("true") && per <= QUAD_CACHE_MAX
+                ? " -DROW_CACHE=" + per + " -DLEAN=1 -DFIXED_K=" + k : "";
+    }
+
+    /**
      * System property: {@code true} or {@code false} forces the one-pass forward on or off
      * ({@code ONE_PASS} in {@code xent.cl} and {@code softmax.cl}: the max and d − 1 gathered in
      * one pass, online, instead of two), for A/B runs; unset, rows of at least

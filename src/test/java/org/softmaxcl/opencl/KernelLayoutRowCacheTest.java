@@ -68,6 +68,22 @@ class KernelLayoutRowCacheTest {
     }
 
     @Test
+    void v2sSoftmaxKeepsItsRowOnlyWhenAskedAndWhenItFits() {
+        KernelLayout v2 = KernelLayout.parse("v2:256");
+        SystemProperties.with(KernelLayout.SOFTMAX_CACHE_PROPERTY, null, () -> assertThat(v2.softmaxCacheMacros(4096)).isEmpty());
+        SystemProperties.with(KernelLayout.SOFTMAX_CACHE_PROPERTY, "false", () -> assertThat(v2.softmaxCacheMacros(4096)).isEmpty());
+        SystemProperties.with(KernelLayout.SOFTMAX_CACHE_PROPERTY, "true", () -> {
+            assertThat(v2.softmaxCacheMacros(4096)).isEqualTo(" -DROW_CACHE=4 -DLEAN=1 -DFIXED_K=4096");
+            assertThat(v2.softmaxCacheMacros(1)).isEqualTo(" -DROW_CACHE=1 -DLEAN=1 -DFIXED_K=1");
+            assertThat(v2.softmaxCacheMacros(8192)).isEqualTo(" -DROW_CACHE=8 -DLEAN=1 -DFIXED_K=8192");
+            assertThat(v2.softmaxCacheMacros(8193)).as("9 quads per work-item").isEmpty();
+            assertThat(KernelLayout.parse("v2:256:2").softmaxCacheMacros(4096)).as("rows per group").isEmpty();
+            assertThat(KernelLayout.parse("v1:256").softmaxCacheMacros(4096)).as("V1").isEmpty();
+            assertThat(KernelLayout.parse("v0v:8:8").softmaxCacheMacros(64)).isEmpty();
+        });
+    }
+
+    @Test
     void v2KeepsUpTo8QuadsPerWorkItem() {
         withCache("true", () -> {
             KernelLayout v2x32 = KernelLayout.parse("v2:32");
