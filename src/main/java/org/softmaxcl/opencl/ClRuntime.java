@@ -111,6 +111,28 @@ final class ClRuntime implements AutoCloseable {
     }
 
     /**
+     * {@code opts} of kernel {@code name} in {@code file} with the register row cache dropped
+     * ({@code ROW_CACHE=0}) when the device cannot run that kernel, cached, with work-groups of
+     * {@code wgs}: the registers of a long cached row times a large work-group can exceed the
+     * compute unit's (seen on an H200: v2:1024 with 8 quads per work-item, CL_OUT_OF_RESOURCES at
+     * launch). Unchanged when {@code opts} keep no row in registers. The cross-entropy's and the
+     * softmax forward's row caches both go through here.
+     */
+    String fitRowCache(String file, String name, String opts, long wgs) {
+        if (!ROW_CACHE_ON.matcher(opts).find()) {
+            return opts;
+        }
+        return withoutRowCacheAbove(opts, maxGroup(kernel(file, name, opts)), wgs);
+    }
+
+    private static final java.util.regex.Pattern ROW_CACHE_ON = java.util.regex.Pattern.compile(" -DROW_CACHE=[1-9]");
+
+    /** {@code opts} with {@code ROW_CACHE=0} when a kernel that runs at most {@code kernelMax} work-items per group must run {@code wgs}. */
+    static String withoutRowCacheAbove(String opts, long kernelMax, long wgs) {
+        return wgs <= kernelMax ? opts : opts.replaceFirst(" -DROW_CACHE=\\d+", " -DROW_CACHE=0");
+    }
+
+    /**
      * The device buffer for a host matrix that is uploaded in chunks later (see
      * {@link ChunkedUpload}): its pooled slot, nothing written yet.
      */

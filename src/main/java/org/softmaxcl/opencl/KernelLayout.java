@@ -122,8 +122,7 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split, int rpw) {
             return 0;
         }
         if (quads()) {
-            long per = ((long) k + 4L * wgs - 1) / (4L * wgs);
-            return per <= QUAD_CACHE_MAX ? (int) per : 0;
+            return cachedQuads(k);
         }
         int per = Integer.highestOneBit(Math.max(1, (k + wgs - 1) / wgs));
         if ((long) per * wgs < k) {
@@ -186,9 +185,15 @@ record KernelLayout(boolean wgPerRow, int wgs, int vecw, int split, int rpw) {
      */
     String softmaxCacheMacros(int k) {
         String p = System.getProperty(SOFTMAX_CACHE_PROPERTY, "").trim();
-        long per = ((long) k + 4L * wgs - 1) / (4L * wgs);
-        return quads() && rpw == 1 && p.equalsIgnoreCase("true") && per <= QUAD_CACHE_MAX
+        int per = cachedQuads(k);
+        return quads() && rpw == 1 && p.equalsIgnoreCase("true") && per > 0
                 ? " -DROW_CACHE=" + per + " -DLEAN=1 -DFIXED_K=" + k : "";
+    }
+
+    /** The quads of a row of {@code k} floats each V2 work-item keeps, ⌈k / (4 wgs)⌉, or 0 above {@value #QUAD_CACHE_MAX}. */
+    private int cachedQuads(int k) {
+        long per = ((long) k + 4L * wgs - 1) / (4L * wgs);
+        return per <= QUAD_CACHE_MAX ? (int) per : 0;
     }
 
     /**

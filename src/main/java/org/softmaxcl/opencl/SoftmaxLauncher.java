@@ -61,12 +61,8 @@ final class SoftmaxLauncher {
         cl_mem tm = rt.rowInverseTemperatures(n, o.hasRowTemperatures(), i -> o.temperature(i));
         cl_mem sm = rt.buffer("status", (long) n * Sizeof.cl_int, "per-row status (" + n + " rows)");
         String name = layout.kernel("softmax_fwd");
-        String opts = layout.macros() + KernelLayout.onePassMacro(k) + layout.softmaxCacheMacros(k)
-                + " -DLOG=" + (t.log() ? 1 : 0) + " -DROW_TEMP=" + (o.hasRowTemperatures() ? 1 : 0);
-        if (opts.contains(" -DROW_CACHE=")) {
-            // As XentLauncher.fitRowCache: uncached where the cached kernel cannot run the group.
-            opts = XentLauncher.withoutRowCacheAbove(opts, rt.maxGroup(rt.kernel(layout.file(OP), name, opts)), layout.local());
-        }
+        String opts = rt.fitRowCache(layout.file(OP), name, layout.macros() + KernelLayout.onePassMacro(k) + layout.softmaxCacheMacros(k)
+                + " -DLOG=" + (t.log() ? 1 : 0) + " -DROW_TEMP=" + (o.hasRowTemperatures() ? 1 : 0), layout.local());
         KernelCall call = new KernelCall(rt.kernel(layout.file(OP), name, opts), name)
                 .i(n).i(k).mem(xm).i(ldx).mem(tm).mem(om).i(ldo).mem(sm).f((float) (1.0 / o.temperature()));
         rt.lastKernelNanos = call.run(ctx, layout.global(n), layout.local());

@@ -120,7 +120,7 @@ final class XentLauncher {
         int fields = o.rowStats() ? FIELDS_STATS : FIELDS;
         cl_mem rowm = rt.buffer("rows", (long) fields * n * Sizeof.cl_float, "per-row outputs (" + n + " rows)");
 
-        String opts = fitRowCache(rt, layout, options(t, layout, ctx.info().isGpu()));
+        String opts = rt.fitRowCache(layout.file(OP), layout.kernel(OP), options(t, layout, ctx.info().isGpu()), layout.local());
         float invT = (float) (1.0 / o.temperature());
         float smooth = (float) ((double) o.labelSmoothing() / k);
         // The argument groups of xent_common.cl's XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS and
@@ -226,25 +226,6 @@ final class XentLauncher {
         } else {
             queued.add(rowKernel(rt, layout, opts, inputs, outputs, scalars).enqueue(ctx, 0, layout.global(n), layout.local(), null));
         }
-    }
-
-    /**
-     * The options with the row cache dropped ({@code ROW_CACHE=0}) when the device cannot run the
-     * cached kernel with the layout's work-group: the registers of a long cached row times a
-     * large work-group can exceed the compute unit's (seen on an H200: v2:1024 with 8 quads per
-     * work-item, CL_OUT_OF_RESOURCES at launch).
-     */
-    static String fitRowCache(ClRuntime rt, KernelLayout layout, String opts) {
-        if (opts.contains(" -DROW_CACHE=0 ") || layout.splitRows()) {
-            return opts;
-        }
-        long max = rt.maxGroup(rt.kernel(layout.file(OP), layout.kernel(OP), opts));
-        return withoutRowCacheAbove(opts, max, layout.local());
-    }
-
-    /** {@code opts} with {@code ROW_CACHE=0} when a kernel that runs at most {@code kernelMax} work-items per group must run {@code wgs}. */
-    static String withoutRowCacheAbove(String opts, long kernelMax, long wgs) {
-        return wgs <= kernelMax ? opts : opts.replaceFirst(" -DROW_CACHE=\\d+", " -DROW_CACHE=0");
     }
 
     /** The one-kernel cross-entropy of a row layout (V0, V0v, V1) with its arguments bound. */

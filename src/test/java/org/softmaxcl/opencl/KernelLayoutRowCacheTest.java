@@ -108,9 +108,9 @@ class KernelLayoutRowCacheTest {
     @Test
     void aCachedKernelTheDeviceCannotRunWithTheLayoutsWorkGroupDropsTheCache() {
         String opts = "-DWG_PER_ROW=1 -DWGS=1024 -DQUADS=1 -DONE_PASS=0 -DROW_CACHE=8 -DSOFT=0";
-        assertThat(XentLauncher.withoutRowCacheAbove(opts, 1024, 1024)).isEqualTo(opts);
-        assertThat(XentLauncher.withoutRowCacheAbove(opts, 4096, 1024)).isEqualTo(opts);
-        assertThat(XentLauncher.withoutRowCacheAbove(opts, 640, 1024))
+        assertThat(ClRuntime.withoutRowCacheAbove(opts, 1024, 1024)).isEqualTo(opts);
+        assertThat(ClRuntime.withoutRowCacheAbove(opts, 4096, 1024)).isEqualTo(opts);
+        assertThat(ClRuntime.withoutRowCacheAbove(opts, 640, 1024))
                 .isEqualTo("-DWG_PER_ROW=1 -DWGS=1024 -DQUADS=1 -DONE_PASS=0 -DROW_CACHE=0 -DSOFT=0");
     }
 
