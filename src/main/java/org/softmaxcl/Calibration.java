@@ -26,8 +26,8 @@ import org.softmaxcl.backend.XentTask;
  * medians compared. About two seconds, once per machine with the disk cache. Results are cached per process and, unless
  * {@value #CACHE_PROPERTY} is {@code false}, in {@code calibration.properties} under the
  * {@link CacheFolder}, keyed by device, CPU kernel path and thread count, and by the OpenCL kernels'
- * sources, layout and the library version ({@code OpenClBackend.measurementFingerprint}): new
- * kernels are measured again.
+ * sources, layout, build options and the library version
+ * ({@code OpenClBackend.measurementFingerprint}): new kernels or settings are measured again.
  *
  * @param openclGelemPerS throughput of the OpenCL device, N·K per second ×1e-9
  * @param cpuGelemPerS    throughput of the Java CPU path
@@ -63,7 +63,8 @@ record Calibration(double openclGelemPerS, double cpuGelemPerS, boolean cached) 
 
     /** Measures (or recalls) the two backends. */
     static Calibration of(Backend opencl, Backend cpu) {
-        String code = opencl instanceof org.softmaxcl.opencl.OpenClBackend ob ? "|" + ob.measurementFingerprint(ROWS, COLS) : "";
+        XentTask task = SampleBatches.hardTargets(ROWS, COLS, 1, XentOptions.DEFAULTS);
+        String code = opencl instanceof org.softmaxcl.opencl.OpenClBackend ob ? "|" + ob.measurementFingerprint(task) : "";
         String key = (opencl.report().device() + "|" + cpu.report().device() + code).replaceAll("[^A-Za-z0-9._|-]", "_");
         Calibration c = MEMORY.get(key);
         if (c != null) {
@@ -71,15 +72,14 @@ record Calibration(double openclGelemPerS, double cpuGelemPerS, boolean cached) 
         }
         c = fromDisk(key);
         if (c == null) {
-            c = new Calibration(measure(opencl, WARMUP_MS_DEVICE), measure(cpu, WARMUP_MS_CPU), false);
+            c = new Calibration(measure(opencl, task, WARMUP_MS_DEVICE), measure(cpu, task, WARMUP_MS_CPU), false);
             toDisk(key, c);
         }
         MEMORY.put(key, c);
         return c;
     }
 
-    private static double measure(Backend b, int warmupMs) {
-        XentTask task = SampleBatches.hardTargets(ROWS, COLS, 1, XentOptions.DEFAULTS);
+    private static double measure(Backend b, XentTask task, int warmupMs) {
         long warmEnd = System.nanoTime() + warmupMs * 1_000_000L;
         do {
             b.crossEntropy(task, new RowOutputs(ROWS, false));

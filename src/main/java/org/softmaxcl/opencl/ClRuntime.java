@@ -98,7 +98,12 @@ final class ClRuntime implements AutoCloseable {
     }
 
     cl_kernel kernel(String file, String name, String options) {
-        return programs.kernel(file, name, options + " -cl-std=CL1.2" + extraOptions);
+        return programs.kernel(file, name, buildOptions(options));
+    }
+
+    /** The options a program is built with when a launcher asks for {@code options}: the language version and {@link #extraOptions} added. */
+    String buildOptions(String options) {
+        return options + " -cl-std=CL1.2" + extraOptions;
     }
 
     /**

@@ -117,28 +117,28 @@ public final class OpenClBackend implements Backend {
     }
 
     /**
-     * What a measurement of this backend's cross-entropy on {@code rows}×{@code cols} depends on
-     * besides the device: the kernel sources, the layout they would run in, the build settings
-     * (extra build options, the row cache, the constant row length, the one-pass forward, the lean
-     * form), and the
-     * library's version. {@code auto}'s calibration keys its cache by it, so a library or kernel
-     * change, a retuned device, a forced layout or another build setting measures again instead
-     * of reusing an old figure.
+     * A key for what a measurement of {@code task} on this backend depends on (the calibration
+     * cache's, {@code Calibration}): a hash of the kernel sources, the layout the call takes, the
+     * build options its program is built with (derived as the launcher derives them, so every
+     * setting that changes the program changes the key and no other does), the upload's chunking
+     * and the library version: a library or kernel change, a retuned device, a forced layout or
+     * another build setting measures again instead of reusing an old figure, while a setting
+     * that leaves the program as it was (the lean form where no row is cached, say) does not.
      *
-     * @return a short hex string, stable for the same code, layout, settings and version
+     * @param task the call to be measured (its shape and options choose layout and program)
+     * @return 32 hexadecimal digits
      */
-    public String measurementFingerprint(int rows, int cols) {
+    public String measurementFingerprint(XentTask task) {
         KernelLayout l;
-        String extra;
+        String options;
+        int chunkRows;
         synchronized (lock) {
-            l = rt.xentLayout(cols, rows);
-            extra = rt.extraOptions;
+            l = rt.xentLayout(task.cols(), task.rows());
+            options = rt.buildOptions(XentLauncher.options(task, l, rt.ctx.info().isGpu()));
+            chunkRows = rt.chunkRows(task.logits(), l);
         }
-        String settings = extra + "|" + System.getProperty(KernelLayout.ROW_CACHE_PROPERTY, "") + "|"
-                + System.getProperty(KernelLayout.FIXED_K_PROPERTY, "") + "|" + System.getProperty(KernelLayout.ONE_PASS_PROPERTY, "")
-                + "|" + System.getProperty(KernelLayout.LEAN_PROPERTY, "");
         String version = OpenClBackend.class.getPackage().getImplementationVersion();
-        return KernelSource.hashOfKernels(l + "|" + settings + "|" + (version != null ? version : "dev"));
+        return KernelSource.hashOfKernels(l + "|" + options + "|chunk rows " + chunkRows + "|" + (version != null ? version : "dev"));
     }
 
     /** The device this backend runs on. */
