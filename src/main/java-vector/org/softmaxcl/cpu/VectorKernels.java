@@ -932,6 +932,16 @@ final class VectorKernels implements CpuKernels {
         }
     }
 
+    @Override
+    public boolean readsMaximaAhead(int k) {
+        return k >= MIN_K;
+    }
+
+    @Override
+    public boolean readsMaximaAhead(XentSpec s) {
+        return pipelined(s) && s.k >= XENT_LANES_K;
+    }
+
     /**
      * Whether rows go through the common case of pass 2 ({@link #expBlock}) with the next row's
      * maximum read alongside: long rows, hard targets without smoothing or statistics, and no

@@ -31,7 +31,10 @@ import org.softmaxcl.backend.XentTask;
  * is written.
  */
 public final class CpuBackend implements Backend {
-    /** From this K on, the REFUSE check's row maxima are kept for the pass (see crossEntropy). */
+    /**
+     * From this K on, the REFUSE check's row maxima are kept for a pass that would otherwise read
+     * each row once more for its max (see {@link #keepMaxima}).
+     */
     static final int KEEP_MAXIMA_FROM_K = 64;
     /** Below this many elements a call runs on the caller's thread. */
     static final long PARALLEL_MIN_ELEMENTS = 1 << 15;
@@ -101,7 +104,7 @@ public final class CpuBackend implements Backend {
         // As in crossEntropy: the check's row maxima are kept for the pass where they are small.
         float[] maxima = null;
         if (t.opts().nonFinite() == NonFinitePolicy.REFUSE) {
-            maxima = arrays && k >= KEEP_MAXIMA_FROM_K ? new float[t.rows()] : null;
+            maxima = arrays && keepMaxima(k, t.rows(), kernels.readsMaximaAhead(k)) ? new float[t.rows()] : null;
             checkLogits(in, null, "logits", i -> t.opts().temperature(i),
                     t.opts().hasRowTemperatures() ? Float.NaN : Checks.invT(t.opts().temperature()), maxima);
         }
@@ -180,10 +183,13 @@ public final class CpuBackend implements Backend {
         boolean refuse = t.opts().nonFinite() == NonFinitePolicy.REFUSE;
         boolean checkAfter = t.grad() == null && t.opts().softcap() == 0;
         // The check's row maxima are kept (N floats, where K is large enough for that to be small
-        // beside N·K) so that the pass itself skips its max pass: one read of the logits fewer.
+        // beside N·K) when the pass would otherwise read each row once more for its max.
         float[] maxima = null;
         if (refuse && !checkAfter) {
-            maxima = k >= KEEP_MAXIMA_FROM_K ? new float[t.rows()] : null;
+            boolean arrays = t.logits().hasArray() && (t.hard() || t.targets().distribution().hasArray())
+                    && (t.grad() == null || t.grad().hasArray());
+            maxima = keepMaxima(k, t.rows(), arrays && kernels.readsMaximaAhead(new XentSpec(t, null)))
+                    ? new float[t.rows()] : null;
             checkLogits(t.logits(), t, "logits", i -> t.opts().temperature(i),
                     t.opts().hasRowTemperatures() ? Float.NaN : Checks.invT(t.opts().temperature()), maxima);
         }
@@ -194,6 +200,18 @@ public final class CpuBackend implements Backend {
         if (refuse && checkAfter) {
             refuseAfterwards(t, out);
         }
+    }
+
+    /**
+     * Whether the REFUSE check keeps each row's max for the pass: from {@value #KEEP_MAXIMA_FROM_K}
+     * floats a row, unless the pass reads every row's max during the row before anyway
+     * ({@code readsAhead}, on array-backed matrices of at least one row per thread). Then the check
+     * keeps nothing and, in the common case, is only its first read-only look over the matrix
+     * ({@link #checkLogits}): paired on a 2-core Xeon (JarPair, 2 threads), 16384×1000 REFUSE took
+     * 0.8 of the time it took with the maxima kept and the pass not pipelined (bench/RESULTS.md).
+     */
+    private boolean keepMaxima(int k, int rows, boolean readsAhead) {
+        return k >= KEEP_MAXIMA_FROM_K && !(readsAhead && rows >= threads);
     }
 
     private void refuseAfterwards(XentTask t, RowOutputs out) {

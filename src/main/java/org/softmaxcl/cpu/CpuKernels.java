@@ -83,6 +83,22 @@ interface CpuKernels {
         void run(int n, java.util.function.IntConsumer task);
     }
 
+    /**
+     * Whether {@link #softmaxRows} without maxima reads each row's largest value during the row
+     * before (so maxima known beforehand would spare it no pass) for rows of {@code k}.
+     */
+    default boolean readsMaximaAhead(int k) {
+        return false;
+    }
+
+    /**
+     * Whether {@link #xentRows} without maxima reads each row's largest value during the row
+     * before for the rows of {@code s} (a spec without maxima).
+     */
+    default boolean readsMaximaAhead(XentSpec s) {
+        return false;
+    }
+
     /** Whether {@link #softmaxRowSplit} splits rows of {@code k} over threads (else it runs them whole). */
     default boolean splitsRows(int k) {
         return false;

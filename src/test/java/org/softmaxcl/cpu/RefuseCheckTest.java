@@ -23,17 +23,19 @@ import org.softmaxcl.testing.Compare;
 /**
  * The REFUSE check's first look (every value finite and no scaled value able to overflow: no row
  * refused, nothing more to check) against the row-by-row check it stands in front of: on both
- * kernel paths, two threads, small K (where the look is taken) and K = 64 (where the row maxima
- * are kept and it is not), batches it lets through give the bits PROPAGATE gives, and batches
- * with NaN, ±∞, −∞ masks, all −∞ rows or an overflowing temperature reach the row check, which
- * names the first refused row and leaves the gradient as it was.
+ * kernel paths, two threads, small K (where the look is taken), and K = 64 and 1000 (where the
+ * scalar kernels keep the row maxima and the look is not taken, while the vector kernels, which
+ * read each row's max during the row before, take it), batches it lets through give the bits
+ * PROPAGATE gives, and batches with NaN, ±∞, −∞ masks, all −∞ rows or an overflowing temperature
+ * reach the row check, which names the first refused row and leaves the gradient as it was. Label
+ * smoothing, whose pass is not pipelined, keeps the maxima on both paths.
  */
 class RefuseCheckTest {
     private static final int N = 4001;
     private static final int IGNORE = -100;
 
     static Stream<Arguments> cases() {
-        return Stream.of(true, false).flatMap(vector -> Stream.of(3, 10, 40, 64).map(k -> Arguments.of(vector, k)));
+        return Stream.of(true, false).flatMap(vector -> Stream.of(3, 10, 40, 64, 1000).map(k -> Arguments.of(vector, k)));
     }
 
     private static Engine engine(boolean vector) {
@@ -129,6 +131,37 @@ class RefuseCheckTest {
         refused(vector, k, x -> Arrays.fill(x, 2000 * k, 2001 * k, Float.NEGATIVE_INFINITY), o, "2000");
         // Every value finite, but 40 / 1e-37 overflows float32: refused as the row check refuses it.
         refused(vector, k, x -> x[1234 * k] = 40f, o.toBuilder().temperature(1e-37f).build(), "1234");
+    }
+
+    @ParameterizedTest(name = "vector {0}, K = {1}")
+    @MethodSource("cases")
+    void smoothedBatchesPassAndRefuseAsWell(boolean vector, int k) {
+        XentOptions o = opts(NonFinitePolicy.REFUSE).toBuilder().labelSmoothing(0.1f).build();
+        passesAsPropagate(vector, k, logits(k), o, o.toBuilder().nonFinite(NonFinitePolicy.PROPAGATE).build(), false);
+        refused(vector, k, x -> x[2500 * k + k / 2] = Float.NaN, o, "2500", "NaN");
+    }
+
+    /** Which passes read each row's max during the row before, so that the check keeps no maxima for them. */
+    @org.junit.jupiter.api.Test
+    void onlyPipelinedVectorPassesReadTheirMaximaAhead() {
+        VectorKernels v = new VectorKernels();
+        ScalarKernels sc = new ScalarKernels();
+        XentOptions plain = opts(NonFinitePolicy.REFUSE);
+        XentOptions smooth = plain.toBuilder().labelSmoothing(0.1f).build();
+        for (int k : new int[] {64, 1000, 40000}) {
+            assertThat(v.readsMaximaAhead(spec(k, plain))).as("vector, K = %d", k).isTrue();
+            assertThat(v.readsMaximaAhead(spec(k, smooth))).as("vector, smoothing, K = %d", k).isFalse();
+            assertThat(v.readsMaximaAhead(k)).as("vector softmax, K = %d", k).isTrue();
+            assertThat(sc.readsMaximaAhead(spec(k, plain))).as("scalar, K = %d", k).isFalse();
+            assertThat(sc.readsMaximaAhead(k)).as("scalar softmax, K = %d", k).isFalse();
+        }
+        assertThat(v.readsMaximaAhead(spec(10, plain))).as("vector, K = 10 (lanes on rows)").isFalse();
+        assertThat(v.readsMaximaAhead(spec(64, plain.toBuilder().rowStats(true).build()))).as("statistics").isFalse();
+    }
+
+    private static XentSpec spec(int k, XentOptions o) {
+        int[] t = new int[4];
+        return new XentSpec(org.softmaxcl.backend.Checks.xent(FloatMatrix.of(new float[4 * k], 4, k), Targets.hard(t), o, null), null);
     }
 
     @ParameterizedTest(name = "vector {0}, K = {1}")
