@@ -188,8 +188,8 @@ public final class CpuBackend implements Backend {
         if (refuse && !checkAfter) {
             boolean arrays = t.logits().hasArray() && (t.hard() || t.targets().distribution().hasArray())
                     && (t.grad() == null || t.grad().hasArray());
-            maxima = keepMaxima(k, t.rows(), arrays && kernels.readsMaximaAhead(new XentSpec(t, null)))
-                    ? new float[t.rows()] : null;
+            boolean readsAhead = k >= KEEP_MAXIMA_FROM_K && arrays && kernels.readsMaximaAhead(new XentSpec(t, null));
+            maxima = keepMaxima(k, t.rows(), readsAhead) ? new float[t.rows()] : null;
             checkLogits(t.logits(), t, "logits", i -> t.opts().temperature(i),
                     t.opts().hasRowTemperatures() ? Float.NaN : Checks.invT(t.opts().temperature()), maxima);
         }
