@@ -2,7 +2,10 @@ package org.softmaxcl.backend;
 
 /**
  * Per-row quantities a backend's cross-entropy pass returns to the engine, which reduces them.
- * {@code ce} and {@code lse} are always filled; the statistics arrays only when requested.
+ * {@code ce} and {@code lse} are always filled for the call's rows; the statistics arrays only
+ * when requested. The arrays may be longer than the call's N ({@link #capacity()}: the engine
+ * reuses a set without statistics between calls, {@link #reset()}); entries past N, and those of
+ * rows a backend does not fill (not counted), are never read.
  *
  * <p>{@code ce[i]} is the unweighted cross-entropy part −Σ_j a_ij log p_ij (sample weights and
  * z-loss excluded; 0 for ignored rows), {@code lse[i]} = log Σ_j exp z_ij.
@@ -36,5 +39,17 @@ public final class RowOutputs {
 
     public boolean hasStats() {
         return max != null;
+    }
+
+    /** The rows these arrays hold: at least the N of the call they are given to. */
+    public int capacity() {
+        return ce.length;
+    }
+
+    /** Clears what a backend reports besides the arrays ({@link #reduced} and its sums), for another call. */
+    public void reset() {
+        reduced = false;
+        ceSum = 0;
+        zSum = 0;
     }
 }
