@@ -186,9 +186,7 @@ public final class CpuBackend implements Backend {
         // beside N·K) when the pass would otherwise read each row once more for its max.
         float[] maxima = null;
         if (refuse && !checkAfter) {
-            boolean arrays = t.logits().hasArray() && (t.hard() || t.targets().distribution().hasArray())
-                    && (t.grad() == null || t.grad().hasArray());
-            boolean readsAhead = k >= KEEP_MAXIMA_FROM_K && arrays && kernels.readsMaximaAhead(new XentSpec(t, null));
+            boolean readsAhead = k >= KEEP_MAXIMA_FROM_K && allArrays(t) && kernels.readsMaximaAhead(new XentSpec(t, null));
             maxima = keepMaxima(k, t.rows(), readsAhead) ? new float[t.rows()] : null;
             checkLogits(t.logits(), t, "logits", i -> t.opts().temperature(i),
                     t.opts().hasRowTemperatures() ? Float.NaN : Checks.invT(t.opts().temperature()), maxima);
@@ -212,6 +210,12 @@ public final class CpuBackend implements Backend {
      */
     private boolean keepMaxima(int k, int rows, boolean readsAhead) {
         return k >= KEEP_MAXIMA_FROM_K && !(readsAhead && rows >= threads);
+    }
+
+    /** Whether the logits, soft targets (if any) and gradient (if any) are all backed by arrays (the row-range kernels' case). */
+    private static boolean allArrays(XentTask t) {
+        return t.logits().hasArray() && (t.hard() || t.targets().distribution().hasArray())
+                && (t.grad() == null || t.grad().hasArray());
     }
 
     private void refuseAfterwards(XentTask t, RowOutputs out) {
@@ -239,7 +243,7 @@ public final class CpuBackend implements Backend {
         FloatMatrix grad = t.grad();
         FloatMatrix y = t.hard() ? null : t.targets().distribution();
         boolean inPlace = t.inPlace();
-        boolean allArrays = x.hasArray() && (y == null || y.hasArray()) && (grad == null || grad.hasArray());
+        boolean allArrays = allArrays(t);
         if (allArrays && y == null && t.rows() < threads && kernels.splitsRows(spec)) {
             // Fewer rows than threads: each row split over the threads in segments.
             for (int i = 0; i < t.rows(); i++) {

@@ -119,8 +119,9 @@ public final class OpenClBackend implements Backend {
     /**
      * A key for what a measurement of {@code task} on this backend depends on (the calibration
      * cache's, {@code Calibration}): a hash of the kernel sources, the layout the call takes, the
-     * build options its program is built with (derived as the launcher derives them, so every
-     * setting that changes the program changes the key and no other does), the upload's chunking
+     * build options the launcher asks for (derived as it derives them, so every setting that
+     * changes the program changes the key and no other does; the device's later fit of the row
+     * cache to its work-group limit depends on these options alone), the upload's chunking
      * and the library version: a library or kernel change, a retuned device, a forced layout or
      * another build setting measures again instead of reusing an old figure, while a setting
      * that leaves the program as it was (the lean form where no row is cached, say) does not.
