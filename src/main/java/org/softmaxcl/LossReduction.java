@@ -1,51 +1,29 @@
 package org.softmaxcl;
 
+import org.softmaxcl.backend.CeBlockSums;
 import org.softmaxcl.backend.RowOutputs;
 import org.softmaxcl.backend.XentTask;
 
 /**
  * Turns the per-row parts a backend computed into the reduced loss, in float64 and a fixed order
- * (row order; without weights or z-loss, eight interleaved partial sums: see
- * {@link #plainSum}), so that the result never depends on threads or devices' reduction order.
+ * (row order; without weights or z-loss, blocks of rows in block order, each in eight
+ * interleaved partial sums: see {@link #plainSum}), so that the result never depends on threads or devices' reduction order.
  */
 final class LossReduction {
     private LossReduction() {
     }
 
     /**
-     * Σ ce_i over the counted rows in float64, in eight interleaved partial sums (row i into part
-     * i mod 8) added pairwise at the end: a fixed order, independent of threads, with eight chains
-     * of dependent additions instead of one (a float64 add waits ~4 cycles for the previous one:
-     * one chain over 262144 rows took ~5 % of a K = 10 call on one thread). When every row counts
-     * (known from the task) the rows are not tested one by one.
+     * Σ ce_i over the counted rows in float64, block by block in block order
+     * ({@link CeBlockSums}): a fixed order, independent of threads. Each block's sum is taken from
+     * {@code blockSums} when the backend filled them (the same bits), else computed here.
      */
-    static double plainSum(XentTask t, float[] ce, int n) {
-        boolean all = t.countedRows() == n;
-        double p0 = 0;
-        double p1 = 0;
-        double p2 = 0;
-        double p3 = 0;
-        double p4 = 0;
-        double p5 = 0;
-        double p6 = 0;
-        double p7 = 0;
-        for (int i = 0; i < n; i += 8) {
-            // Rows past n read as counted-out (the last n mod 8 go to the parts their index names).
-            p0 += term(t, ce, n, all, i);
-            p1 += term(t, ce, n, all, i + 1);
-            p2 += term(t, ce, n, all, i + 2);
-            p3 += term(t, ce, n, all, i + 3);
-            p4 += term(t, ce, n, all, i + 4);
-            p5 += term(t, ce, n, all, i + 5);
-            p6 += term(t, ce, n, all, i + 6);
-            p7 += term(t, ce, n, all, i + 7);
+    static double plainSum(XentTask t, float[] ce, int n, double[] blockSums) {
+        double s = 0;
+        for (int b = 0; b < CeBlockSums.blocks(n); b++) {
+            s += blockSums != null ? blockSums[b] : CeBlockSums.of(t, ce, n, b);
         }
-        return ((p0 + p1) + (p2 + p3)) + ((p4 + p5) + (p6 + p7));
-    }
-
-    /** Row i's term of {@link #plainSum}: its ce when it exists and counts, else 0. */
-    private static double term(XentTask t, float[] ce, int n, boolean all, int i) {
-        return i < n && (all || t.counted(i)) ? ce[i] : 0.0;
+        return s;
     }
 
     static XentResult reduce(XentTask t, RowOutputs rows) {
@@ -58,9 +36,9 @@ final class LossReduction {
         double zSum = 0;
         // Without weights or z-loss (per-row outputs or not: asking for them changes no bit of the
         // loss), the interleaved sum; a row's loss is then its ce.
-        boolean plain = zeta == 0 && !o.hasSampleWeights();
+        boolean plain = t.plainLoss();
         if (plain && !rows.reduced) {
-            ceSum = plainSum(t, rows.ce, n);
+            ceSum = plainSum(t, rows.ce, n, rows.ceBlockSums);
             for (int i = 0; i < n && keepRows; i++) {
                 rowLoss[i] = t.counted(i) ? rows.ce[i] : 0f;
             }

@@ -8,6 +8,7 @@ import java.util.SplittableRandom;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.softmaxcl.backend.CeBlockSums;
 import org.softmaxcl.backend.Checks;
 import org.softmaxcl.backend.RowOutputs;
 import org.softmaxcl.backend.XentTask;
@@ -56,7 +57,7 @@ class LossReductionTest {
                 exact = exact.add(new BigDecimal(r.ce[i]));
             }
         }
-        double sum = LossReduction.plainSum(t, r.ce, n);
+        double sum = LossReduction.plainSum(t, r.ce, n, null);
         // Eight float64 chains: each partial within n·2^−53 of its exact value, relative.
         assertThat(sum).isCloseTo(exact.doubleValue(), within(Math.max(1, n) * 0x1p-52 * exact.doubleValue() + 0.0));
         assertThat(LossReduction.reduce(t, r).loss()).isEqualTo(sum);
@@ -109,7 +110,42 @@ class LossReductionTest {
                 exact = exact.add(new BigDecimal(r.ce[i]));
             }
         }
-        assertThat(LossReduction.plainSum(task, r.ce, n)).isCloseTo(exact.doubleValue(),
+        assertThat(LossReduction.plainSum(task, r.ce, n, null)).isCloseTo(exact.doubleValue(),
                 within(n * 0x1p-52 * exact.doubleValue()));
+    }
+
+    /**
+     * The CPU backend fills the plain sum's blocks on its threads ({@link CeBlockSums}), from
+     * chunks whose edges fall inside blocks (20011×10 on 3 threads: chunks of 1648 rows): the
+     * loss has the bits of the engine summing the same per-row parts itself, on 1 thread and 3.
+     */
+    @org.junit.jupiter.api.Test
+    void blockSumsFilledByTheCpuThreadsGiveTheBitsOfTheEnginesOwnSum() {
+        int n = 20011;
+        int k = 10;
+        org.softmaxcl.testing.Data d = new org.softmaxcl.testing.Data(5);
+        float[] x = d.logits(n, k, 3);
+        int[] t = d.targets(n, k, 0.1, IGNORE);
+        XentOptions opts = base().reduction(Reduction.NONE).build();
+        XentTask task = Checks.xent(FloatMatrix.of(x, n, k), Targets.hard(t), opts, null);
+        for (int threads : new int[] {1, 3}) {
+            try (Engine e = Engine.over(new org.softmaxcl.cpu.CpuBackend(threads, "test"))) {
+                XentResult r = e.crossEntropyWithGradient(FloatMatrix.of(x, n, k), Targets.hard(t), opts,
+                        FloatMatrix.of(new float[n * k], n, k));
+                assertThat(Double.doubleToRawLongBits(r.loss())).as(threads + " threads")
+                        .isEqualTo(Double.doubleToRawLongBits(LossReduction.plainSum(task, r.rowLosses(), n, null)));
+                assertThat(r.countedRows()).isLessThan(n);
+            }
+        }
+        // The backend did fill them, one per block, each the block's own sum.
+        try (org.softmaxcl.cpu.CpuBackend b = new org.softmaxcl.cpu.CpuBackend(3, "test")) {
+            XentTask withGrad = Checks.xent(FloatMatrix.of(x, n, k), Targets.hard(t), opts, FloatMatrix.of(new float[n * k], n, k));
+            RowOutputs rows = new RowOutputs(n, false);
+            b.crossEntropy(withGrad, rows);
+            assertThat(rows.ceBlockSums).hasSize(CeBlockSums.blocks(n));
+            for (int i = 0; i < rows.ceBlockSums.length; i++) {
+                assertThat(rows.ceBlockSums[i]).isEqualTo(CeBlockSums.of(withGrad, rows.ce, n, i));
+            }
+        }
     }
 }

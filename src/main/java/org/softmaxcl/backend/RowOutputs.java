@@ -37,6 +37,13 @@ public final class RowOutputs {
     public double ceSum;
     public double zSum;
 
+    /**
+     * The {@link CeBlockSums#sums() sums of the blocks} of ce, when the backend filled them while
+     * its threads finished their rows (a plain loss only, {@link XentTask#plainLoss()}); else null,
+     * and the engine sums the blocks itself, to the same bits.
+     */
+    public double[] ceBlockSums;
+
     public boolean hasStats() {
         return max != null;
     }
@@ -46,9 +53,10 @@ public final class RowOutputs {
         return ce.length;
     }
 
-    /** Clears what a backend reports besides the arrays ({@link #reduced} and its sums), for another call. */
+    /** Clears what a backend reports besides the arrays ({@link #reduced}, its sums and {@link #ceBlockSums}), for another call. */
     public void reset() {
         reduced = false;
+        ceBlockSums = null;
         ceSum = 0;
         zSum = 0;
     }

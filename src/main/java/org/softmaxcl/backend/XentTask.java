@@ -44,6 +44,14 @@ public record XentTask(FloatMatrix logits, Targets targets, XentOptions opts, Fl
         return !targets.isHard() || targets.classes()[row] != opts.ignoreIndex();
     }
 
+    /**
+     * True when the reduced loss is the plain sum of the counted rows' ce (no sample weights, no
+     * z-loss): {@link CeBlockSums}' case, whatever the reduction and the per-row outputs.
+     */
+    public boolean plainLoss() {
+        return opts.zLoss() == 0 && !opts.hasSampleWeights();
+    }
+
     /** True when the gradient overwrites the logits. */
     public boolean inPlace() {
         return grad != null && grad.sameViewAs(logits);

@@ -12,6 +12,7 @@ import org.softmaxcl.FloatMatrix;
 import org.softmaxcl.NonFinitePolicy;
 import org.softmaxcl.backend.Backend;
 import org.softmaxcl.backend.BackwardTask;
+import org.softmaxcl.backend.CeBlockSums;
 import org.softmaxcl.backend.Checks;
 import org.softmaxcl.backend.RowOutputs;
 import org.softmaxcl.backend.SoftmaxTask;
@@ -254,10 +255,19 @@ public final class CpuBackend implements Backend {
             return;
         }
         if (allArrays) {
-            forRows(t.rows(), k, (r0, r1, firstMax, ahead) -> kernels.xentRows(spec, r0, r1, x.array(), x.offset(),
-                    x.stride(), y == null ? null : y.array(), y == null ? 0 : y.offset(), y == null ? 0 : y.stride(),
-                    grad == null ? null : grad.array(), grad == null ? 0 : grad.offset(), grad == null ? 0 : grad.stride(),
-                    out, firstMax, ahead));
+            // The plain loss's block sums are taken by the thread that finishes a block's rows.
+            CeBlockSums sums = t.plainLoss() ? new CeBlockSums(t, out.ce) : null;
+            forRows(t.rows(), k, (r0, r1, firstMax, ahead) -> {
+                float next = kernels.xentRows(spec, r0, r1, x.array(), x.offset(),
+                        x.stride(), y == null ? null : y.array(), y == null ? 0 : y.offset(), y == null ? 0 : y.stride(),
+                        grad == null ? null : grad.array(), grad == null ? 0 : grad.offset(), grad == null ? 0 : grad.stride(),
+                        out, firstMax, ahead);
+                if (sums != null) {
+                    sums.rowsDone(r0, r1);
+                }
+                return next;
+            });
+            out.ceBlockSums = sums == null ? null : sums.sums();
             return;
         }
         forRows(t.rows(), k, (r0, r1) -> {
