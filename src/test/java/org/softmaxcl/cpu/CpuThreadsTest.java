@@ -16,7 +16,7 @@ import org.softmaxcl.testing.Data;
 
 /**
  * The CPU backend gives the same bits on 1, 2 and 3 threads (a row's result depends on the row
- * alone, chunks of small K start where the lane kernels' groups do, the loss is reduced in row
+ * alone, chunks of small K start where the lane kernels' groups do, the loss is reduced in a fixed
  * order), for the scalar kernels and the default path, on a 300 × 200 problem (above the parallel
  * threshold), 4097 × 10, 5003 × 7 and 3001 × 40 (rows on vector lanes, batches that are not whole
  * groups) and 777 × 3000 (softmax reads each row's max during the row before).
