@@ -56,7 +56,7 @@ public final class CeBlockSums {
             int start = b * ROWS;
             int end = Math.min(n, start + ROWS);
             int covered = Math.min(r1, end) - Math.max(r0, start);
-            if (done.addAndGet(b, covered) == end - start) {
+            if (covered > 0 && done.addAndGet(b, covered) == end - start) {
                 sums[b] = of(task, ce, n, b);
             }
         }

@@ -105,6 +105,7 @@ class CeBlockSumsTest {
         }
     }
 
+    /** Missing rows are refused; empty ranges count nothing, before or after a block is complete. */
     @Test
     void sumsAreRefusedUntilEveryRowIsReported() {
         int n = 2 * CeBlockSums.ROWS + 5;
@@ -114,6 +115,8 @@ class CeBlockSumsTest {
         assertThatThrownBy(sums::sums).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("block 1");
         sums.rowsDone(CeBlockSums.ROWS + 100, CeBlockSums.ROWS + 101);
+        assertThat(sums.sums()).hasSize(3);
+        sums.rowsDone(CeBlockSums.ROWS + 7, CeBlockSums.ROWS + 7);   // an empty range reports nothing
         assertThat(sums.sums()).hasSize(3);
     }
 
