@@ -35,7 +35,7 @@ final class LossReduction {
         double ceSum = 0;
         double zSum = 0;
         // Without weights or z-loss (per-row outputs or not: asking for them changes no bit of the
-        // loss), the interleaved sum; a row's loss is then its ce.
+        // loss), the block sum (CeBlockSums); a row's loss is then its ce.
         boolean plain = t.plainLoss();
         if (plain && !rows.reduced) {
             ceSum = plainSum(t, rows.ce, n, rows.ceBlockSums);
