@@ -37,7 +37,9 @@ final class SmallRowsKernel {
     private final XentSpec s;
     private final ScalarKernels scalar;
     private final int k;
-    private final float[] xt;
+    /** The tile of the group being processed, and of the group after it ({@link #xent}). */
+    private float[] xt;
+    private float[] xtNext;
     /** {@link LaneTile#permutation} of k. */
     private final int[] perm;
     /** Whether rows move by gathers and scatters ({@link LaneTile#GATHER_PROPERTY}). */
@@ -94,6 +96,7 @@ final class SmallRowsKernel {
         this.scalar = scalar;
         this.k = s.k;
         xt = new float[k * L];
+        xtNext = new float[k * L];
         perm = LaneTile.permutation(k);
         yt = s.hard ? null : new float[k * L];
         zt = new float[k * L];
@@ -109,8 +112,24 @@ final class SmallRowsKernel {
             gRows = g != null ? LaneTile.rowOffsets(ldg) : null;
         }
         rowOf = gather && g != null && ldx == k && ldg == k ? LaneTile.rowOfElement(k) : null;
+        // Each group's logits are moved into their tile before the group before it runs, so the
+        // gathers, on which nothing of that group waits, overlap its chain of dependent steps
+        // (the same tile, the same bits; in place, the next rows are read before this group's
+        // are written). JarPair, five runs (1 thread 16384×10, 2 threads 262144×10), each against
+        // the old build with a second copy of it as a control: 1.1–2.8 % less time than the
+        // control in four, 0.5 % more in one. Softmax, tried the same way, took 1.4–4 % more, so
+        // SmallRowsSoftmax keeps one tile.
         int i0 = r0;
+        if (i0 + L <= r1) {
+            LaneTile.toTile(x, xo + i0 * ldx, ldx, k, xtNext, perm, xRows);
+        }
         for (; i0 + L <= r1; i0 += L) {
+            float[] t = xt;
+            xt = xtNext;
+            xtNext = t;
+            if (i0 + 2 * L <= r1) {
+                LaneTile.toTile(x, xo + (i0 + L) * ldx, ldx, k, xtNext, perm, xRows);
+            }
             group(i0, x, xo, ldx, y, yo, ldy, g, go, ldg, out);
         }
         return i0;
@@ -118,7 +137,6 @@ final class SmallRowsKernel {
 
     private void group(int i0, float[] x, int xo, int ldx, float[] y, int yo, int ldy, float[] g, int go, int ldg,
                        RowOutputs out) {
-        LaneTile.toTile(x, xo + i0 * ldx, ldx, k, xt, perm, xRows);
         if (yt != null) {
             LaneTile.toTile(y, yo + i0 * ldy, ldy, k, yt, perm, yRows);
         }
