@@ -7,7 +7,8 @@ import org.softmaxcl.backend.XentTask;
 /**
  * Turns the per-row parts a backend computed into the reduced loss, in float64 and a fixed order
  * (row order; without weights or z-loss, blocks of rows in block order, each in eight
- * interleaved partial sums: see {@link #plainSum}), so that the result never depends on threads or devices' reduction order.
+ * interleaved partial sums: see {@link #plainSum}), so that the result never depends on threads
+ * or devices' reduction order.
  */
 final class LossReduction {
     private LossReduction() {
