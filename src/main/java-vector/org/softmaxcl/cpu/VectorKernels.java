@@ -563,8 +563,8 @@ final class VectorKernels implements CpuKernels {
     }
 
     /**
-     * From the sums of pass 2: the row's loss part, lse and statistics into {@code out}, and the
-     * gradient constants: dx_j = alpha·e_j − beta·a_j off the target.
+     * From the sums of pass 2: the row's loss part, lse and statistics into {@code out} (unless
+     * null), and the gradient constants: dx_j = alpha·e_j − beta·a_j off the target.
      */
     private static void finish(XentSpec s, int i, int t, boolean counted, Row r, RowOutputs out) {
         final double dm1 = r.less + (r.ties - 1);
@@ -588,9 +588,11 @@ final class VectorKernels implements CpuKernels {
             ce = r.sumA + r.totalA * r.logd;
             bigA = r.totalA;
         }
-        out.ce[i] = counted ? (float) ce : 0f;
-        out.lse[i] = (float) lse;
-        if (s.stats) {
+        if (out != null) {
+            out.ce[i] = counted ? (float) ce : 0f;
+            out.lse[i] = (float) lse;
+        }
+        if (s.stats && out != null) {
             out.max[i] = r.xmax;
             out.argmax[i] = r.argmax;
             out.entropy[i] = (float) (r.sumE * r.invd + r.logd);
@@ -950,6 +952,285 @@ final class VectorKernels implements CpuKernels {
         if (s.stats && e != 0f) {
             r.sumE += e * -zs;
         }
+    }
+
+    /**
+     * Rows of at least this K, in a batch of at least as many rows as threads, run in parts over
+     * the threads ({@link #xentRowParts}). Whole, a row's pass 2 reads it, writes its e_j and
+     * reads the next row, 12 bytes per element: past about 170000 elements that is more than a
+     * 2 MiB L2, and the scaling pass reads the gradient back from memory; in halves on two cores
+     * it is not. Measured on the 2-core Xeon (JarPair, 2 threads, time against the whole rows,
+     * controls beside): 64×262144 0.89–0.97 (controls 0.94–1.06); 128×131072 0.96 and 1.00
+     * (controls 1.02, 0.98), 256×65536 1.00 (control 0.94): no gain where the whole row fits.
+     */
+    static final int PARTS_MIN_K = Integer.getInteger("softmaxcl.cpu.partsMinK", 6 * SEGMENT);
+
+    @Override
+    public RowParts rowParts(int k, int rows, int threads, float firstMax) {
+        int segments = (S.loopBound(k) + SEGMENT - 1) / SEGMENT;
+        int parts = Math.min(threads, segments);
+        if (k < PARTS_MIN_K || rows < threads || parts < 2) {
+            return null;
+        }
+        return new RowParts(rows, parts, segments, L, firstMax);
+    }
+
+    @Override
+    public boolean partsRows(XentSpec s) {
+        return partsRows(s.k) && s.hard && s.softcap == 0 && !s.needSum && !s.stats;
+    }
+
+    @Override
+    public boolean partsRows(int k) {
+        return k >= PARTS_MIN_K;
+    }
+
+    /**
+     * Row i's largest raw logit in a batch run in parts: the REFUSE check's when kept, else read
+     * during row i − 1's pass 2 (in parts; waits for that row) or before the threads started.
+     */
+    private static float partsRowMax(RowParts team, int i, float[] maxima) {
+        if (maxima != null) {
+            return maxima[i];
+        }
+        if (i == 0) {
+            return team.firstMax;
+        }
+        team.await(i - 1);
+        float xmax = Float.NEGATIVE_INFINITY;
+        for (int q = 0; q < team.parts; q++) {
+            xmax = Math.max(xmax, team.nextMax[(i - 1) * team.parts + q]);
+        }
+        return xmax;
+    }
+
+    /**
+     * Claims part 0 of row i, whose largest logit is not finite, and every other part, and runs
+     * the row whole with {@code whole} (which returns the next row's max); false when another
+     * thread has part 0. Every thread sees the same max, and only ever tries part 0 of such a row.
+     */
+    private static boolean runWhole(RowParts team, int i, java.util.function.DoubleSupplier whole) {
+        if (!team.claim(i, 0)) {
+            return false;
+        }
+        for (int q = 1; q < team.parts; q++) {
+            team.claim(i, q);
+        }
+        float nm = (float) whole.getAsDouble();
+        for (int q = 0; q < team.parts; q++) {
+            team.nextMax[i * team.parts + q] = q == 0 ? nm : Float.NEGATIVE_INFINITY;
+            team.done(i, q);
+        }
+        return true;
+    }
+
+    /** Row i's sums in the whole row's order (segments in order, then the tail) into a new Row, once every part is done. */
+    private static Row partsSums(RowParts team, int i, int ub, int k) {
+        team.await(i);
+        final Row r = new Row();
+        double sum = 0;
+        for (int seg = 0; seg < team.segments; seg++) {
+            sum += team.segmentSums[i * team.segments + seg];
+        }
+        r.less = sum;
+        for (int q = 0; q < team.parts; q++) {
+            r.ties += team.ties[i * team.parts + q];
+        }
+        for (int j = ub; j < k; j++) {
+            if (team.tailZ[i * team.tail + j - ub] < 0f) {
+                r.less += team.tailE[i * team.tail + j - ub];
+            } else {
+                r.ties++;
+            }
+        }
+        return r;
+    }
+
+    /** The elements [lo, hi) of a row that part q covers. */
+    private static int partStart(RowParts team, int q) {
+        return team.firstSegment(q) * SEGMENT;
+    }
+
+    private static int partEnd(RowParts team, int q, int k) {
+        return q + 1 < team.parts ? team.firstSegment(q + 1) * SEGMENT : k;
+    }
+
+    /**
+     * {@link #softmaxRows} over every row of a batch in parts, as {@link #xentRowParts} runs the
+     * cross-entropy: the same bits as {@link #softmaxRow} row by row.
+     */
+    @Override
+    public void softmaxRowParts(float[] x, int xo, int ldx, float[] out, int oo, int ldo, int k,
+                                java.util.function.IntToDoubleFunction temperatures, boolean log, float[] maxima,
+                                RowParts team) {
+        final int p = team.join();
+        final int parts = team.parts;
+        if (p >= parts) {
+            return;
+        }
+        final int ub = S.loopBound(k);
+        final int n = team.rows;
+        final float[] tmp = new float[L];
+        final boolean[] mine = new boolean[parts];
+        for (int i = 0; i < n; i++) {
+            if (team.allClaimed(i)) {
+                continue;
+            }
+            final float xmax = partsRowMax(team, i, maxima);
+            final int xoi = xo + i * ldx;
+            final int ooi = oo + i * ldo;
+            final boolean hasNext = maxima == null && i + 1 < n;
+            final float temperature = (float) temperatures.applyAsDouble(i);
+            if (!Float.isFinite(xmax)) {
+                runWhole(team, i, () -> softmaxRow(x, xoi, out, ooi, k, temperature, log, xmax, hasNext ? x : null,
+                        xoi + ldx, false));
+                continue;
+            }
+            final float invT = (float) (1.0 / temperature);
+            final float m = xmax * invT;
+            if (!runParts(team, p, i, mine, x, xoi, log ? null : out, ooi, hasNext ? x : null, xoi + ldx, k, ub, invT, m,
+                    -1, tmp)) {
+                continue;
+            }
+            final Row r = partsSums(team, i, ub, k);
+            double dm1 = r.less + (r.ties - 1);
+            float logd = (float) log1p(dm1);
+            float f = (float) (1.0 / (1.0 + dm1));
+            for (int q = 0; q < parts; q++) {
+                if (mine[q]) {
+                    int lo = partStart(team, q);
+                    int hi = partEnd(team, q, k);
+                    if (log) {
+                        logRange(x, xoi, out, ooi, lo, hi, invT, m, logd);
+                    } else {
+                        scaleInPlace(out, ooi + lo, hi - lo, f);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Pass 2 of row i on this thread's own part p, then on any part nobody has claimed; marks in
+     * {@code mine} the parts it ran, and returns whether it ran any.
+     */
+    private static boolean runParts(RowParts team, int p, int i, boolean[] mine, float[] x, int xo, float[] e, int eo,
+                                    float[] nx, int nxo, int k, int ub, float invT, float m, int t, float[] tmp) {
+        boolean any = false;
+        for (int c = 0; c < team.parts; c++) {
+            int q = (p + c) % team.parts;
+            mine[q] = team.claim(i, q);
+            if (mine[q]) {
+                partPass2(i, q, team, x, xo, e, eo, nx, nxo, k, ub, invT, m, t, tmp);
+                team.done(i, q);
+                any = true;
+            }
+        }
+        return any;
+    }
+
+    /**
+     * One thread's share of a batch run in parts ({@link RowParts}): for every row, pass 2 over
+     * its own part (the next row's largest value read in the same range, as {@link #pipelined}
+     * rows do), then any part nobody has claimed, then, once every part is done, the row's sums
+     * in the whole row's order (segments in order, then the tail), its finish, and the scaling of
+     * the parts it ran: the same bits as {@link #xentRow} row by row. A row whose largest logit
+     * is not finite is run whole by the thread that claims its part 0.
+     */
+    @Override
+    public void xentRowParts(XentSpec s, float[] x, int xo, int ldx, float[] g, int go, int ldg, RowOutputs out,
+                             RowParts team) {
+        final int p = team.join();
+        final int parts = team.parts;
+        if (p >= parts) {
+            return;
+        }
+        final int k = s.k;
+        final int ub = S.loopBound(k);
+        final int n = team.rows;
+        final float[] tmp = new float[L];
+        final boolean[] mine = new boolean[parts];
+        for (int i = 0; i < n; i++) {
+            if (team.allClaimed(i)) {
+                continue;
+            }
+            final float xmax = partsRowMax(team, i, s.rowMax);
+            final int xoi = xo + i * ldx;
+            final int goi = go + i * ldg;
+            final boolean hasNext = s.rowMax == null && i + 1 < n;
+            final int t = s.targets[i];
+            final boolean counted = t != s.ignore;
+            final int row = i;
+            if (!Float.isFinite(xmax)) {
+                runWhole(team, i, () -> xentRow(s, row, x, xoi, null, 0, g, goi, out, xmax, hasNext ? x : null, xoi + ldx,
+                        false));
+                continue;
+            }
+            final float invT = (float) (1.0 / s.temperature(i));
+            final float m = xmax * invT;
+            if (!runParts(team, p, i, mine, x, xoi, counted ? g : null, goi, hasNext ? x : null, xoi + ldx, k, ub, invT, m,
+                    counted ? t : -1, tmp)) {
+                continue;
+            }
+            final Row r = partsSums(team, i, ub, k);
+            r.invT = invT;
+            r.xmax = xmax;
+            r.m = m;
+            r.zsT = counted ? team.zsT[i] : 0f;
+            finish(s, i, t, counted, r, mine[0] ? out : null);
+            for (int q = 0; q < parts; q++) {
+                if (!mine[q]) {
+                    continue;
+                }
+                int lo = partStart(team, q);
+                int hi = partEnd(team, q, k);
+                if (!counted) {
+                    java.util.Arrays.fill(g, goi + lo, goi + hi, 0f);
+                    continue;
+                }
+                scaleInPlace(g, goi + lo, hi - lo, r.alpha);
+                if (t >= lo && t < hi) {
+                    g[goi + t] = targetGrad(s, t, r);
+                }
+            }
+        }
+    }
+
+    /**
+     * Pass 2 over part q of row i (e into g unless null), its segments' sums, ties and the next
+     * row's largest value in its range into {@code team}; the last part also takes the row's
+     * tail. The target's z − m is read first when the target lies in this part (in place, the
+     * part's pass overwrites it).
+     */
+    private static void partPass2(int i, int q, RowParts team, float[] x, int xo, float[] g, int go,
+                                  float[] nx, int nxo, int k, int ub, float invT, float m, int t, float[] tmp) {
+        final boolean last = q + 1 == team.parts;
+        final int seg0 = team.firstSegment(q);
+        final int seg1 = team.firstSegment(q + 1);
+        if (t >= partStart(team, q) && t < partEnd(team, q, k)) {
+            team.zsT[i] = x[xo + t] * invT - m;
+        }
+        final float[] tail = last && ub < k ? tailExp(x, xo, k, invT, m) : null;
+        final Row r = new Row();
+        r.next(x, xo, nx, nxo);
+        for (int seg = seg0; seg < seg1; seg++) {
+            r.less = 0;
+            segment(x, xo, g, go, seg * SEGMENT, Math.min(ub, (seg + 1) * SEGMENT), invT, m, r, tmp);
+            team.segmentSums[i * team.segments + seg] = r.less;
+        }
+        team.ties[i * team.parts + q] = r.ties;
+        if (last) {
+            for (int j = ub; j < k; j++) {
+                float zs = x[xo + j] * invT - m;
+                float e = tail[j - (k - L)];
+                if (g != null) {
+                    g[go + j] = e;
+                }
+                team.tailE[i * team.tail + j - ub] = e;
+                team.tailZ[i * team.tail + j - ub] = zs;
+            }
+        }
+        team.nextMax[i * team.parts + q] = nx == null ? Float.NEGATIVE_INFINITY : last ? r.nextMax(ub, k) : r.nmax;
     }
 
     @Override

@@ -118,6 +118,17 @@ public final class CpuBackend implements Backend {
             }
             return;
         }
+        if (arrays && threads >= 2 && t.rows() >= threads && kernels.partsRows(k)) {
+            // Long rows: every row in parts over the threads, in step (RowParts).
+            float first = maxima != null ? maxima[0] : kernels.rowMax(in.array(), in.rowStart(0), k);
+            RowParts team = kernels.rowParts(k, t.rows(), threads, first);
+            if (team != null) {
+                float[] mx = maxima;
+                runInParts(team, () -> kernels.softmaxRowParts(in.array(), in.offset(), in.stride(), out.array(),
+                        out.offset(), out.stride(), k, i -> t.opts().temperature(i), t.log(), mx, team));
+                return;
+            }
+        }
         if (arrays) {
             float[] mx = maxima;
             forRows(t.rows(), k, (r0, r1, firstMax, ahead) -> kernels.softmaxRows(r0, r1, in.array(), in.offset(),
@@ -253,6 +264,21 @@ public final class CpuBackend implements Backend {
                         grad == null ? 0 : grad.rowStart(i), out, xmax, this::parallel);
             }
             return;
+        }
+        if (allArrays && y == null && grad != null && threads >= 2 && t.rows() >= threads && kernels.partsRows(spec)) {
+            // Long rows: every row in parts over the threads, in step (RowParts).
+            float first = maxima != null ? maxima[0] : kernels.rowMax(x.array(), x.rowStart(0), k);
+            RowParts team = kernels.rowParts(k, t.rows(), threads, first);
+            if (team != null) {
+                runInParts(team, () -> kernels.xentRowParts(spec, x.array(), x.offset(), x.stride(), grad.array(),
+                        grad.offset(), grad.stride(), out, team));
+                if (t.plainLoss()) {
+                    CeBlockSums sums = new CeBlockSums(t, out.ce);
+                    sums.rowsDone(0, t.rows());
+                    out.ceBlockSums = sums.sums();
+                }
+                return;
+            }
         }
         if (allArrays) {
             // The plain loss's block sums are taken by the thread that finishes a block's rows.
@@ -526,6 +552,24 @@ public final class CpuBackend implements Backend {
             }
         };
         Workers.run(pool, parts, worker);
+    }
+
+    /**
+     * Runs {@code share} on {@code team.parts} threads (see {@link RowParts}): a thread that
+     * fails marks the call failed, so that the others stop instead of waiting for its parts, and
+     * its failure is the one thrown.
+     */
+    private void runInParts(RowParts team, Runnable share) {
+        Workers.run(pool, team.parts, () -> {
+            try {
+                share.run();
+            } catch (RowParts.Abandoned e) {
+                // The thread that failed reports its own failure.
+            } catch (RuntimeException | Error e) {
+                team.fail();
+                throw e;
+            }
+        });
     }
 
     /** The largest of a[o, o + k) (NaN when one is), from segments of TASK_ELEMENTS floats on every thread. */

@@ -99,6 +99,54 @@ interface CpuKernels {
         return false;
     }
 
+    /**
+     * The shared state for running a batch of {@code rows} rows of {@code k} in parts over
+     * {@code threads} threads ({@link #xentRowParts}), {@code firstMax} the first row's largest
+     * raw logit; null where these kernels run such rows whole.
+     */
+    default RowParts rowParts(int k, int rows, int threads, float firstMax) {
+        return null;
+    }
+
+    /** Whether {@link #xentRowParts} takes the rows of {@code s} (when {@link #rowParts} gives a state). */
+    default boolean partsRows(XentSpec s) {
+        return false;
+    }
+
+    /** Whether {@link #softmaxRowParts} takes rows of {@code k} (when {@link #rowParts} gives a state). */
+    default boolean partsRows(int k) {
+        return false;
+    }
+
+    /**
+     * One thread's share of {@link #softmaxRows} over all the rows of a batch of array-backed
+     * matrices, every row in parts as {@code team} deals them ({@code maxima} as there): each
+     * thread of the call runs this once, and the results are those of {@link #softmaxRow} row by
+     * row.
+     *
+     * @throws UnsupportedOperationException where {@link #rowParts} gives no state
+     * @throws RowParts.Abandoned when another thread of the call failed (which reports its own failure)
+     */
+    default void softmaxRowParts(float[] x, int xo, int ldx, float[] out, int oo, int ldo, int k,
+                                 java.util.function.IntToDoubleFunction temperatures, boolean log, float[] maxima,
+                                 RowParts team) {
+        throw new UnsupportedOperationException("rows in parts");
+    }
+
+    /**
+     * One thread's share of {@link #xentRows} over all the rows of a batch of array-backed
+     * matrices (hard targets, gradient written), every row in parts as {@code team} deals them:
+     * each thread of the call runs this once, and the results are those of {@link #xentRow}
+     * row by row.
+     *
+     * @throws UnsupportedOperationException where {@link #rowParts} gives no state
+     * @throws RowParts.Abandoned when another thread of the call failed (which reports its own failure)
+     */
+    default void xentRowParts(XentSpec s, float[] x, int xo, int ldx, float[] g, int go, int ldg, RowOutputs out,
+                              RowParts team) {
+        throw new UnsupportedOperationException("rows in parts");
+    }
+
     /** Whether {@link #softmaxRowSplit} splits rows of {@code k} over threads (else it runs them whole). */
     default boolean splitsRows(int k) {
         return false;

@@ -29,7 +29,7 @@ import org.softmaxcl.testing.Compare;
 class RowSplitTest {
 
     /** The Vector API kernels, with the split calls counted and each split's tasks run in reverse order. */
-    static final class Spy implements CpuKernels {
+    static class Spy implements CpuKernels {
         final VectorKernels v = new VectorKernels();
         final AtomicInteger splits = new AtomicInteger();
 
