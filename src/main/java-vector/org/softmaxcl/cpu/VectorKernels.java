@@ -1063,40 +1063,29 @@ final class VectorKernels implements CpuKernels {
     public void softmaxRowParts(float[] x, int xo, int ldx, float[] out, int oo, int ldo, int k,
                                 java.util.function.IntToDoubleFunction temperatures, boolean log, float[] maxima,
                                 RowParts team) {
-        final int p = team.join();
-        final int parts = team.parts;
-        if (p >= parts) {
-            return;
-        }
         final int ub = S.loopBound(k);
-        final int n = team.rows;
-        final float[] tmp = new float[L];
-        final boolean[] mine = new boolean[parts];
-        for (int i = 0; i < n; i++) {
-            if (team.allClaimed(i)) {
-                continue;
-            }
+        inParts(team, (i, p, mine, tmp) -> {
             final float xmax = partsRowMax(team, i, maxima);
             final int xoi = xo + i * ldx;
             final int ooi = oo + i * ldo;
-            final boolean hasNext = maxima == null && i + 1 < n;
+            final boolean hasNext = maxima == null && i + 1 < team.rows;
             final float temperature = (float) temperatures.applyAsDouble(i);
             if (!Float.isFinite(xmax)) {
                 runWhole(team, i, () -> softmaxRow(x, xoi, out, ooi, k, temperature, log, xmax, hasNext ? x : null,
                         xoi + ldx, false));
-                continue;
+                return;
             }
             final float invT = (float) (1.0 / temperature);
             final float m = xmax * invT;
             if (!runParts(team, p, i, mine, x, xoi, log ? null : out, ooi, hasNext ? x : null, xoi + ldx, k, ub, invT, m,
                     -1, tmp)) {
-                continue;
+                return;
             }
             final Row r = partsSums(team, i, ub, k);
             double dm1 = r.less + (r.ties - 1);
             float logd = (float) log1p(dm1);
             float f = (float) (1.0 / (1.0 + dm1));
-            for (int q = 0; q < parts; q++) {
+            for (int q = 0; q < team.parts; q++) {
                 if (mine[q]) {
                     int lo = partStart(team, q);
                     int hi = partEnd(team, q, k);
@@ -1106,6 +1095,29 @@ final class VectorKernels implements CpuKernels {
                         scaleInPlace(out, ooi + lo, hi - lo, f);
                     }
                 }
+            }
+        });
+    }
+
+    /** One row of a batch in parts, on the thread that prefers part p (scratch: {@code mine}, {@code tmp}). */
+    private interface PartsRow {
+        void run(int i, int p, boolean[] mine, float[] tmp);
+    }
+
+    /**
+     * This thread's way through a batch in parts: joins {@code team} (a thread beyond its parts
+     * returns at once) and runs {@code row} on every row of which some part is left to claim.
+     */
+    private static void inParts(RowParts team, PartsRow row) {
+        final int p = team.join();
+        if (p >= team.parts) {
+            return;
+        }
+        final float[] tmp = new float[L];
+        final boolean[] mine = new boolean[team.parts];
+        for (int i = 0; i < team.rows; i++) {
+            if (!team.allClaimed(i)) {
+                row.run(i, p, mine, tmp);
             }
         }
     }
@@ -1140,37 +1152,25 @@ final class VectorKernels implements CpuKernels {
     @Override
     public void xentRowParts(XentSpec s, float[] x, int xo, int ldx, float[] g, int go, int ldg, RowOutputs out,
                              RowParts team) {
-        final int p = team.join();
-        final int parts = team.parts;
-        if (p >= parts) {
-            return;
-        }
         final int k = s.k;
         final int ub = S.loopBound(k);
-        final int n = team.rows;
-        final float[] tmp = new float[L];
-        final boolean[] mine = new boolean[parts];
-        for (int i = 0; i < n; i++) {
-            if (team.allClaimed(i)) {
-                continue;
-            }
+        inParts(team, (i, p, mine, tmp) -> {
             final float xmax = partsRowMax(team, i, s.rowMax);
             final int xoi = xo + i * ldx;
             final int goi = go + i * ldg;
-            final boolean hasNext = s.rowMax == null && i + 1 < n;
+            final boolean hasNext = s.rowMax == null && i + 1 < team.rows;
             final int t = s.targets[i];
             final boolean counted = t != s.ignore;
-            final int row = i;
             if (!Float.isFinite(xmax)) {
-                runWhole(team, i, () -> xentRow(s, row, x, xoi, null, 0, g, goi, out, xmax, hasNext ? x : null, xoi + ldx,
+                runWhole(team, i, () -> xentRow(s, i, x, xoi, null, 0, g, goi, out, xmax, hasNext ? x : null, xoi + ldx,
                         false));
-                continue;
+                return;
             }
             final float invT = (float) (1.0 / s.temperature(i));
             final float m = xmax * invT;
             if (!runParts(team, p, i, mine, x, xoi, counted ? g : null, goi, hasNext ? x : null, xoi + ldx, k, ub, invT, m,
                     counted ? t : -1, tmp)) {
-                continue;
+                return;
             }
             final Row r = partsSums(team, i, ub, k);
             r.invT = invT;
@@ -1178,7 +1178,7 @@ final class VectorKernels implements CpuKernels {
             r.m = m;
             r.zsT = counted ? team.zsT[i] : 0f;
             finish(s, i, t, counted, r, mine[0] ? out : null);
-            for (int q = 0; q < parts; q++) {
+            for (int q = 0; q < team.parts; q++) {
                 if (!mine[q]) {
                     continue;
                 }
@@ -1193,7 +1193,7 @@ final class VectorKernels implements CpuKernels {
                     g[goi + t] = targetGrad(s, t, r);
                 }
             }
-        }
+        });
     }
 
     /**
