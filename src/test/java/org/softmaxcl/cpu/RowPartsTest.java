@@ -189,6 +189,55 @@ class RowPartsTest {
     }
 
     @Test
+    void stridedMatricesGiveTheBitsOfWholeRows() {
+        int n = 3;
+        int k = VectorKernels.PARTS_MIN_K + 5;
+        int ldx = k + 37;
+        int ldg = k + 3;
+        float[] dense = logits(n, k);
+        float[] x = new float[11 + n * ldx];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(dense, i * k, x, 11 + i * ldx, k);
+        }
+        int[] t = {7, 190000, 1};
+        XentOptions o = XentOptions.builder().reduction(Reduction.NONE).build();
+        float[][] got = new float[2][];
+        for (int threads = 1; threads <= 2; threads++) {
+            Spy spy = new Spy(0);
+            float[] g = new float[5 + n * ldg];
+            float[] p = new float[n * ldg];
+            try (Engine e = Engine.over(new CpuBackend(spy, threads, "test"))) {
+                float[] losses = e.crossEntropyWithGradient(FloatMatrix.of(x, 11, n, k, ldx), Targets.hard(t), o,
+                        FloatMatrix.of(g, 5, n, k, ldg)).rowLosses();
+                e.softmax(FloatMatrix.of(x, 11, n, k, ldx), FloatMatrix.of(p, 0, n, k, ldg), SoftmaxOptions.DEFAULTS);
+                got[threads - 1] = concat(g, p, losses);
+            }
+            assertThat(spy.partThreads.get()).as("threads in parts on %d threads", threads)
+                    .isBetween(threads == 1 ? 0 : 2, threads == 1 ? 0 : 4);
+        }
+        Compare.assertSameBits("strided, 2 threads against 1", got[0], got[1]);
+        for (int i = 0; i < n; i++) {
+            for (int j = k; j < ldg && 5 + i * ldg + j < got[1].length; j++) {
+                assertThat(got[1][5 + i * ldg + j]).as("gradient padding [%d, %d]", i, j).isZero();
+            }
+        }
+    }
+
+    private static float[] concat(float[]... parts) {
+        int len = 0;
+        for (float[] a : parts) {
+            len += a.length;
+        }
+        float[] all = new float[len];
+        int at = 0;
+        for (float[] a : parts) {
+            System.arraycopy(a, 0, all, at, a.length);
+            at += a.length;
+        }
+        return all;
+    }
+
+    @Test
     void partsOfAThreadThatStartsLateAreRunByTheOthers() {
         int n = 6;
         int k = VectorKernels.PARTS_MIN_K + 21;
