@@ -118,10 +118,10 @@ public final class CpuBackend implements Backend {
             }
             return;
         }
-        if (arrays && threads >= 2 && t.rows() >= threads && kernels.partsRows(k)) {
+        if (arrays && inParts(t.rows()) && kernels.partsRows(k)) {
             // Long rows: every row in parts over the threads, in step (RowParts).
             float first = maxima != null ? maxima[0] : kernels.rowMax(in.array(), in.rowStart(0), k);
-            RowParts team = kernels.rowParts(k, t.rows(), threads, first);
+            RowParts team = kernels.rowParts(k, t.rows(), partThreads(), first);
             if (team != null) {
                 float[] mx = maxima;
                 runInParts(team, () -> kernels.softmaxRowParts(in.array(), in.offset(), in.stride(), out.array(),
@@ -265,10 +265,10 @@ public final class CpuBackend implements Backend {
             }
             return;
         }
-        if (allArrays && y == null && grad != null && threads >= 2 && t.rows() >= threads && kernels.partsRows(spec)) {
+        if (allArrays && y == null && grad != null && inParts(t.rows()) && kernels.partsRows(spec)) {
             // Long rows: every row in parts over the threads, in step (RowParts).
             float first = maxima != null ? maxima[0] : kernels.rowMax(x.array(), x.rowStart(0), k);
-            RowParts team = kernels.rowParts(k, t.rows(), threads, first);
+            RowParts team = kernels.rowParts(k, t.rows(), partThreads(), first);
             if (team != null) {
                 runInParts(team, () -> kernels.xentRowParts(spec, x.array(), x.offset(), x.stride(), grad.array(),
                         grad.offset(), grad.stride(), out, team));
@@ -552,6 +552,19 @@ public final class CpuBackend implements Backend {
             }
         };
         Workers.run(pool, parts, worker);
+    }
+
+    /**
+     * The threads that run a batch in parts: no more than the cores, since the threads meet once
+     * a row, and a thread waiting for one that is not running waits a whole time slice.
+     */
+    private int partThreads() {
+        return Math.min(threads, Runtime.getRuntime().availableProcessors());
+    }
+
+    /** Whether a batch of {@code rows} may run in parts: two threads or more, and a row for each. */
+    private boolean inParts(int rows) {
+        return partThreads() >= 2 && rows >= partThreads();
     }
 
     /**
