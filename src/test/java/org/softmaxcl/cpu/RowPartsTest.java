@@ -25,10 +25,10 @@ import org.softmaxcl.testing.Compare;
  * {@link VectorKernels#softmaxRowParts}, {@link RowParts}): the same bits as every row whole on
  * one thread (any NaN for any NaN) for the cross-entropy, softmax and log-softmax, under
  * PROPAGATE (rows with NaN, +∞ and all −∞ among them, which run whole), REFUSE, in place, with an
- * ignored row, a temperature, and hazards in different parts (a −∞ mask, an e below the fast
- * exp's range, ties of the max, the target in the tail); parts left to the others by a thread
- * that starts late; and a failure in one thread that ends the call instead of leaving the others
- * waiting.
+ * ignored row, a temperature, class and sample weights, z-loss, strided matrices, and hazards in
+ * different parts (a −∞ mask, an e below the fast exp's range, ties of the max, the target in the
+ * tail); parts left to the others by a thread that starts late; and a failure in one thread that
+ * ends the call instead of leaving the others waiting.
  */
 class RowPartsTest {
 
@@ -188,6 +188,38 @@ class RowPartsTest {
         if (n > 3) {
             assertThat(whole[1][2]).as("the NaN row's loss").isNaN();
         }
+    }
+
+    @Test
+    void theOptionsOfThePlainPassGiveTheBitsOfWholeRows() {
+        int n = 4;
+        int k = VectorKernels.PARTS_MIN_K + 9;
+        float[] x = logits(n, k);
+        int[] t = {7, 5, 190000, k - 1};
+        float[] w = new float[k];
+        for (int j = 0; j < k; j++) {
+            w[j] = 0.5f + (j % 7) * 0.25f;
+        }
+        XentOptions o = XentOptions.builder().classWeights(w).zLoss(1e-3f).sampleWeights(new float[] {1f, 0.5f, 2f, 0f})
+                .rowTemperatures(new float[] {1f, 0.8f, 1.7f, 1f}).gradScale(0.25f).reduction(Reduction.NONE).build();
+        float[][] got = new float[2][];
+        for (int threads = 1; threads <= 2; threads++) {
+            Spy spy = new Spy(0);
+            float[] g = new float[n * k];
+            try (Engine e = Engine.over(new CpuBackend(spy, threads, "test"))) {
+                XentResult r = e.crossEntropyWithGradient(FloatMatrix.of(x, n, k), Targets.hard(t), o,
+                        FloatMatrix.of(g, n, k));
+                double sum = e.crossEntropyWithGradient(FloatMatrix.of(x, n, k), Targets.hard(t),
+                        o.toBuilder().reduction(Reduction.SUM).build(), FloatMatrix.of(new float[n * k], n, k)).loss();
+                long bits = Double.doubleToRawLongBits(sum);
+                got[threads - 1] = concat(g, r.rowLosses(),
+                        new float[] {Float.intBitsToFloat((int) (bits >>> 32)), Float.intBitsToFloat((int) bits)});
+            }
+            boolean parts = threads > 1 && Runtime.getRuntime().availableProcessors() >= 2;
+            assertThat(spy.partThreads.get() > 0).as("ran in parts on %d threads", threads).isEqualTo(parts);
+        }
+        Compare.assertSameBits("weights, z-loss, sample weights, row temperatures, grad scale", got[0], got[1]);
+        assertThat(got[0][3 * k + 5]).as("a zero sample weight's gradient").isZero();
     }
 
     @Test
