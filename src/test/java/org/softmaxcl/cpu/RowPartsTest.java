@@ -190,6 +190,57 @@ class RowPartsTest {
         }
     }
 
+    /**
+     * Random batches: N from 2 to 5, K from the threshold to two segments past it, each row with
+     * a few hazards (NaN, ±∞, −100, ties of its max) at random columns, random targets (some
+     * ignored): the same values as whole rows on one thread, under PROPAGATE.
+     */
+    @Test
+    void randomBatchesWithHazardsGiveTheValuesOfWholeRows() {
+        Random rnd = new Random(20261127);
+        XentOptions o = XentOptions.builder().nonFinite(NonFinitePolicy.PROPAGATE).reduction(Reduction.NONE).build();
+        float[] hazards = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -100f, 25f};
+        Spy spy = new Spy(0);
+        for (int c = 0; c < 12; c++) {
+            int n = 2 + rnd.nextInt(4);
+            int k = VectorKernels.PARTS_MIN_K + rnd.nextInt(2 * VectorKernels.SEGMENT);
+            float[] x = new float[n * k];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) (rnd.nextGaussian() * 4);
+            }
+            int[] t = new int[n];
+            for (int i = 0; i < n; i++) {
+                t[i] = rnd.nextInt(8) == 0 ? -100 : rnd.nextInt(k);
+                for (int h = rnd.nextInt(3); h > 0; h--) {
+                    // Rare hazards: most rows stay finite so that the parts run; +∞ and NaN make a row run whole.
+                    float v = hazards[rnd.nextInt(hazards.length)];
+                    if (Float.isNaN(v) || v == Float.POSITIVE_INFINITY) {
+                        if (rnd.nextInt(3) != 0) {
+                            continue;
+                        }
+                    }
+                    x[i * k + rnd.nextInt(k)] = v;
+                }
+            }
+            float[][] got = new float[2][];
+            for (int threads = 1; threads <= 2; threads++) {
+                float[] g = new float[n * k];
+                float[] p = new float[n * k];
+                try (Engine e = Engine.over(new CpuBackend(threads == 1 ? new Spy(0) : spy, threads, "test"))) {
+                    float[] losses = e.crossEntropyWithGradient(FloatMatrix.of(x, n, k), Targets.hard(t), o,
+                            FloatMatrix.of(g, n, k)).rowLosses();
+                    e.softmax(FloatMatrix.of(x, n, k), FloatMatrix.of(p, n, k),
+                            SoftmaxOptions.DEFAULTS.withNonFinite(NonFinitePolicy.PROPAGATE));
+                    got[threads - 1] = concat(g, p, losses);
+                }
+            }
+            Compare.assertSameValues("case " + c + ": " + n + "x" + k, got[0], got[1]);
+        }
+        if (Runtime.getRuntime().availableProcessors() >= 2) {
+            assertThat(spy.partThreads.get()).as("threads that ran in parts over 24 calls").isGreaterThanOrEqualTo(24);
+        }
+    }
+
     @Test
     void theOptionsOfThePlainPassGiveTheBitsOfWholeRows() {
         int n = 4;
