@@ -966,13 +966,13 @@ final class VectorKernels implements CpuKernels {
     static final int PARTS_MIN_K = Integer.getInteger("softmaxcl.cpu.partsMinK", 6 * SEGMENT);
 
     @Override
-    public RowParts rowParts(int k, int rows, int threads, float firstMax) {
+    public RowParts rowParts(int k, int rows, int threads) {
         int segments = (S.loopBound(k) + SEGMENT - 1) / SEGMENT;
         int parts = Math.min(threads, segments);
-        if (k < PARTS_MIN_K || rows < threads || parts < 2) {
+        if (k < PARTS_MIN_K || rows < 1 || parts < 2) {
             return null;
         }
-        return new RowParts(rows, parts, segments, L, firstMax);
+        return new RowParts(rows, parts, segments, L);
     }
 
     @Override
@@ -987,14 +987,23 @@ final class VectorKernels implements CpuKernels {
 
     /**
      * Row i's largest raw logit in a batch run in parts: the REFUSE check's when kept, else read
-     * during row i − 1's pass 2 (in parts; waits for that row) or before the threads started.
+     * during row i − 1's pass 2 (in parts; waits for that row), or for the first row, in parts
+     * of its own, this thread's first and then any left unclaimed (x at xo: the first row).
      */
-    private static float partsRowMax(RowParts team, int i, float[] maxima) {
+    private static float partsRowMax(RowParts team, int p, int i, float[] maxima, float[] x, int xo, int k) {
         if (maxima != null) {
             return maxima[i];
         }
         if (i == 0) {
-            return team.firstMax;
+            for (int c = 0; c < team.parts; c++) {
+                int q = (p + c) % team.parts;
+                if (team.claimFirstMax(q)) {
+                    int lo = partStart(team, q);
+                    team.firstMax[q] = maxOf(x, xo + lo, partEnd(team, q, k) - lo);
+                    team.doneFirstMax(q);
+                }
+            }
+            return team.awaitFirstMax();
         }
         team.await(i - 1);
         float xmax = Float.NEGATIVE_INFINITY;
@@ -1065,7 +1074,7 @@ final class VectorKernels implements CpuKernels {
                                 RowParts team) {
         final int ub = S.loopBound(k);
         inParts(team, (i, p, mine, tmp) -> {
-            final float xmax = partsRowMax(team, i, maxima);
+            final float xmax = partsRowMax(team, p, i, maxima, x, xo, k);
             final int xoi = xo + i * ldx;
             final int ooi = oo + i * ldo;
             final boolean hasNext = maxima == null && i + 1 < team.rows;
@@ -1155,7 +1164,7 @@ final class VectorKernels implements CpuKernels {
         final int k = s.k;
         final int ub = S.loopBound(k);
         inParts(team, (i, p, mine, tmp) -> {
-            final float xmax = partsRowMax(team, i, s.rowMax);
+            final float xmax = partsRowMax(team, p, i, s.rowMax, x, xo, k);
             final int xoi = xo + i * ldx;
             final int goi = go + i * ldg;
             final boolean hasNext = s.rowMax == null && i + 1 < team.rows;

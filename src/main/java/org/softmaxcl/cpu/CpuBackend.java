@@ -109,6 +109,16 @@ public final class CpuBackend implements Backend {
             checkLogits(in, null, "logits", i -> t.opts().temperature(i),
                     t.opts().hasRowTemperatures() ? Float.NaN : Checks.invT(t.opts().temperature()), maxima);
         }
+        if (arrays && inParts() && kernels.partsRows(k)) {
+            // Long rows: every row in parts over the threads, in step (RowParts).
+            RowParts team = kernels.rowParts(k, t.rows(), partThreads());
+            if (team != null) {
+                float[] mx = maxima;
+                runInParts(team, () -> kernels.softmaxRowParts(in.array(), in.offset(), in.stride(), out.array(),
+                        out.offset(), out.stride(), k, i -> t.opts().temperature(i), t.log(), mx, team));
+                return;
+            }
+        }
         if (arrays && t.rows() < threads && kernels.splitsRows(k)) {
             // Fewer rows than threads: each row split over the threads in segments.
             for (int i = 0; i < t.rows(); i++) {
@@ -117,17 +127,6 @@ public final class CpuBackend implements Backend {
                         t.opts().temperature(i), t.log(), xmax, this::parallel);
             }
             return;
-        }
-        if (arrays && inParts(t.rows()) && kernels.partsRows(k)) {
-            // Long rows: every row in parts over the threads, in step (RowParts).
-            float first = maxima != null ? maxima[0] : kernels.rowMax(in.array(), in.rowStart(0), k);
-            RowParts team = kernels.rowParts(k, t.rows(), partThreads(), first);
-            if (team != null) {
-                float[] mx = maxima;
-                runInParts(team, () -> kernels.softmaxRowParts(in.array(), in.offset(), in.stride(), out.array(),
-                        out.offset(), out.stride(), k, i -> t.opts().temperature(i), t.log(), mx, team));
-                return;
-            }
         }
         if (arrays) {
             float[] mx = maxima;
@@ -256,19 +255,9 @@ public final class CpuBackend implements Backend {
         FloatMatrix y = t.hard() ? null : t.targets().distribution();
         boolean inPlace = t.inPlace();
         boolean allArrays = allArrays(t);
-        if (allArrays && y == null && t.rows() < threads && kernels.splitsRows(spec)) {
-            // Fewer rows than threads: each row split over the threads in segments.
-            for (int i = 0; i < t.rows(); i++) {
-                float xmax = maxima != null ? maxima[i] : splitRowMax(x.array(), x.rowStart(i), k);
-                kernels.xentRowSplit(spec, i, x.array(), x.rowStart(i), grad == null ? null : grad.array(),
-                        grad == null ? 0 : grad.rowStart(i), out, xmax, this::parallel);
-            }
-            return;
-        }
-        if (allArrays && y == null && grad != null && inParts(t.rows()) && kernels.partsRows(spec)) {
+        if (allArrays && y == null && grad != null && inParts() && kernels.partsRows(spec)) {
             // Long rows: every row in parts over the threads, in step (RowParts).
-            float first = maxima != null ? maxima[0] : kernels.rowMax(x.array(), x.rowStart(0), k);
-            RowParts team = kernels.rowParts(k, t.rows(), partThreads(), first);
+            RowParts team = kernels.rowParts(k, t.rows(), partThreads());
             if (team != null) {
                 runInParts(team, () -> kernels.xentRowParts(spec, x.array(), x.offset(), x.stride(), grad.array(),
                         grad.offset(), grad.stride(), out, team));
@@ -279,6 +268,15 @@ public final class CpuBackend implements Backend {
                 }
                 return;
             }
+        }
+        if (allArrays && y == null && t.rows() < threads && kernels.splitsRows(spec)) {
+            // Fewer rows than threads: each row split over the threads in segments.
+            for (int i = 0; i < t.rows(); i++) {
+                float xmax = maxima != null ? maxima[i] : splitRowMax(x.array(), x.rowStart(i), k);
+                kernels.xentRowSplit(spec, i, x.array(), x.rowStart(i), grad == null ? null : grad.array(),
+                        grad == null ? 0 : grad.rowStart(i), out, xmax, this::parallel);
+            }
+            return;
         }
         if (allArrays) {
             // The plain loss's block sums are taken by the thread that finishes a block's rows.
@@ -562,9 +560,9 @@ public final class CpuBackend implements Backend {
         return Math.min(threads, Runtime.getRuntime().availableProcessors());
     }
 
-    /** Whether a batch of {@code rows} may run in parts: two threads or more, and a row for each. */
-    private boolean inParts(int rows) {
-        return partThreads() >= 2 && rows >= partThreads();
+    /** Whether batches may run in parts: two threads or more. */
+    private boolean inParts() {
+        return partThreads() >= 2;
     }
 
     /**

@@ -101,10 +101,10 @@ interface CpuKernels {
 
     /**
      * The shared state for running a batch of {@code rows} rows of {@code k} in parts over
-     * {@code threads} threads ({@link #xentRowParts}), {@code firstMax} the first row's largest
-     * raw logit; null where these kernels run such rows whole.
+     * {@code threads} threads ({@link #xentRowParts}); null where these kernels run such rows
+     * whole.
      */
-    default RowParts rowParts(int k, int rows, int threads, float firstMax) {
+    default RowParts rowParts(int k, int rows, int threads) {
         return null;
     }
 

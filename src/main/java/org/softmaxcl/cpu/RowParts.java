@@ -39,10 +39,12 @@ final class RowParts {
     /** The row's tail beyond its last whole vector: its exps and z − m, rows·tail each. */
     final float[] tailE;
     final float[] tailZ;
-    /** The first row's largest raw logit, known before the threads start. */
-    final float firstMax;
+    /** The first row's largest raw logit over each part's range (the first stage, {@link #claimFirstMax}). */
+    final float[] firstMax;
 
     private final AtomicIntegerArray state;
+    /** The first stage's parts: the first row's max in parts, before any row's pass 2. */
+    private final AtomicIntegerArray firstState;
     private final AtomicInteger joined = new AtomicInteger();
     private volatile boolean failed;
 
@@ -51,9 +53,8 @@ final class RowParts {
      * @param parts    the parts of every row (≥ 2)
      * @param segments the segments of every row (≥ parts)
      * @param tail     the largest tail a row may have past its last whole vector
-     * @param firstMax the first row's largest raw logit
      */
-    RowParts(int rows, int parts, int segments, int tail, float firstMax) {
+    RowParts(int rows, int parts, int segments, int tail) {
         if (rows < 1 || parts < 2 || segments < parts || tail < 0) {
             throw new IllegalArgumentException("rows " + rows + ", parts " + parts + ", segments " + segments
                     + ", tail " + tail);
@@ -62,7 +63,8 @@ final class RowParts {
         this.parts = parts;
         this.segments = segments;
         this.tail = tail;
-        this.firstMax = firstMax;
+        firstMax = new float[parts];
+        firstState = new AtomicIntegerArray(parts);
         segmentSums = new double[rows * segments];
         ties = new long[rows * parts];
         nextMax = new float[rows * parts];
@@ -102,6 +104,31 @@ final class RowParts {
         state.set(i * parts + q, DONE);
     }
 
+    /** Claims part q of the first stage (the first row's max over that part); false when a thread already has. */
+    boolean claimFirstMax(int q) {
+        return firstState.get(q) == FREE && firstState.compareAndSet(q, FREE, CLAIMED);
+    }
+
+    /** Publishes {@code firstMax[q]}. */
+    void doneFirstMax(int q) {
+        firstState.set(q, DONE);
+    }
+
+    /**
+     * The first row's largest raw logit (Math.max's order: NaN when one is) once every part of
+     * the first stage is done.
+     *
+     * @throws Abandoned when another thread failed meanwhile
+     */
+    float awaitFirstMax() {
+        float m = Float.NEGATIVE_INFINITY;
+        for (int q = 0; q < parts; q++) {
+            spinUntilDone(firstState, q);
+            m = Math.max(m, firstMax[q]);
+        }
+        return m;
+    }
+
     /**
      * Thrown by {@link #await} in a thread that stops because another one failed: that thread's
      * own failure is the one to report, and this one carries nothing.
@@ -124,13 +151,17 @@ final class RowParts {
             return;
         }
         for (int q = 0; q < parts; q++) {
-            for (int spin = 0; state.get(i * parts + q) != DONE; spin++) {
-                if (failed) {
-                    throw new Abandoned();
-                }
-                if (spin >= SPINS) {
-                    Thread.yield();
-                }
+            spinUntilDone(state, i * parts + q);
+        }
+    }
+
+    private void spinUntilDone(AtomicIntegerArray a, int idx) {
+        for (int spin = 0; a.get(idx) != DONE; spin++) {
+            if (failed) {
+                throw new Abandoned();
+            }
+            if (spin >= SPINS) {
+                Thread.yield();
             }
         }
     }
