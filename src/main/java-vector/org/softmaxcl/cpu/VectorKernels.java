@@ -955,13 +955,14 @@ final class VectorKernels implements CpuKernels {
     }
 
     /**
-     * Rows of at least this K, in a batch of at least as many rows as threads, run in parts over
-     * the threads ({@link #xentRowParts}). Whole, a row's pass 2 reads it, writes its e_j and
-     * reads the next row, 12 bytes per element: past about 170000 elements that is more than a
-     * 2 MiB L2, and the scaling pass reads the gradient back from memory; in halves on two cores
-     * it is not. Measured on the 2-core Xeon (JarPair, 2 threads, time against the whole rows,
-     * controls beside): 64×262144 0.89–0.97 (controls 0.94–1.06); 128×131072 0.96 and 1.00
-     * (controls 1.02, 0.98), 256×65536 1.00 (control 0.94): no gain where the whole row fits.
+     * Rows of at least this K run in parts over the threads ({@link #xentRowParts}). Whole, a
+     * row's pass 2 reads it, writes its e_j and reads the next row, 12 bytes per element: past
+     * about 170000 elements that is more than a 2 MiB L2, and the scaling pass reads the gradient
+     * back from memory; in halves on two cores it is not. Measured on the 2-core Xeon (JarPair,
+     * 2 threads, time against the whole rows, controls beside): 64×262144 0.89–0.97 (controls
+     * 0.94–1.06); 128×131072 0.96 and 1.00 (controls 1.02, 0.98), 256×65536 1.00 (control 0.94):
+     * no gain where the whole row fits. A single row of 262144: 0.11–0.12 ms against 0.16–0.19
+     * whole on one thread.
      */
     static final int PARTS_MIN_K = Integer.getInteger("softmaxcl.cpu.partsMinK", 6 * SEGMENT);
 

@@ -15,7 +15,9 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * {@link #await} returns once every part of a row is done. The arrays hold each row's partial
  * results, written by the thread that ran the part before {@code done} and read by every thread
  * after {@code await} (the volatile state orders them). Sizes are in elements: rows·parts,
- * rows·segments, rows·tail.
+ * rows·segments, rows·tail. Before the first row's pass 2, a first stage takes that row's max in
+ * parts the same way ({@link #claimFirstMax}, {@link #awaitFirstMax}); every later row's max is
+ * read during the row before.
  */
 final class RowParts {
     private static final int FREE = 0;
