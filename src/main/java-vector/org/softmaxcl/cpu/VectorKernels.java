@@ -1188,7 +1188,7 @@ final class VectorKernels implements CpuKernels {
             r.m = m;
             r.zsT = counted ? team.zsT[i] : 0f;
             finish(s, i, t, counted, r, mine[0] ? out : null);
-            for (int q = 0; q < team.parts; q++) {
+            for (int q = 0; q < team.parts && g != null; q++) {
                 if (!mine[q]) {
                     continue;
                 }

@@ -255,12 +255,15 @@ public final class CpuBackend implements Backend {
         FloatMatrix y = t.hard() ? null : t.targets().distribution();
         boolean inPlace = t.inPlace();
         boolean allArrays = allArrays(t);
-        if (allArrays && y == null && grad != null && inParts() && kernels.partsRows(spec)) {
-            // Long rows: every row in parts over the threads, in step (RowParts).
+        if (allArrays && y == null && inParts() && (grad != null || t.rows() < partThreads())
+                && kernels.partsRows(spec)) {
+            // Long rows: every row in parts over the threads, in step (RowParts); the loss alone,
+            // with no scaling pass to keep in cache, only where there are fewer rows than threads.
             RowParts team = kernels.rowParts(k, t.rows(), partThreads());
             if (team != null) {
-                runInParts(team, () -> kernels.xentRowParts(spec, x.array(), x.offset(), x.stride(), grad.array(),
-                        grad.offset(), grad.stride(), out, team));
+                runInParts(team, () -> kernels.xentRowParts(spec, x.array(), x.offset(), x.stride(),
+                        grad == null ? null : grad.array(), grad == null ? 0 : grad.offset(),
+                        grad == null ? 0 : grad.stride(), out, team));
                 if (t.plainLoss()) {
                     CeBlockSums sums = new CeBlockSums(t, out.ce);
                     sums.rowsDone(0, t.rows());

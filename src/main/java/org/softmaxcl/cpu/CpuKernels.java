@@ -135,9 +135,9 @@ interface CpuKernels {
 
     /**
      * One thread's share of {@link #xentRows} over all the rows of a batch of array-backed
-     * matrices (hard targets, gradient written), every row in parts as {@code team} deals them:
-     * each thread of the call runs this once, and the results are those of {@link #xentRow}
-     * row by row.
+     * matrices (hard targets; g may be null: the loss alone), every row in parts as {@code team}
+     * deals them: each thread of the call runs this once, and the results are those of
+     * {@link #xentRow} row by row.
      *
      * @throws UnsupportedOperationException where {@link #rowParts} gives no state
      * @throws RowParts.Abandoned when another thread of the call failed (which reports its own failure)
