@@ -1016,12 +1016,12 @@ final class VectorKernels implements CpuKernels {
 
     /**
      * Claims part 0 of row i, whose largest logit is not finite, and every other part, and runs
-     * the row whole with {@code whole} (which returns the next row's max); false when another
+     * the row whole with {@code whole} (which returns the next row's max); nothing when another
      * thread has part 0. Every thread sees the same max, and only ever tries part 0 of such a row.
      */
-    private static boolean runWhole(RowParts team, int i, java.util.function.DoubleSupplier whole) {
+    private static void runWhole(RowParts team, int i, java.util.function.DoubleSupplier whole) {
         if (!team.claim(i, 0)) {
-            return false;
+            return;
         }
         for (int q = 1; q < team.parts; q++) {
             team.claim(i, q);
@@ -1031,7 +1031,6 @@ final class VectorKernels implements CpuKernels {
             team.nextMax[i * team.parts + q] = q == 0 ? nm : Float.NEGATIVE_INFINITY;
             team.done(i, q);
         }
-        return true;
     }
 
     /** Row i's sums in the whole row's order (segments in order, then the tail) into a new Row, once every part is done. */

@@ -264,12 +264,7 @@ public final class CpuBackend implements Backend {
                 runInParts(team, () -> kernels.xentRowParts(spec, x.array(), x.offset(), x.stride(),
                         grad == null ? null : grad.array(), grad == null ? 0 : grad.offset(),
                         grad == null ? 0 : grad.stride(), out, team));
-                if (t.plainLoss()) {
-                    CeBlockSums sums = new CeBlockSums(t, out.ce);
-                    sums.rowsDone(0, t.rows());
-                    out.ceBlockSums = sums.sums();
-                }
-                return;
+                return;     // the engine sums the plain loss's blocks itself (out.ceBlockSums null)
             }
         }
         if (allArrays && y == null && t.rows() < threads && kernels.splitsRows(spec)) {
