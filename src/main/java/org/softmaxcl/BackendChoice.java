@@ -7,7 +7,12 @@ import java.util.Locale;
  * otherwise; {@link #OPENCL} fails with {@link IllegalStateException} when no device works.
  */
 public enum BackendChoice {
-    AUTO, CPU, OPENCL;
+    /** An OpenCL device where one works and measured faster than the CPU path, else the CPU. */
+    AUTO,
+    /** The pure-Java CPU backend (Vector API kernels when available, scalar otherwise). */
+    CPU,
+    /** The first usable OpenCL device; {@link IllegalStateException} when none works. */
+    OPENCL;
 
     /** Name of the system property that chooses the backend of {@link Engine#auto()}. */
     public static final String PROPERTY = "softmaxcl.backend";

@@ -13,5 +13,10 @@ package org.softmaxcl;
  * </ul>
  */
 public enum EmptyMeanPolicy {
-    ZERO, NAN, THROW
+    /** Loss 0 and a zero gradient (the default). */
+    ZERO,
+    /** Loss NaN (0/0, PyTorch's result) and a zero gradient. */
+    NAN,
+    /** {@link IllegalArgumentException} before anything is written. */
+    THROW
 }
