@@ -224,11 +224,7 @@ final class VectorKernels implements CpuKernels {
             if (!log) {
                 out[oo + j] = ej;
             }
-            if (zs < 0f) {
-                r.less += ej;
-            } else {
-                r.ties++;
-            }
+            r.term(zs, ej);
         }
     }
 
@@ -532,6 +528,18 @@ final class VectorKernels implements CpuKernels {
         boolean backward;
         /** Max of nx over the blocks done so far. */
         float nmax = Float.NEGATIVE_INFINITY;
+
+        /**
+         * One element's term of d − 1 (tails and small K, element by element): e where zs is
+         * below 0, else a tie with the max (e = 1).
+         */
+        void term(float zs, float e) {
+            if (zs < 0f) {
+                less += e;
+            } else {
+                ties++;
+            }
+        }
 
         void next(float[] x, int xo, float[] nx, int nxo) {
             hasNext = nx != null;
@@ -932,11 +940,7 @@ final class VectorKernels implements CpuKernels {
 
     /** Pass-2 bookkeeping of one element done one at a time (tails and small K). */
     private static void accumulate(XentSpec s, Row r, float zs, float e, float yj, int j) {
-        if (zs < 0f) {
-            r.less += e;
-        } else {
-            r.ties++;
-        }
+        r.term(zs, e);
         if (s.needSum) {
             float a;
             if (s.hard) {
@@ -1046,11 +1050,7 @@ final class VectorKernels implements CpuKernels {
             r.ties += team.ties[i * team.parts + q];
         }
         for (int j = ub; j < k; j++) {
-            if (team.tailZ[i * team.tail + j - ub] < 0f) {
-                r.less += team.tailE[i * team.tail + j - ub];
-            } else {
-                r.ties++;
-            }
+            r.term(team.tailZ[i * team.tail + j - ub], team.tailE[i * team.tail + j - ub]);
         }
         return r;
     }
