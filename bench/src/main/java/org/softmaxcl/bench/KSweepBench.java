@@ -21,7 +21,12 @@ import org.softmaxcl.Targets;
 import org.softmaxcl.XentOptions;
 import org.softmaxcl.XentResult;
 
-/** Fused cross-entropy over a K sweep from 2 to 262144 at N·K = 2^22 elements (16 MiB of logits). */
+/**
+ * Fused cross-entropy over a K sweep from 2 to 262144 at N·K = 2^22 elements (16 MiB of logits),
+ * or 2^{@code log2Elements}: {@code -p log2Elements=22,26} runs the sweep twice, the second time
+ * with 256 MiB of logits and as much gradient, more than the host's last-level cache, so that
+ * the curve shows the rate from memory, the one the copy bandwidth bounds.
+ */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -35,6 +40,10 @@ public class KSweepBench {
     @Param({"2", "8", "32", "128", "512", "2048", "8192", "32768", "131072", "262144"})
     public int k;
 
+    /** log2 of N·K. */
+    @Param({"22"})
+    public int log2Elements;
+
     private Engine engine;
     private Batch batch;
     private XentOptions options;
@@ -42,7 +51,7 @@ public class KSweepBench {
     @Setup(Level.Trial)
     public void setUp() {
         engine = Batch.engine(backend, 2);
-        batch = new Batch(((1 << 22) / k) + "x" + k, 42);
+        batch = new Batch(((1 << log2Elements) / k) + "x" + k, 42);
         options = XentOptions.builder().nonFinite(NonFinitePolicy.PROPAGATE).build();
     }
 

@@ -78,7 +78,7 @@ public final class Report {
         return rows;
     }
 
-    /** N·K of a row: from its shape parameter, or from k with N·K = 2^22 (the sweep). */
+    /** N·K of a row: from its shape parameter, or from k with N·K = 2^log2Elements (the sweep; 2^22 when not given). */
     static long elements(Row r) {
         String shape = r.param("shape");
         if (!shape.isEmpty()) {
@@ -87,9 +87,14 @@ public final class Report {
         }
         if (!r.param("k").isEmpty()) {
             long k = Long.parseLong(r.param("k"));
-            return (1L << 22) / k * k;
+            return (1L << sweepLog2(r)) / k * k;
         }
         return CopyBench.ELEMENTS;
+    }
+
+    /** log2 of a sweep row's N·K: its log2Elements parameter, 22 in runs from before it existed. */
+    static int sweepLog2(Row r) {
+        return r.param("log2Elements").isEmpty() ? 22 : Integer.parseInt(r.param("log2Elements"));
     }
 
     static String table(List<Row> rows) {
@@ -138,14 +143,14 @@ public final class Report {
     }
 
     static void chart(List<Row> rows, Path png) throws IOException {
-        XYChart chart = new XYChartBuilder().width(900).height(520).title("Fused cross-entropy forward+backward, N·K = 2^22")
+        XYChart chart = new XYChartBuilder().width(900).height(520).title("Fused cross-entropy forward+backward against K")
                 .xAxisTitle("K (classes)").yAxisTitle("Gelem/s").build();
         chart.getStyler().setXAxisLogarithmic(true);
         chart.getStyler().setMarkerSize(6);
         Map<String, List<Row>> byBackend = new TreeMap<>();
         for (Row r : rows) {
             if (r.benchmark().startsWith("KSweepBench")) {
-                byBackend.computeIfAbsent(r.param("backend"), b -> new ArrayList<>()).add(r);
+                byBackend.computeIfAbsent(r.param("backend") + ", N·K = 2^" + sweepLog2(r), b -> new ArrayList<>()).add(r);
             }
         }
         for (Map.Entry<String, List<Row>> e : byBackend.entrySet()) {
