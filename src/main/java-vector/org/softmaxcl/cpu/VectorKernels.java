@@ -301,6 +301,10 @@ final class VectorKernels implements CpuKernels {
     /** {@link #expBlock} over the blocks of [b0, b1), adding to r.less and r.ties. */
     private static void segment(float[] x, int xo, float[] e, int eo, int b0, int b1, float invT, float m, Row r,
                                 float[] tmp) {
+        if (e == null) {
+            expExact(x, xo, null, 0, b0, b1, invT, m, r, tmp);   // the same blocks, in one call
+            return;
+        }
         for (int b = b0; b < b1; b += BLOCK) {
             expBlock(x, xo, e, eo, b, Math.min(b1, b + BLOCK), invT, m, r, tmp);
         }
@@ -701,73 +705,24 @@ final class VectorKernels implements CpuKernels {
         }
 
         // Pass 2: e_j = exp(z_j − m) into g, and the sums.
-        final boolean store = g != null && counted;
+        // Each case has a pass of its own (see smoothPass on why they are not one loop), the row's
+        // tail included.
+        final float[] e = g != null && counted ? g : null;
         final boolean soft = !s.hard;
         final boolean needSum = s.needSum;
-        final float[] w = s.w;
-        final float oneMinusEps = (float) (1 - s.eps);
-        final float smooth = (float) s.smooth;
         final float[] tmp = new float[L];
-        final FloatVector vinvT = FloatVector.broadcast(S, invT);
-        final FloatVector negM = FloatVector.broadcast(S, -m);
         final int ub = S.loopBound(k);
         final float[] tail = ub < k ? tailExp(x, xo, k, invT, m) : null;
-        if (!needSum && !s.stats) {
-            // The common case (hard targets, no smoothing, no statistics): a loop of its own.
-            pass2(x, xo, store ? g : null, go, ub, invT, m, r, tmp);
+        if (s.stats) {
+            statsPass(s, x, xo, y, yo, e, go, invT, m, tail, r, tmp);
+        } else if (soft) {
+            softPass(s, x, xo, y, yo, e, go, invT, m, tail, r, tmp);
+        } else if (needSum) {
+            smoothPass(s, x, xo, e, go, invT, m, tail, r, tmp);
         } else {
-            for (int b = 0; b < ub; b += BLOCK) {
-                int be = Math.min(ub, b + BLOCK);
-                FloatVector accL = FloatVector.zero(S);
-                FloatVector accS = FloatVector.zero(S);
-                FloatVector accT = FloatVector.zero(S);
-                FloatVector accE = FloatVector.zero(S);
-                IntVector accB = IntVector.zero(I);
-                for (int j = b; j < be; j += L) {
-                    FloatVector zs = FloatVector.fromArray(S, x, xo + j).mul(vinvT).add(negM);
-                    FloatVector e = VectorExp.exp(zs);
-                    if (store) {
-                        e.intoArray(g, go + j);
-                    }
-                    IntVector below = below(zs);
-                    accL = accL.add(lessPart(e, below));
-                    accB = accB.add(below);
-                    if (needSum) {
-                        FloatVector a;
-                        if (soft) {
-                            a = FloatVector.fromArray(S, y, yo + j).fma(oneMinusEps, smooth);
-                            if (w != null) {
-                                a = a.mul(FloatVector.fromArray(S, w, j));
-                            }
-                            accT = accT.add(a);
-                        } else {
-                            a = w != null ? FloatVector.fromArray(S, w, j) : FloatVector.broadcast(S, 1f);
-                        }
-                        // a·(m − z); a zero coefficient against a −∞ logit counts 0, not NaN.
-                        accS = accS.add(a.mul(zs.neg()), a.compare(VectorOperators.NE, 0f));
-                    }
-                    if (s.stats) {
-                        accE = accE.add(e.mul(zs.neg()), e.compare(VectorOperators.NE, 0f));
-                    }
-                }
-                r.less += lanes(accL, tmp);
-                r.ties += (be - b) + accB.reduceLanes(VectorOperators.ADD);
-                if (needSum) {
-                    r.sumA += lanes(accS, tmp);
-                    r.totalA += lanes(accT, tmp);
-                }
-                if (s.stats) {
-                    r.sumE += lanes(accE, tmp);
-                }
-            }
-        }
-        for (int j = ub; j < k; j++) {
-            float zs = x[xo + j] * invT - m;
-            float e = tail[j - (k - L)];
-            if (store) {
-                g[go + j] = e;
-            }
-            accumulate(s, r, zs, e, soft ? y[yo + j] : 0f, j);
+            // The common case (hard targets, no smoothing, no statistics).
+            pass2(x, xo, e, go, ub, invT, m, r, tmp);
+            passTail(s, x, xo, null, 0, e, go, invT, m, tail, r);
         }
         final float nextMax = r.nextMax(ub, k);
         finish(s, i, t, counted, r, out);
@@ -782,33 +737,12 @@ final class VectorKernels implements CpuKernels {
         }
         final float alpha = r.alpha;
         final float beta = r.beta;
-        final FloatVector va = FloatVector.broadcast(S, alpha);
-        int j = 0;
         if (!needSum) {
             scaleRow(g, go, k, alpha, r);
         } else if (s.hard) {
-            // a_j = (ε/K)·w_j off the target.
-            final float bs = beta * smooth;
-            final FloatVector vbs = FloatVector.broadcast(S, -bs);
-            for (; j < ub; j += L) {
-                FloatVector wv = w != null ? FloatVector.fromArray(S, w, j) : FloatVector.broadcast(S, 1f);
-                FloatVector.fromArray(S, g, go + j).fma(va, wv.mul(vbs)).intoArray(g, go + j);
-            }
-            for (; j < k; j++) {
-                g[go + j] = Math.fma(g[go + j], alpha, (w != null ? w[j] : 1f) * -bs);
-            }
+            smoothGrad(g, go, k, alpha, beta * (float) s.smooth, s.w);
         } else {
-            final FloatVector vnb = FloatVector.broadcast(S, -beta);
-            for (; j < ub; j += L) {
-                FloatVector a = FloatVector.fromArray(S, y, yo + j).fma(oneMinusEps, smooth);
-                if (w != null) {
-                    a = a.mul(FloatVector.fromArray(S, w, j));
-                }
-                FloatVector.fromArray(S, g, go + j).fma(va, a.mul(vnb)).intoArray(g, go + j);
-            }
-            for (; j < k; j++) {
-                g[go + j] = Math.fma(g[go + j], alpha, softCoef(s, y[yo + j], j) * -beta);
-            }
+            softGrad(s, g, go, y, yo, alpha, beta);
         }
         if (s.hard) {
             g[go + t] = targetGrad(s, t, r);
@@ -904,38 +838,251 @@ final class VectorKernels implements CpuKernels {
         return true;
     }
 
-    /** {@link #expBlock} on the exact exp ({@code g} may be null: loss only). */
-    private static void expExact(float[] x, int xo, float[] g, int go, int b, int be, float invT, float m,
+    /**
+     * {@link #expBlock} on the exact exp over the blocks of [b0, b1) ({@code g} may be null: loss
+     * only, log-softmax), each block's sums added as expBlock adds them. Over the blocks rather
+     * than one, it is over 325 bytes of bytecode, so that C2 compiles it alone (see
+     * {@link #smoothPass}): inlined into a row's compilation it could outgrow C2's inlining budget,
+     * and log-softmax then ran 0.24–0.5 Gelem/s instead of about 1.5 in some JVMs (16384×1000,
+     * 2 threads: the vectors of this loop boxed).
+     */
+    private static void expExact(float[] x, int xo, float[] g, int go, int b0, int b1, float invT, float m,
                                  Row r, float[] tmp) {
-        FloatVector vinvT = FloatVector.broadcast(S, invT);
-        FloatVector negM = FloatVector.broadcast(S, -m);
-        FloatVector accL = FloatVector.zero(S);
-        IntVector accB = IntVector.zero(I);
-        IntVector accM = IntVector.broadcast(I, Integer.MIN_VALUE);
-        FloatVector accZ = FloatVector.zero(S);
-        FloatVector zero = FloatVector.zero(S);
-        boolean unit = invT == 1f;
-        float[] nx = r.nx;
-        int nxo = r.nxo;
-        for (int j = b; j < be; j += L) {
-            FloatVector nv = FloatVector.fromArray(S, nx, nxo + j);
-            accM = accM.max(maxKey(nv));
-            accZ = nv.fma(zero, accZ);
-            FloatVector xv = FloatVector.fromArray(S, x, xo + j);
-            FloatVector zs = (unit ? xv : xv.mul(vinvT)).add(negM);
-            FloatVector e = VectorExp.exp(zs);
-            if (g != null) {
-                e.intoArray(g, go + j);
+        final FloatVector vinvT = FloatVector.broadcast(S, invT);
+        final FloatVector negM = FloatVector.broadcast(S, -m);
+        final FloatVector zero = FloatVector.zero(S);
+        final boolean unit = invT == 1f;
+        final float[] nx = r.nx;
+        final int nxo = r.nxo;
+        for (int b = b0; b < b1; b += BLOCK) {
+            final int be = Math.min(b1, b + BLOCK);
+            FloatVector accL = FloatVector.zero(S);
+            IntVector accB = IntVector.zero(I);
+            IntVector accM = IntVector.broadcast(I, Integer.MIN_VALUE);
+            FloatVector accZ = FloatVector.zero(S);
+            for (int j = b; j < be; j += L) {
+                FloatVector nv = FloatVector.fromArray(S, nx, nxo + j);
+                accM = accM.max(maxKey(nv));
+                accZ = nv.fma(zero, accZ);
+                FloatVector xv = FloatVector.fromArray(S, x, xo + j);
+                FloatVector zs = (unit ? xv : xv.mul(vinvT)).add(negM);
+                FloatVector e = VectorExp.exp(zs);
+                if (g != null) {
+                    e.intoArray(g, go + j);
+                }
+                IntVector below = below(zs);
+                accL = accL.add(lessPart(e, below));
+                accB = accB.add(below);
             }
-            IntVector below = below(zs);
-            accL = accL.add(lessPart(e, below));
-            accB = accB.add(below);
+            if (r.hasNext) {
+                r.nextBlock(fromMaxKey(accM.reduceLanes(VectorOperators.MAX)), accZ.reduceLanes(VectorOperators.ADD), b,
+                        be);
+            }
+            r.less += lanes(accL, tmp);
+            r.ties += (be - b) + accB.reduceLanes(VectorOperators.ADD);
         }
-        if (r.hasNext) {
-            r.nextBlock(fromMaxKey(accM.reduceLanes(VectorOperators.MAX)), accZ.reduceLanes(VectorOperators.ADD), b, be);
+    }
+
+    /**
+     * Pass 2 of a row with hard targets and smoothing, its vectors block by block, then its tail: e_j (into
+     * {@code e} unless null), d − 1's terms, and Σ a_j·(m − z_j) with a_j = w_j (1 without class
+     * weights) into r.sumA; a zero coefficient against a −∞ logit counts 0, not NaN. The same sums
+     * in the same lanes and order as the statistics' loop in {@link #xentRow}, so the same bits.
+     *
+     * <p>A method of its own that takes the whole row rather than a block: at over 325 bytes of
+     * bytecode C2 never inlines it into xentRow (FreqInlineSize), so it is compiled alone and its
+     * vector operations all fit C2's inlining budget; inlined into xentRow they did not, and the
+     * loop's vectors were boxed (10× slower: 0.17–0.22 Gelem/s at 16384×1000 on 2 threads).
+     */
+    private static void smoothPass(XentSpec s, float[] x, int xo, float[] e, int eo, float invT, float m, float[] tail,
+                                   Row r, float[] tmp) {
+        final float[] w = s.w;
+        final int k = s.k;
+        final int ub = S.loopBound(k);
+        final FloatVector vinvT = FloatVector.broadcast(S, invT);
+        final FloatVector negM = FloatVector.broadcast(S, -m);
+        for (int b = 0; b < ub; b += BLOCK) {
+            final int be = Math.min(ub, b + BLOCK);
+            FloatVector accL = FloatVector.zero(S);
+            FloatVector accS = FloatVector.zero(S);
+            IntVector accB = IntVector.zero(I);
+            for (int j = b; j < be; j += L) {
+                FloatVector zs = FloatVector.fromArray(S, x, xo + j).mul(vinvT).add(negM);
+                FloatVector ev = VectorExp.exp(zs);
+                if (e != null) {
+                    ev.intoArray(e, eo + j);
+                }
+                IntVector below = below(zs);
+                accL = accL.add(lessPart(ev, below));
+                accB = accB.add(below);
+                if (w != null) {
+                    FloatVector a = FloatVector.fromArray(S, w, j);
+                    accS = accS.add(a.mul(zs.neg()), a.compare(VectorOperators.NE, 0f));
+                } else {
+                    accS = accS.add(zs.neg());
+                }
+            }
+            r.less += lanes(accL, tmp);
+            r.ties += (be - b) + accB.reduceLanes(VectorOperators.ADD);
+            r.sumA += lanes(accS, tmp);
         }
-        r.less += lanes(accL, tmp);
-        r.ties += (be - b) + accB.reduceLanes(VectorOperators.ADD);
+        passTail(s, x, xo, null, 0, e, eo, invT, m, tail, r);
+    }
+
+    /**
+     * Pass 2 of a row with soft targets, as {@link #smoothPass}: e_j (into {@code e} unless null),
+     * d − 1's terms, and with a_j = w_j·((1 − ε)·y_j + ε/K), Σ a_j into r.totalA and Σ a_j·(m − z_j)
+     * into r.sumA.
+     */
+    private static void softPass(XentSpec s, float[] x, int xo, float[] y, int yo, float[] e, int eo, float invT,
+                                 float m, float[] tail, Row r, float[] tmp) {
+        final float[] w = s.w;
+        final int k = s.k;
+        final int ub = S.loopBound(k);
+        final float oneMinusEps = (float) (1 - s.eps);
+        final float smooth = (float) s.smooth;
+        final FloatVector vinvT = FloatVector.broadcast(S, invT);
+        final FloatVector negM = FloatVector.broadcast(S, -m);
+        for (int b = 0; b < ub; b += BLOCK) {
+            final int be = Math.min(ub, b + BLOCK);
+            FloatVector accL = FloatVector.zero(S);
+            FloatVector accS = FloatVector.zero(S);
+            FloatVector accT = FloatVector.zero(S);
+            IntVector accB = IntVector.zero(I);
+            for (int j = b; j < be; j += L) {
+                FloatVector zs = FloatVector.fromArray(S, x, xo + j).mul(vinvT).add(negM);
+                FloatVector ev = VectorExp.exp(zs);
+                if (e != null) {
+                    ev.intoArray(e, eo + j);
+                }
+                IntVector below = below(zs);
+                accL = accL.add(lessPart(ev, below));
+                accB = accB.add(below);
+                FloatVector a = FloatVector.fromArray(S, y, yo + j).fma(oneMinusEps, smooth);
+                if (w != null) {
+                    a = a.mul(FloatVector.fromArray(S, w, j));
+                }
+                accT = accT.add(a);
+                accS = accS.add(a.mul(zs.neg()), a.compare(VectorOperators.NE, 0f));
+            }
+            r.less += lanes(accL, tmp);
+            r.ties += (be - b) + accB.reduceLanes(VectorOperators.ADD);
+            r.sumA += lanes(accS, tmp);
+            r.totalA += lanes(accT, tmp);
+        }
+        passTail(s, x, xo, y, yo, e, eo, invT, m, tail, r);
+    }
+
+    /**
+     * Pass 2 of a row with statistics (any targets and options but a soft-cap), its vectors block
+     * by block, then its tail: e_j (into {@code e} unless null), d − 1's terms, Σ a_j·(m − z_j) and
+     * Σ a_j as {@link #smoothPass} and {@link #softPass} take them, and the entropy's Σ e_j·(m − z_j)
+     * (where e_j is not 0) into r.sumE. Over 325 bytes of bytecode, like them, so that C2 compiles
+     * it alone.
+     */
+    private static void statsPass(XentSpec s, float[] x, int xo, float[] y, int yo, float[] e, int eo, float invT,
+                                  float m, float[] tail, Row r, float[] tmp) {
+        final int ub = S.loopBound(s.k);
+        final boolean soft = !s.hard;
+        final boolean needSum = s.needSum;
+        final float[] w = s.w;
+        final float oneMinusEps = (float) (1 - s.eps);
+        final float smooth = (float) s.smooth;
+        final FloatVector vinvT = FloatVector.broadcast(S, invT);
+        final FloatVector negM = FloatVector.broadcast(S, -m);
+        for (int b = 0; b < ub; b += BLOCK) {
+            int be = Math.min(ub, b + BLOCK);
+            FloatVector accL = FloatVector.zero(S);
+            FloatVector accS = FloatVector.zero(S);
+            FloatVector accT = FloatVector.zero(S);
+            FloatVector accE = FloatVector.zero(S);
+            IntVector accB = IntVector.zero(I);
+            for (int j = b; j < be; j += L) {
+                FloatVector zs = FloatVector.fromArray(S, x, xo + j).mul(vinvT).add(negM);
+                FloatVector ev = VectorExp.exp(zs);
+                if (e != null) {
+                    ev.intoArray(e, eo + j);
+                }
+                IntVector below = below(zs);
+                accL = accL.add(lessPart(ev, below));
+                accB = accB.add(below);
+                if (needSum) {
+                    FloatVector a;
+                    if (soft) {
+                        a = FloatVector.fromArray(S, y, yo + j).fma(oneMinusEps, smooth);
+                        if (w != null) {
+                            a = a.mul(FloatVector.fromArray(S, w, j));
+                        }
+                        accT = accT.add(a);
+                    } else {
+                        a = w != null ? FloatVector.fromArray(S, w, j) : FloatVector.broadcast(S, 1f);
+                    }
+                    // a·(m − z); a zero coefficient against a −∞ logit counts 0, not NaN.
+                    accS = accS.add(a.mul(zs.neg()), a.compare(VectorOperators.NE, 0f));
+                }
+                accE = accE.add(ev.mul(zs.neg()), ev.compare(VectorOperators.NE, 0f));
+            }
+            r.less += lanes(accL, tmp);
+            r.ties += (be - b) + accB.reduceLanes(VectorOperators.ADD);
+            if (needSum) {
+                r.sumA += lanes(accS, tmp);
+                r.totalA += lanes(accT, tmp);
+            }
+            r.sumE += lanes(accE, tmp);
+        }
+        passTail(s, x, xo, soft ? y : null, yo, e, eo, invT, m, tail, r);
+    }
+
+    /**
+     * The row's scalar tail [ub, k) after pass 2's vectors: e_j from {@link #tailExp}'s lanes (into
+     * {@code e} unless null) and its sums, element by element ({@link #accumulate}; y: soft targets).
+     */
+    private static void passTail(XentSpec s, float[] x, int xo, float[] y, int yo, float[] e, int eo, float invT, float m,
+                                 float[] tail, Row r) {
+        final int k = s.k;
+        for (int j = S.loopBound(k); j < k; j++) {
+            float zs = x[xo + j] * invT - m;
+            float ej = tail[j - (k - L)];
+            if (e != null) {
+                e[eo + j] = ej;
+            }
+            accumulate(s, r, zs, ej, y != null ? y[yo + j] : 0f, j);
+        }
+    }
+
+    /** Pass 3 for hard targets with smoothing: g_j = alpha·e_j − bs·w_j off the target (bs = beta·ε/K). */
+    private static void smoothGrad(float[] g, int go, int k, float alpha, float bs, float[] w) {
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        FloatVector vbs = FloatVector.broadcast(S, -bs);
+        int j = 0;
+        for (int ub = S.loopBound(k); j < ub; j += L) {
+            FloatVector wv = w != null ? FloatVector.fromArray(S, w, j) : FloatVector.broadcast(S, 1f);
+            FloatVector.fromArray(S, g, go + j).fma(va, wv.mul(vbs)).intoArray(g, go + j);
+        }
+        for (; j < k; j++) {
+            g[go + j] = Math.fma(g[go + j], alpha, (w != null ? w[j] : 1f) * -bs);
+        }
+    }
+
+    /** Pass 3 for soft targets: g_j = alpha·e_j − beta·a_j, a_j = w_j·((1 − ε)·y_j + ε/K). */
+    private static void softGrad(XentSpec s, float[] g, int go, float[] y, int yo, float alpha, float beta) {
+        final float oneMinusEps = (float) (1 - s.eps);
+        final float smooth = (float) s.smooth;
+        final float[] w = s.w;
+        final int k = s.k;
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        FloatVector vnb = FloatVector.broadcast(S, -beta);
+        int j = 0;
+        for (int ub = S.loopBound(k); j < ub; j += L) {
+            FloatVector a = FloatVector.fromArray(S, y, yo + j).fma(oneMinusEps, smooth);
+            if (w != null) {
+                a = a.mul(FloatVector.fromArray(S, w, j));
+            }
+            FloatVector.fromArray(S, g, go + j).fma(va, a.mul(vnb)).intoArray(g, go + j);
+        }
+        for (; j < k; j++) {
+            g[go + j] = Math.fma(g[go + j], alpha, softCoef(s, y[yo + j], j) * -beta);
+        }
     }
 
     /** Pass-2 bookkeeping of one element done one at a time (tails and small K). */

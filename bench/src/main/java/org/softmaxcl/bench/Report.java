@@ -129,11 +129,14 @@ public final class Report {
                 double gelem = elements(r) / (r.medianMs() * 1e6);
                 Row scalar = b.getValue().stream().filter(x -> x.param("backend").equals("cpu-scalar")
                         && x.param("shape").equals(r.param("shape")) && x.param("k").equals(r.param("k"))
-                        && x.param("nonFinite").equals(r.param("nonFinite"))).findFirst().orElse(null);
+                        && x.param("nonFinite").equals(r.param("nonFinite"))
+                        && x.param("options").equals(r.param("options"))).findFirst().orElse(null);
                 String ratio = scalar == null ? "" : String.format(Locale.ROOT, "%.1f", scalar.medianMs() / r.medianMs());
                 String shape = !r.param("shape").isEmpty() ? r.param("shape") : (elements(r) / Long.parseLong(r.param("k"))) + "x" + r.param("k");
                 s.append(String.format(Locale.ROOT, "| %s | %s | %s | %.2f (%.2f–%.2f) | %.3f | %.2f | %.2f | %s |%n",
-                        r.param("backend") + (r.param("op").isEmpty() ? "" : " " + r.param("op")), shape,
+                        r.param("backend") + (r.param("op").isEmpty() ? "" : " " + r.param("op"))
+                                + (r.param("options").isEmpty() || r.param("options").equals("plain") ? "" : " " + r.param("options")),
+                        shape,
                         r.param("nonFinite"), r.medianMs(), r.p10Ms(), r.p90Ms(), gelem,
                         gelem * 8, gelem * 8 / ceiling, ratio));
             }

@@ -16,6 +16,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.softmaxcl.Engine;
+import org.softmaxcl.FloatMatrix;
 import org.softmaxcl.NonFinitePolicy;
 import org.softmaxcl.Targets;
 import org.softmaxcl.XentOptions;
@@ -53,16 +54,43 @@ public class XentBench {
     @Param({"auto"})
     public String chunkMiB;
 
+    /**
+     * The loss's options: {@code plain} (the yardstick), {@code smooth} (label smoothing 0.1),
+     * {@code soft} (soft targets: 0.9 on the hard target, the rest spread evenly), {@code stats}
+     * (row statistics) or {@code softcap} (30); {@code -p options=plain,smooth,soft,stats,softcap}
+     * puts each option's path beside the plain one.
+     */
+    @Param({"plain"})
+    public String options;
+
     private Engine engine;
     private Batch batch;
-    private XentOptions options;
+    private XentOptions xentOptions;
+    private Targets targets;
 
     @Setup(Level.Trial)
     public void setUp() {
         System.setProperty("softmaxcl.opencl.chunkMiB", chunkMiB);
         engine = Batch.engine(backend, threads);
         batch = new Batch(shape, 42);
-        options = XentOptions.builder().nonFinite(NonFinitePolicy.valueOf(nonFinite)).build();
+        XentOptions.Builder b = XentOptions.builder().nonFinite(NonFinitePolicy.valueOf(nonFinite));
+        targets = Targets.hard(batch.targets);
+        switch (options) {
+            case "plain" -> { }
+            case "smooth" -> b.labelSmoothing(0.1f);
+            case "stats" -> b.rowStats(true);
+            case "softcap" -> b.softcap(30f);
+            case "soft" -> {
+                float[] y = new float[batch.rows * batch.cols];
+                java.util.Arrays.fill(y, 0.1f / (batch.cols - 1));
+                for (int i = 0; i < batch.rows; i++) {
+                    y[i * batch.cols + batch.targets[i]] = 0.9f;
+                }
+                targets = Targets.soft(FloatMatrix.of(y, batch.rows, batch.cols));
+            }
+            default -> throw new IllegalArgumentException("options must be plain, smooth, soft, stats or softcap, got " + options);
+        }
+        xentOptions = b.build();
     }
 
     @TearDown(Level.Trial)
@@ -72,6 +100,6 @@ public class XentBench {
 
     @Benchmark
     public XentResult forwardBackward() {
-        return engine.crossEntropyWithGradient(batch.x(), Targets.hard(batch.targets), options, batch.y());
+        return engine.crossEntropyWithGradient(batch.x(), targets, xentOptions, batch.y());
     }
 }
