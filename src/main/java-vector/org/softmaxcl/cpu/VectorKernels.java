@@ -670,14 +670,86 @@ final class VectorKernels implements CpuKernels {
     private float xentRow(XentSpec s, int i, float[] x, int xo, float[] y, int yo, float[] g, int go, RowOutputs out,
                           float xmax, float[] nx, int nxo, boolean backward) {
         final int k = s.k;
+        if (s.softcap > 0 && k >= MIN_K && !s.stats && Float.isFinite(xmax)) {
+            return softcapRow(s, i, x, xo, y, yo, g, go, out, nx, nxo);
+        }
         if (k < MIN_K || s.softcap > 0 || !Float.isFinite(xmax)) {
             scalar.xentRow(s, i, x, xo, y, yo, g, go, out);
             return nx != null ? rowMax(nx, nxo, k) : Float.NaN;
         }
+        return xentRow(s, i, x, xo, y, yo, g, go, out, xmax, (float) (1.0 / s.temperature(i)), nx, nxo, backward);
+    }
+
+    /** Per thread, the soft-cap's z and ∂z/∂x of a row ({@link #softcapRow}). */
+    private static final ThreadLocal<float[][]> CAPPED = ThreadLocal.withInitial(() -> new float[2][0]);
+
+    /**
+     * A row with a soft-cap c (no statistics) whose raw logits have a finite max (rows with a NaN,
+     * +∞ or only −∞ keep the scalar kernels' semantics): z_j = c·tanh(x_j/(T·c)) ({@link VectorExp#tanh}) and
+     * ∂z_j/∂x_j = (1 − tanh²)/T into per-thread rows, the cross-entropy of z at T = 1 as any other
+     * row's (its gradient is then ∂loss/∂z), and that gradient times ∂z/∂x. z is rounded to float,
+     * as the OpenCL kernels round it; the scalar kernels keep it in float64. Returns the next row's
+     * max as {@link #xentRow} does.
+     */
+    private float softcapRow(XentSpec s, int i, float[] x, int xo, float[] y, int yo, float[] g, int go, RowOutputs out,
+                             float[] nx, int nxo) {
+        final int k = s.k;
+        float[][] rows = CAPPED.get();
+        if (rows[0].length < k) {
+            rows[0] = new float[k];
+            rows[1] = new float[k];
+        }
+        final float[] z = rows[0];
+        final float[] dz = rows[1];
+        final float invT = (float) (1.0 / s.temperature(i));
+        capRow(x, xo, k, invT, (float) s.softcap, z, dz);
+        final float zmax = maxOf(z, 0, k);
+        final float nextMax = nx != null ? rowMax(nx, nxo, k) : Float.NaN;
+        if (!Float.isFinite(zmax)) {
+            scalar.xentRow(s, i, x, xo, y, yo, g, go, out);
+            return nextMax;
+        }
+        xentRow(s, i, z, 0, y, yo, g, go, out, zmax, 1f, null, 0, false);
+        if (g != null && (!s.hard || s.targets[i] != s.ignore)) {
+            chain(g, go, dz, k);
+        }
+        return nextMax;
+    }
+
+    /** z_j = c·tanh(x_j·invT/c) and dz_j = (1 − tanh)(1 + tanh)·invT for j in [0, k), k ≥ L. */
+    private static void capRow(float[] x, int xo, int k, float invT, float c, float[] z, float[] dz) {
+        final float invC = 1f / c;
+        for (int j = 0; ; j += L) {
+            final int at = Math.min(j, k - L);      // the last vector overlaps the one before it
+            FloatVector u = FloatVector.fromArray(S, x, xo + at).mul(invT).mul(invC);
+            FloatVector th = VectorExp.tanh(u);
+            th.mul(c).intoArray(z, at);
+            FloatVector.broadcast(S, 1f).sub(th).mul(th.add(1f)).mul(invT).intoArray(dz, at);
+            if (at == k - L) {
+                return;
+            }
+        }
+    }
+
+    /** g_j ·= dz_j over [0, k). */
+    private static void chain(float[] g, int go, float[] dz, int k) {
+        int j = 0;
+        for (int ub = S.loopBound(k); j < ub; j += L) {
+            FloatVector.fromArray(S, g, go + j).mul(FloatVector.fromArray(S, dz, j)).intoArray(g, go + j);
+        }
+        for (; j < k; j++) {
+            g[go + j] *= dz[j];
+        }
+    }
+
+    /** {@link #xentRow} with the row's 1/T given (1 for a soft-capped row's z). */
+    private float xentRow(XentSpec s, int i, float[] x, int xo, float[] y, int yo, float[] g, int go, RowOutputs out,
+                          float xmax, float rowInvT, float[] nx, int nxo, boolean backward) {
+        final int k = s.k;
         final Row r = new Row();
         r.next(x, xo, nx, nxo);
         r.backward = backward && k >= BACKWARD_K;
-        r.invT = (float) (1.0 / s.temperature(i));
+        r.invT = rowInvT;
         r.xmax = xmax;
         r.m = xmax * r.invT;
         final float invT = r.invT;

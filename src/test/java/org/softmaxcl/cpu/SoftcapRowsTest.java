@@ -1,0 +1,115 @@
+package org.softmaxcl.cpu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Random;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.softmaxcl.Engine;
+import org.softmaxcl.NonFinitePolicy;
+import org.softmaxcl.Reduction;
+import org.softmaxcl.XentOptions;
+import org.softmaxcl.testing.Views;
+import org.softmaxcl.testing.XentCase;
+
+/**
+ * Soft-capped rows on the Vector API kernels ({@code VectorKernels#softcapRow}: z = c·tanh(x/(T·c))
+ * in float lanes, the row's cross-entropy on z, the gradient times ∂z/∂x) against the float64
+ * reference within {@link XentCase}'s allowance (which counts z's rounding to float), and against
+ * the scalar kernels (z in float64) within twice it: hard and soft targets, smoothing, class
+ * weights, a temperature and row temperatures, z-loss, an ignored row, saturated logits (|x|
+ * far beyond c), in place, strided, loss only, PROPAGATE and REFUSE, 1 and 2 threads, K from two
+ * vectors up, with and without a tail. Fails if no gradient entry differs from the scalar
+ * kernels' bits, which would mean the rows did not take the vector path.
+ */
+class SoftcapRowsTest {
+    private static final int N = 9;
+
+    private static XentCase[] cases(int k) {
+        Random rnd = new Random(131L * k);
+        float[] x = new float[N * k];
+        for (int j = 0; j < x.length; j++) {
+            x[j] = (float) (rnd.nextGaussian() * 8);
+        }
+        for (int j = 0; j < k; j += 7) {
+            x[2 * k + j] = (j & 1) == 0 ? 400f : -400f;      // saturated: tanh = ±1
+        }
+        x[3 * k + 1] = Float.POSITIVE_INFINITY;              // capped to +c
+        x[4 * k + k - 1] = Float.NEGATIVE_INFINITY;          // capped to −c
+        int[] t = new int[N];
+        for (int i = 0; i < N; i++) {
+            t[i] = (i * 31 + 5) % k;
+        }
+        t[5] = -100;
+        float[] soft = new float[N * k];
+        for (int j = 0; j < soft.length; j++) {
+            soft[j] = rnd.nextFloat();
+        }
+        for (int i = 0; i < N; i++) {
+            float sum = 0;
+            for (int j = 0; j < k; j++) {
+                sum += soft[i * k + j];
+            }
+            for (int j = 0; j < k; j++) {
+                soft[i * k + j] /= sum;
+            }
+        }
+        float[] w = new float[k];
+        for (int j = 0; j < k; j++) {
+            w[j] = 0.25f + (j % 4);
+        }
+        float[] rowT = new float[N];
+        for (int i = 0; i < N; i++) {
+            rowT[i] = 0.5f + 0.25f * (i % 5);
+        }
+        XentOptions cap = XentOptions.builder().softcap(15f).nonFinite(NonFinitePolicy.PROPAGATE).build();
+        return new XentCase[] {
+            new XentCase("cap", N, k, x, t, null, cap),
+            new XentCase("cap T", N, k, x, t, null, cap.toBuilder().temperature(0.6f).zLoss(1e-3f).build()),
+            new XentCase("cap smooth weights", N, k, x, t, null,
+                    cap.toBuilder().labelSmoothing(0.1f).classWeights(w).reduction(Reduction.SUM).build()),
+            new XentCase("cap row T", N, k, x, t, null, cap.toBuilder().rowTemperatures(rowT).reduction(Reduction.NONE).build()),
+            new XentCase("cap soft", N, k, x, null, soft, cap.toBuilder().labelSmoothing(0.05f).build()),
+            new XentCase("cap refuse", N, k, x, t, null, cap.toBuilder().nonFinite(NonFinitePolicy.REFUSE).build()),
+        };
+    }
+
+    @ParameterizedTest(name = "K = {0}")
+    @ValueSource(ints = {32, 33, 100, 1000, 4111})
+    void matchesTheReferenceAndTheScalarKernels(int k) {
+        boolean differs = false;
+        for (int threads : new int[] {1, 2}) {
+            try (Engine vector = Engine.over(new CpuBackend(new VectorKernels(), threads, "test"));
+                 Engine scalar = Engine.over(new CpuBackend(new ScalarKernels(), threads, "test"))) {
+                for (XentCase c : cases(k)) {
+                    if (c.opts.nonFinite() == NonFinitePolicy.REFUSE) {
+                        // ±∞ logits are refused under REFUSE: the case runs on finite logits only.
+                        float[] finite = c.x.clone();
+                        for (int j = 0; j < finite.length; j++) {
+                            finite[j] = Float.isFinite(finite[j]) ? finite[j] : 0f;
+                        }
+                        c = new XentCase(c.name, c.n, c.k, finite, c.hard, c.soft, c.opts);
+                    }
+                    for (Views layout : new Views[] {Views.DENSE, Views.STRIDED}) {
+                        XentCase.Outcome v = c.run(vector, layout, true);
+                        c.check("vector " + layout + ", " + threads + " threads", v);
+                        XentCase.Outcome s = c.run(scalar, layout, true);
+                        c.checkAgreement("vector against scalar, " + layout, v, s);
+                        for (int j = 0; j < v.grad().length && !differs; j++) {
+                            differs = Float.floatToRawIntBits(v.grad()[j]) != Float.floatToRawIntBits(s.grad()[j]);
+                        }
+                    }
+                    c.check("vector, loss only", c.run(vector, Views.DENSE, false));
+                    // In place: the gradient over the logits gives the out-of-place bits.
+                    float[] inPlace = c.x.clone();
+                    XentCase.Outcome dense = c.run(vector, Views.DENSE, true);
+                    vector.crossEntropyWithGradient(org.softmaxcl.FloatMatrix.of(inPlace, N, k), c.targets(Views.DENSE),
+                            c.opts, org.softmaxcl.FloatMatrix.of(inPlace, N, k));
+                    org.softmaxcl.testing.Compare.assertSameValues(c + ": in place", inPlace, dense.grad());
+                }
+            }
+        }
+        assertThat(differs).as("some gradient entry differs from the scalar kernels' (z in float64)").isTrue();
+    }
+}
