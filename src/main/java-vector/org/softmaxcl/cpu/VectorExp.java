@@ -197,9 +197,12 @@ final class VectorExp {
         p = p.fma(a2, c(T5));
         p = p.fma(a2, c(T3));
         FloatVector series = a.mul(a2).fma(p, a);
-        FloatVector e2 = exp(a.min(TANH_ONE).mul(2f));
-        FloatVector big = c(1f).sub(c(2f).div(e2.add(1f)));
-        FloatVector t = big.blend(series, a.compare(VectorOperators.LT, TANH_SERIES));
+        VectorMask<Float> small = a.compare(VectorOperators.LT, TANH_SERIES);
+        FloatVector t = series;
+        if (!small.allTrue()) {   // the exponential form only where some lane needs it
+            FloatVector e2 = exp(a.min(TANH_ONE).mul(2f));
+            t = c(1f).sub(c(2f).div(e2.add(1f))).blend(series, small);
+        }
         IntVector sign = ((IntVector) u.reinterpretAsInts()).and(Integer.MIN_VALUE);
         return (FloatVector) ((IntVector) t.reinterpretAsInts()).or(sign).reinterpretAsFloats();
     }
