@@ -25,7 +25,8 @@ import org.softmaxcl.backend.RowOutputs;
  *   <li>the output from the stored e_j: one multiply (plus one fma for smoothing or soft targets).</li>
  * </ol>
  * Rows with a NaN, +∞ or only −∞ (only reached under the PROPAGATE policy or for ignored rows),
- * soft-capped logits and rows shorter than two vectors go to the scalar kernels.
+ * soft-capped rows with statistics and rows shorter than two vectors go to the scalar kernels;
+ * other soft-capped rows run these passes on z = c·tanh(x/(T·c)) ({@link #softcapRow}).
  */
 final class VectorKernels implements CpuKernels {
     static final int L = S.length();
