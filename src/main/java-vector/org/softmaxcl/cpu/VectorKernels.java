@@ -671,11 +671,12 @@ final class VectorKernels implements CpuKernels {
     private float xentRow(XentSpec s, int i, float[] x, int xo, float[] y, int yo, float[] g, int go, RowOutputs out,
                           float xmax, float[] nx, int nxo, boolean backward) {
         final int k = s.k;
-        if (s.softcap > 0 && k >= MIN_K && !s.stats && Float.isFinite(xmax)) {
-            return softcapRow(s, i, x, xo, y, yo, g, go, out, nx, nxo);
-        }
         if (k < MIN_K || s.softcap > 0 || !Float.isFinite(xmax)) {
-            scalar.xentRow(s, i, x, xo, y, yo, g, go, out);
+            if (s.softcap > 0 && k >= MIN_K && !s.stats && Float.isFinite(xmax)) {
+                softcapRow(s, i, x, xo, y, yo, g, go, out);
+            } else {
+                scalar.xentRow(s, i, x, xo, y, yo, g, go, out);
+            }
             return nx != null ? rowMax(nx, nxo, k) : Float.NaN;
         }
         return xentRow(s, i, x, xo, y, yo, g, go, out, xmax, (float) (1.0 / s.temperature(i)), nx, nxo, backward);
@@ -689,11 +690,9 @@ final class VectorKernels implements CpuKernels {
      * +∞ or only −∞ keep the scalar kernels' semantics): z_j = c·tanh(x_j/(T·c)) ({@link VectorExp#tanh}) and
      * ∂z_j/∂x_j = (1 − tanh²)/T into per-thread rows, the cross-entropy of z at T = 1 as any other
      * row's (its gradient is then ∂loss/∂z), and that gradient times ∂z/∂x. z is rounded to float,
-     * as the OpenCL kernels round it; the scalar kernels keep it in float64. Returns the next row's
-     * max as {@link #xentRow} does.
+     * as the OpenCL kernels round it; the scalar kernels keep it in float64.
      */
-    private float softcapRow(XentSpec s, int i, float[] x, int xo, float[] y, int yo, float[] g, int go, RowOutputs out,
-                             float[] nx, int nxo) {
+    private void softcapRow(XentSpec s, int i, float[] x, int xo, float[] y, int yo, float[] g, int go, RowOutputs out) {
         final int k = s.k;
         float[][] rows = CAPPED.get();
         if (rows[0].length < k) {
@@ -705,16 +704,14 @@ final class VectorKernels implements CpuKernels {
         final float invT = (float) (1.0 / s.temperature(i));
         capRow(x, xo, k, invT, (float) s.softcap, z, dz);
         final float zmax = maxOf(z, 0, k);
-        final float nextMax = nx != null ? rowMax(nx, nxo, k) : Float.NaN;
         if (!Float.isFinite(zmax)) {
             scalar.xentRow(s, i, x, xo, y, yo, g, go, out);
-            return nextMax;
+            return;
         }
         xentRow(s, i, z, 0, y, yo, g, go, out, zmax, 1f, null, 0, false);
         if (g != null && (!s.hard || s.targets[i] != s.ignore)) {
             chain(g, go, dz, k);
         }
-        return nextMax;
     }
 
     /** z_j = c·tanh(x_j·invT/c) and dz_j = (1 − tanh)(1 + tanh)·invT for j in [0, k), k ≥ L. */
