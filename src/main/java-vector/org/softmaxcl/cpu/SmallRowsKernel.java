@@ -79,11 +79,23 @@ final class SmallRowsKernel {
     private final float[] beta = new float[L];
     private final float[] lessArr = new float[L];
     private final int[] below = new int[L];
+    /** Statistics: per row of the group, the column of its largest logit and of its largest soft target ({@link #argmaxLanes}). */
+    private final float[] argX = new float[L];
+    private final float[] argY = new float[L];
 
     private final boolean rowTemperatures;
     private final float invT0;
     private final boolean rowScales;
     private final float rs0;
+    /** The soft-cap c, or 0 for none. */
+    private final float cap;
+    /**
+     * With a soft-cap, each row's 1/T, taken by {@link #capTile} ({@link #invT} then holds 1: the
+     * passes after it run on z at T = 1); else null.
+     */
+    private final float[] capInvT;
+    /** With a soft-cap and a gradient, ∂z/∂x of the group's tile ({@link #capTile}); else unused. */
+    private final float[] dzt;
 
     SmallRowsKernel(XentSpec s, ScalarKernels scalar, boolean gather) {
         this.s = s;
@@ -92,7 +104,12 @@ final class SmallRowsKernel {
         invT0 = (float) (1.0 / s.task.opts().temperature());
         rowScales = s.task.opts().hasSampleWeights() || s.task.opts().hasRowGradScales();
         rs0 = s.task.opts().gradScale();
-        java.util.Arrays.fill(invT, invT0);
+        cap = (float) s.softcap;
+        capInvT = cap > 0 ? new float[L] : null;
+        java.util.Arrays.fill(cap > 0 ? capInvT : invT, invT0);
+        if (cap > 0) {
+            java.util.Arrays.fill(invT, 1f);
+        }
         this.scalar = scalar;
         this.k = s.k;
         xt = new float[k * L];
@@ -101,6 +118,7 @@ final class SmallRowsKernel {
         yt = s.hard ? null : new float[k * L];
         zt = new float[k * L];
         et = new float[k * L];
+        dzt = cap > 0 ? new float[k * L] : null;
     }
 
     /** Processes whole groups of L rows from r0 on; returns the first row not processed. */
@@ -140,19 +158,24 @@ final class SmallRowsKernel {
         if (yt != null) {
             LaneTile.toTile(y, yo + i0 * ldy, ldy, k, yt, perm, yRows);
         }
-        if (rowTemperatures) {   // else invT holds 1/T since the constructor
+        if (rowTemperatures) {   // else invT (or capInvT) holds 1/T since the constructor
+            float[] rowInvT = cap > 0 ? capInvT : invT;
             for (int r = 0; r < L; r++) {
-                invT[r] = (float) (1.0 / s.temperature(i0 + r));
+                rowInvT[r] = (float) (1.0 / s.temperature(i0 + r));
             }
+        }
+        if (s.stats) {
+            rawArgmax(i0, out);   // before the soft-cap: the statistics follow the raw logits
+        }
+        if (cap > 0 && !capTile(g != null)) {
+            scalarGroup(i0, x, xo, ldx, y, yo, ldy, g, go, ldg, out);
+            return;
         }
         // zs is not kept: the options that need it compute it again (generalSums), and the finish
         // recomputes the target's from xt (the same operations, the same bits).
         int first = LaneTile.forward(xt, null, et, k, invT, mArr, lessArr, below);
         if (first == LaneTile.SCALAR) {
-            for (int q = 0; q < L; q++) {
-                int i = i0 + q;
-                scalar.xentRow(s, i, x, xo + i * ldx, y, y == null ? 0 : yo + i * ldy, g, g == null ? 0 : go + i * ldg, out);
-            }
+            scalarGroup(i0, x, xo, ldx, y, yo, ldy, g, go, ldg, out);
             return;
         }
         if (s.needSum || s.stats) {
@@ -170,15 +193,13 @@ final class SmallRowsKernel {
         // row beside them (asking for them changes neither the loss nor the gradient).
         finishLanes(i0, out);
         if (s.stats) {
-            for (int r = 0; r < L; r++) {
-                stats(i0 + r, r, out);
-            }
+            stats(i0, out);
         }
         if (g == null) {
             return;
         }
         // The gradient in vectors across the rows (into zt, free now), then back into the rows.
-        if (!s.needSum && (gRows != null || rowOf != null)) {
+        if (!s.needSum && cap == 0 && (gRows != null || rowOf != null)) {
             // e·alpha straight into the rows (dense: in memory order, each vector gathered from
             // the tile; else scattered by columns), then the targets' entries.
             if (rowOf != null) {
@@ -216,6 +237,11 @@ final class SmallRowsKernel {
                 }
             }
         }
+        if (cap > 0) {
+            for (int j = 0; j < k * L; j += L) {   // ∂loss/∂z times ∂z/∂x
+                FloatVector.fromArray(S, zt, j).mul(FloatVector.fromArray(S, dzt, j)).intoArray(zt, j);
+            }
+        }
         LaneTile.fromTile(zt, g, go + i0 * ldg, ldg, k, perm, gRows);
         if (s.hard) {
             for (int r = 0; r < L; r++) {
@@ -225,6 +251,38 @@ final class SmallRowsKernel {
                 }
             }
         }
+    }
+
+    /** The group's rows one by one on the scalar kernel (a NaN or infinite logit: its semantics). */
+    private void scalarGroup(int i0, float[] x, int xo, int ldx, float[] y, int yo, int ldy, float[] g, int go, int ldg,
+                             RowOutputs out) {
+        for (int q = 0; q < L; q++) {
+            int i = i0 + q;
+            scalar.xentRow(s, i, x, xo + i * ldx, y, y == null ? 0 : yo + i * ldy, g, g == null ? 0 : go + i * ldg, out);
+        }
+    }
+
+    /**
+     * The soft-cap over the group's tile, in place: z = c·tanh(x·(1/T)/c) ({@link VectorExp#tanh},
+     * rounded to float as {@code VectorKernels#softcapRow} rounds it, so a row's z has the same bits
+     * either way) and, with a gradient, ∂z/∂x = (1 − tanh)(1 + tanh)/T into {@link #dzt}. False
+     * when some logit of the group is NaN or infinite: the group then goes to the scalar kernel,
+     * whose semantics such rows keep (the tile is reloaded for the next group anyway).
+     */
+    private boolean capTile(boolean grad) {
+        final FloatVector vit = FloatVector.fromArray(S, capInvT, 0);
+        final float invC = 1f / cap;
+        IntVector mag = IntVector.zero(I);
+        for (int j = 0; j < k * L; j += L) {
+            FloatVector x = FloatVector.fromArray(S, xt, j);
+            mag = mag.max(((IntVector) x.reinterpretAsInts()).and(0x7FFFFFFF));
+            FloatVector th = VectorExp.tanh(x.mul(vit).mul(invC));
+            th.mul(cap).intoArray(xt, j);
+            if (grad) {
+                FloatVector.broadcast(S, 1f).sub(th).mul(th.add(1f)).mul(vit).intoArray(dzt, j);
+            }
+        }
+        return mag.reduceLanes(VectorOperators.MAX) < 0x7F800000;
     }
 
     /**
@@ -407,35 +465,56 @@ final class SmallRowsKernel {
         coefA.mul(vit).intoArray(beta, 0);
     }
 
-    /** The statistics of row r of the group into out (after {@link #finishLanes}, which wrote its loss and lse). */
-    private void stats(int i, int r, RowOutputs out) {
-        final int t = s.hard ? s.targets[i] : -1;
-        final boolean counted = !s.hard || t != s.ignore;
-        final double id = invd[r];
-        int arg = 0;
+    /**
+     * Per row of a tile's group, the column of its largest entry (the first of equal ones, as
+     * the scalar kernel's strict comparison takes it) in {@code arg}'s lanes, and that entry into
+     * {@code best} when not null: the group's rows at once, rather than a strided scan per row
+     * (which took half the time of a call with statistics at 262144×10).
+     */
+    private FloatVector argmaxLanes(float[] tile, float[] best, int bestAt) {
+        FloatVector b = FloatVector.fromArray(S, tile, 0);
+        FloatVector a = FloatVector.zero(S);
         for (int j = 1; j < k; j++) {
-            if (xt[j * L + r] > xt[arg * L + r]) {
-                arg = j;
-            }
+            FloatVector v = FloatVector.fromArray(S, tile, j * L);
+            VectorMask<Float> gt = v.compare(VectorOperators.GT, b);
+            b = b.blend(v, gt);
+            a = a.blend((float) j, gt);
         }
-        out.max[i] = xt[arg * L + r];
-        out.argmax[i] = arg;
-        out.entropy[i] = (float) (sumE[r] * id + logd[r]);
-        int tcol = t;
-        if (!s.hard) {
-            tcol = 0;
-            for (int j = 1; j < k; j++) {
-                if (yt[j * L + r] > yt[tcol * L + r]) {
-                    tcol = j;
-                }
-            }
+        if (best != null) {
+            b.intoArray(best, bestAt);
         }
-        if (counted) {
-            out.targetProb[i] = (float) (et[tcol * L + r] * id);
-            out.hit[i] = arg == tcol;
-        } else {
-            out.targetProb[i] = Float.NaN;
-            out.hit[i] = false;
+        return a;
+    }
+
+    /** Each row's largest raw logit and its column into out, the column also into {@link #argX}. */
+    private void rawArgmax(int i0, RowOutputs out) {
+        FloatVector arg = argmaxLanes(xt, out.max, i0);
+        ((IntVector) arg.convert(VectorOperators.F2I, 0)).intoArray(out.argmax, i0);
+        arg.intoArray(argX, 0);
+    }
+
+    /**
+     * The rest of the statistics of the group's rows into out (after {@link #rawArgmax}, and
+     * {@link #finishLanes}, which wrote their loss and lse): the entropy Σ e·(m − z)/d + log d
+     * (one fma, the exact value rounded once), in lanes; the target's probability and the hit
+     * row by row (a soft target's column is its largest entry).
+     */
+    private void stats(int i0, RowOutputs out) {
+        FloatVector id = FloatVector.fromArray(S, invd, 0);
+        FloatVector.fromArray(S, sumE, 0).fma(id, FloatVector.fromArray(S, logd, 0)).intoArray(out.entropy, i0);
+        if (yt != null) {
+            argmaxLanes(yt, null, 0).intoArray(argY, 0);
+        }
+        for (int r = 0; r < L; r++) {
+            final int i = i0 + r;
+            final int t = s.hard ? s.targets[i] : (int) argY[r];
+            if (!s.hard || t != s.ignore) {
+                out.targetProb[i] = et[t * L + r] * invd[r];   // a float product: the float64 one, rounded
+                out.hit[i] = (int) argX[r] == t;
+            } else {
+                out.targetProb[i] = Float.NaN;
+                out.hit[i] = false;
+            }
         }
     }
 }

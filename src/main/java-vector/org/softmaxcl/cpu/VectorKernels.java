@@ -672,8 +672,8 @@ final class VectorKernels implements CpuKernels {
                           float xmax, float[] nx, int nxo, boolean backward) {
         final int k = s.k;
         if (k < MIN_K || s.softcap > 0 || !Float.isFinite(xmax)) {
-            if (s.softcap > 0 && k >= MIN_K && !s.stats && Float.isFinite(xmax)) {
-                softcapRow(s, i, x, xo, y, yo, g, go, out);
+            if (s.softcap > 0 && k >= MIN_K && Float.isFinite(xmax)) {
+                softcapRow(s, i, x, xo, y, yo, g, go, out, xmax);
             } else {
                 scalar.xentRow(s, i, x, xo, y, yo, g, go, out);
             }
@@ -686,14 +686,30 @@ final class VectorKernels implements CpuKernels {
     private static final ThreadLocal<float[][]> CAPPED = ThreadLocal.withInitial(() -> new float[2][0]);
 
     /**
-     * A row with a soft-cap c (no statistics) whose raw logits have a finite max (rows with a NaN,
+     * A row with a soft-cap c whose raw logits have a finite max {@code xmax} (rows with a NaN,
      * +∞ or only −∞ keep the scalar kernels' semantics): z_j = c·tanh(x_j/(T·c)) ({@link VectorExp#tanh}) and
      * ∂z_j/∂x_j = (1 − tanh²)/T into per-thread rows, the cross-entropy of z at T = 1 as any other
      * row's (its gradient is then ∂loss/∂z), and that gradient times ∂z/∂x. z is rounded to float,
-     * as the OpenCL kernels round it; the scalar kernels keep it in float64.
+     * as the OpenCL kernels round it; the scalar kernels keep it in float64. The statistics' max,
+     * argmax and hit follow the raw logits (a saturating cap ties z), as the scalar kernels'.
      */
-    private void softcapRow(XentSpec s, int i, float[] x, int xo, float[] y, int yo, float[] g, int go, RowOutputs out) {
+    private void softcapRow(XentSpec s, int i, float[] x, int xo, float[] y, int yo, float[] g, int go, RowOutputs out,
+                            float xmax) {
         final int k = s.k;
+        int rawArg = 0;
+        int tcol = s.hard ? s.targets[i] : -1;
+        if (s.stats) {   // before the pass: g may be x (in place)
+            while (x[xo + rawArg] != xmax) {
+                rawArg++;
+            }
+            float ym = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < k && !s.hard; j++) {
+                if (y[yo + j] > ym) {
+                    ym = y[yo + j];
+                    tcol = j;
+                }
+            }
+        }
         float[][] rows = CAPPED.get();
         if (rows[0].length < k) {
             rows[0] = new float[k];
@@ -709,6 +725,11 @@ final class VectorKernels implements CpuKernels {
             return;
         }
         xentRow(s, i, z, 0, y, yo, g, go, out, zmax, 1f, null, 0, false);
+        if (s.stats) {
+            out.max[i] = xmax;
+            out.argmax[i] = rawArg;
+            out.hit[i] = (!s.hard || tcol != s.ignore) && tcol >= 0 && rawArg == tcol;
+        }
         if (g != null && (!s.hard || s.targets[i] != s.ignore)) {
             chain(g, go, dz, k);
         }
@@ -1533,7 +1554,7 @@ final class VectorKernels implements CpuKernels {
             }
             return ahead >= 0 ? next : Float.NaN;
         }
-        if (s.k >= XENT_LANES_K || s.softcap > 0) {
+        if (s.k >= XENT_LANES_K) {
             return CpuKernels.super.xentRows(s, r0, r1, x, xo, ldx, y, yo, ldy, g, go, ldg, out, firstMax, ahead);
         }
         int done = new SmallRowsKernel(s, scalar, laneGather).xent(r0, r1, x, xo, ldx, y, yo, ldy, g, go, ldg, out);

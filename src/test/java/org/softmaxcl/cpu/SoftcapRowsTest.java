@@ -14,17 +14,22 @@ import org.softmaxcl.testing.Views;
 import org.softmaxcl.testing.XentCase;
 
 /**
- * Soft-capped rows on the Vector API kernels ({@code VectorKernels#softcapRow}: z = c·tanh(x/(T·c))
- * in float lanes, the row's cross-entropy on z, the gradient times ∂z/∂x) against the float64
+ * Soft-capped rows on the Vector API kernels ({@code VectorKernels#softcapRow}, and below
+ * {@link VectorKernels#XENT_LANES_K} {@link SmallRowsKernel}'s tiles: z = c·tanh(x/(T·c))
+ * in float lanes, the cross-entropy on z, the gradient times ∂z/∂x) against the float64
  * reference within {@link XentCase}'s allowance (which counts z's rounding to float), and against
  * the scalar kernels (z in float64) within twice it: hard and soft targets, smoothing, class
  * weights, a temperature and row temperatures, z-loss, an ignored row, saturated logits (|x|
- * far beyond c), in place, strided, loss only, PROPAGATE and REFUSE, 1 and 2 threads, K from two
- * vectors up, with and without a tail. Fails if no gradient entry differs from the scalar
+ * far beyond c), in place, strided, loss only, PROPAGATE and REFUSE, 1 and 2 threads, K from 2
+ * up, with and without a tail, row statistics (which follow the raw logits, and whose asking
+ * changes no bit of the loss or gradient); the first group of rows holds ±∞ logits (small K: the group goes
+ * to the scalar kernel), the second a saturated row and an ignored one. Fails if no gradient entry differs from the scalar
  * kernels' bits, which would mean the rows did not take the vector path.
  */
 class SoftcapRowsTest {
-    private static final int N = 9;
+    /** Two whole groups of lanes and a tail (the rows of the second group are all finite). */
+    private static final int N = 2 * LaneTile.L + 3;
+    private static final int SECOND = LaneTile.L;
 
     private static XentCase[] cases(int k) {
         Random rnd = new Random(131L * k);
@@ -34,6 +39,11 @@ class SoftcapRowsTest {
         }
         for (int j = 0; j < k; j += 7) {
             x[2 * k + j] = (j & 1) == 0 ? 400f : -400f;      // saturated: tanh = ±1
+            x[(SECOND + 2) * k + j] = (j & 1) == 0 ? -400f : 400f;
+        }
+        if (k > 7) {   // z ties 300 with 400: the raw argmax (7) is not z's first largest (0)
+            x[2 * k] = 300f;
+            x[(SECOND + 2) * k] = 300f;
         }
         x[3 * k + 1] = Float.POSITIVE_INFINITY;              // capped to +c
         x[4 * k + k - 1] = Float.NEGATIVE_INFINITY;          // capped to −c
@@ -42,6 +52,7 @@ class SoftcapRowsTest {
             t[i] = (i * 31 + 5) % k;
         }
         t[5] = -100;
+        t[SECOND + 5] = -100;
         float[] soft = new float[N * k];
         for (int j = 0; j < soft.length; j++) {
             soft[j] = rnd.nextFloat();
@@ -72,11 +83,13 @@ class SoftcapRowsTest {
             new XentCase("cap row T", N, k, x, t, null, cap.toBuilder().rowTemperatures(rowT).reduction(Reduction.NONE).build()),
             new XentCase("cap soft", N, k, x, null, soft, cap.toBuilder().labelSmoothing(0.05f).build()),
             new XentCase("cap refuse", N, k, x, t, null, cap.toBuilder().nonFinite(NonFinitePolicy.REFUSE).build()),
+            new XentCase("cap stats", N, k, x, t, null, cap.toBuilder().rowStats(true).temperature(0.8f).build()),
+            new XentCase("cap soft stats", N, k, x, null, soft, cap.toBuilder().rowStats(true).build()),
         };
     }
 
     @ParameterizedTest(name = "K = {0}")
-    @ValueSource(ints = {32, 33, 100, 1000, 4111})
+    @ValueSource(ints = {2, 3, 10, 31, 32, 33, 63, 100, 1000, 4111})
     void matchesTheReferenceAndTheScalarKernels(int k) {
         boolean differs = false;
         for (int threads : new int[] {1, 2}) {
@@ -107,6 +120,12 @@ class SoftcapRowsTest {
                     vector.crossEntropyWithGradient(org.softmaxcl.FloatMatrix.of(inPlace, N, k), c.targets(Views.DENSE),
                             c.opts, org.softmaxcl.FloatMatrix.of(inPlace, N, k));
                     org.softmaxcl.testing.Compare.assertSameValues(c + ": in place", inPlace, dense.grad());
+                    // Asking for row statistics changes no bit of the loss or the gradient.
+                    XentCase.Outcome other = c.with(c.opts.toBuilder().rowStats(!c.opts.rowStats()).build())
+                            .run(vector, Views.DENSE, true);
+                    assertThat(Double.doubleToRawLongBits(other.result().loss())).as(c + ": loss, statistics toggled")
+                            .isEqualTo(Double.doubleToRawLongBits(dense.result().loss()));
+                    org.softmaxcl.testing.Compare.assertSameBits(c + ": gradient, statistics toggled", dense.grad(), other.grad());
                 }
             }
         }

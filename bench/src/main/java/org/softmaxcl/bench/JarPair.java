@@ -21,14 +21,16 @@ import java.util.SplittableRandom;
  *     xent 262144 10 2 12 10 old.jar new.jar      # op N K threads rounds calls-per-block jar...
  * </pre>
  * Both operations run on the CPU backend with non-finite logits propagated ({@code -Dnf=REFUSE}
- * checks them); the jars are shaded library jars ({@code target/softmax-cl.jar} of each build).
+ * checks them); the cross-entropy's options are {@link XentBench}'s ({@code -Dopts=smooth}, soft,
+ * stats or softcap; plain by default); the jars are shaded library jars ({@code target/softmax-cl.jar} of each build).
  */
 public final class JarPair {
     private JarPair() {
     }
 
     /** One build's call, made through reflection on that build's own classes. */
-    private static Runnable call(Path jar, String op, int n, int k, int threads, String nonFinite) throws Exception {
+    private static Runnable call(Path jar, String op, int n, int k, int threads, String nonFinite, String options)
+            throws Exception {
         ClassLoader cl = new URLClassLoader(new URL[] {jar.toUri().toURL()}, ClassLoader.getPlatformClassLoader());
         Class<?> engineC = cl.loadClass("org.softmaxcl.Engine");
         Class<?> backendC = cl.loadClass("org.softmaxcl.backend.Backend");
@@ -58,9 +60,26 @@ public final class JarPair {
             Object targets = targetsC.getMethod("hard", int[].class).invoke(null, (Object) t);
             Object builder = xoC.getMethod("builder").invoke(null);
             builder.getClass().getMethod("nonFinite", policyC).invoke(builder, policy);
+            Class<?> bc = builder.getClass();
+            switch (options) {
+                case "plain" -> { }
+                case "smooth" -> bc.getMethod("labelSmoothing", float.class).invoke(builder, 0.1f);
+                case "stats" -> bc.getMethod("rowStats", boolean.class).invoke(builder, true);
+                case "softcap" -> bc.getMethod("softcap", float.class).invoke(builder, 30f);
+                case "soft" -> {   // as XentBench: 0.9 on the hard target, the rest spread evenly
+                    float[] y = new float[n * k];
+                    Arrays.fill(y, 0.1f / (k - 1));
+                    for (int i = 0; i < n; i++) {
+                        y[i * k + t[i]] = 0.9f;
+                    }
+                    targets = targetsC.getMethod("soft", matrixC).invoke(null, of.invoke(null, y, n, k));
+                }
+                default -> throw new IllegalArgumentException("opts must be plain, smooth, soft, stats or softcap, got " + options);
+            }
             Object opts = builder.getClass().getMethod("build").invoke(builder);
             Method m = engineC.getMethod("crossEntropyWithGradient", matrixC, targetsC, xoC, matrixC);
-            return () -> invoke(m, engine, xm, targets, opts, out);
+            Object tg = targets;
+            return () -> invoke(m, engine, xm, tg, opts, out);
         }
         Object opts = soC.getMethod("withNonFinite", policyC).invoke(soC.getField("DEFAULTS").get(null), policy);
         Method m = engineC.getMethod("softmax", matrixC, matrixC, soC);
@@ -94,9 +113,10 @@ public final class JarPair {
         int calls = Integer.parseInt(a[5]);
         int v = a.length - 6;
         String nonFinite = System.getProperty("nf", "PROPAGATE");
+        String options = System.getProperty("opts", "plain");
         Runnable[] run = new Runnable[v];
         for (int i = 0; i < v; i++) {
-            run[i] = call(Path.of(a[6 + i]), op, n, k, threads, nonFinite);
+            run[i] = call(Path.of(a[6 + i]), op, n, k, threads, nonFinite, options);
         }
         // Warm-up: at least three blocks each and at least 3 s in all, so that C2 has compiled the
         // kernels of every build (a small call, 16384×10, runs 10–70× slower for its first ~50 calls).
