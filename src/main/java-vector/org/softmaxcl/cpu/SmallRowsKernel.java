@@ -11,7 +11,8 @@ import jdk.incubator.vector.VectorOperators;
 import org.softmaxcl.backend.RowOutputs;
 
 /**
- * The fused cross-entropy for small K (below {@link VectorKernels#XENT_LANES_K}), with each vector
+ * The fused cross-entropy for small K (below {@link VectorKernels#XENT_LANES_K}, or
+ * {@link VectorKernels#SUMS_LANES_K} with smoothing or soft targets), with each vector
  * lane on a row: a group of L rows is transposed into a K×L tile (column j of every row in one
  * vector), the whole pass — max, exponentials, sums, log d, the gradient — runs in vectors across
  * the rows, and the gradient tile is transposed back. Row-wise vectors would leave most lanes idle
@@ -24,7 +25,12 @@ import org.softmaxcl.backend.RowOutputs;
  *
  * <p>The loss, lse and gradient constants come from one finish in float32 lanes whether or not
  * row statistics are asked for (so asking for them changes no bit of either); the statistics are
- * taken row by row beside it.
+ * taken beside it, in lanes but for each row's target probability and hit.
+ *
+ * <p>A soft-cap c turns the tile into z = c·tanh(x/(T·c)) first (the statistics' max and argmax
+ * are taken from the raw logits before), the pass runs on z at T = 1, and the gradient tile is
+ * multiplied by ∂z/∂x before it goes back; a group with a NaN or infinite logit goes to the
+ * scalar kernel.
  *
  * <p>Same formulas as {@link ScalarKernels}; the target's p − 1 is −(Σ_{j≠t} e_j)/d, free of
  * cancellation, so no expm1 is needed. A group holding a NaN, ±∞ maximum goes to the scalar

@@ -50,10 +50,24 @@ final class VectorKernels implements CpuKernels {
      * row at a time from it on. The lanes cost two transposes per element, the rows a fixed cost
      * per row (several horizontal reductions, the finish); measured on AVX2 (1 thread, N·K = 2^20,
      * Gelem/s rows → lanes): K = 16 0.16 → 0.23-0.37, 32 0.28 → 0.40-0.45, 48 0.38 → 0.50,
-     * 64 0.30-0.39 → 0.27. Softmax, with less to do per row, keeps rows from {@link #MIN_K} on (at
-     * K = 48 both ways measured the same). {@code CpuBackend.SMALL_K} is at least this.
+     * 64 0.30-0.39 → 0.27: eight vectors a row. On AVX-512 (2-core Xeon, 2 threads, N·K = 2^23,
+     * JarPair, time lanes / rows): K = 64 0.58, 80 0.65, 100 0.72, 127 0.79, 128 0.93, 160 0.94,
+     * 200 0.97, 256 1.16, 384 1.48: eight vectors a row again (16 lanes, K = 128). Softmax, with
+     * less to do per row, keeps rows from {@link #MIN_K} on (at K = 48 both ways measured the
+     * same). {@code CpuBackend.SMALL_K} is at least this.
      */
-    static final int XENT_LANES_K = Math.max(MIN_K, 64);
+    static final int XENT_LANES_K = Math.max(MIN_K, 8 * L);
+    /**
+     * Label smoothing and soft targets (the sums of a_j·(m − z_j), masked in the tiles) put rows
+     * on lanes below this K only: on AVX-512 (as above, time lanes / rows) K = 64 smoothing 0.92,
+     * soft targets 1.33; K = 80 1.01 and 1.12; K = 100 1.10 and 1.25.
+     */
+    static final int SUMS_LANES_K = Math.min(XENT_LANES_K, Math.max(MIN_K, 64));
+
+    /** Whether the rows of s go on vector lanes ({@link SmallRowsKernel}). */
+    private static boolean onLanes(XentSpec s) {
+        return s.k < (s.needSum ? SUMS_LANES_K : XENT_LANES_K);
+    }
 
     private final ScalarKernels scalar = new ScalarKernels();
     /** How the small-K kernels move rows into their tiles ({@link LaneTile#GATHER_PROPERTY}). */
@@ -1500,9 +1514,10 @@ final class VectorKernels implements CpuKernels {
         return k >= MIN_K;
     }
 
+    /** Also true for rows on lanes ({@link #onLanes}): the tiles take their rows' maxima themselves, and would not read kept ones. */
     @Override
     public boolean readsMaximaAhead(XentSpec s) {
-        return pipelined(s) && s.k >= XENT_LANES_K;
+        return onLanes(s) || pipelined(s);
     }
 
     /**
@@ -1549,7 +1564,7 @@ final class VectorKernels implements CpuKernels {
     }
 
     /**
-     * Small K (below {@link #XENT_LANES_K}): {@link SmallRowsKernel} puts each vector lane on a row
+     * Small K ({@link #onLanes}): {@link SmallRowsKernel} puts each vector lane on a row
      * instead of a column; ranges that are not whole groups of lanes end with the scalar kernel.
      * Larger K in the common case ({@link #pipelined}): each row's max read during the row before,
      * as in {@link #softmaxRows}.
@@ -1557,7 +1572,7 @@ final class VectorKernels implements CpuKernels {
     @Override
     public float xentRows(XentSpec s, int r0, int r1, float[] x, int xo, int ldx, float[] y, int yo, int ldy,
                           float[] g, int go, int ldg, RowOutputs out, float firstMax, int ahead) {
-        if (pipelined(s) && s.k >= XENT_LANES_K) {
+        if (pipelined(s) && !onLanes(s)) {
             if (r0 >= r1) {
                 return Float.NaN;
             }
@@ -1569,7 +1584,7 @@ final class VectorKernels implements CpuKernels {
             }
             return ahead >= 0 ? next : Float.NaN;
         }
-        if (s.k >= XENT_LANES_K) {
+        if (!onLanes(s)) {
             return CpuKernels.super.xentRows(s, r0, r1, x, xo, ldx, y, yo, ldy, g, go, ldg, out, firstMax, ahead);
         }
         int done = new SmallRowsKernel(s, scalar, laneGather).xent(r0, r1, x, xo, ldx, y, yo, ldy, g, go, ldg, out);

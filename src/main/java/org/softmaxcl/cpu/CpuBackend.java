@@ -487,7 +487,7 @@ public final class CpuBackend implements Backend {
      * Below this K the lane kernels may put rows on vector lanes in groups (at most 16 lanes) that
      * start with the range they are given (at least the vector kernels' XENT_LANES_K, tested).
      */
-    static final int SMALL_K = 64;
+    static final int SMALL_K = 128;
 
     /**
      * Rows per chunk for {@code threads} threads over rows of k: about CHUNKS_PER_THREAD chunks per

@@ -93,7 +93,8 @@ interface CpuKernels {
 
     /**
      * Whether {@link #xentRows} without maxima reads each row's largest value during the row
-     * before for the rows of {@code s} (a spec without maxima).
+     * before for the rows of {@code s} (a spec without maxima), or otherwise has no use for
+     * maxima known beforehand.
      */
     default boolean readsMaximaAhead(XentSpec s) {
         return false;

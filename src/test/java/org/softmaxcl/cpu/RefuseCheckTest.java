@@ -141,9 +141,13 @@ class RefuseCheckTest {
         refused(vector, k, x -> x[2500 * k + k / 2] = Float.NaN, o, "2500", "NaN");
     }
 
-    /** Which passes read each row's max during the row before, so that the check keeps no maxima for them. */
+    /**
+     * Which passes have no use for maxima kept by the check, so that it keeps none for them: the
+     * vector passes that read each row's max during the row before, and the lane tiles (small K),
+     * which take their rows' maxima themselves.
+     */
     @org.junit.jupiter.api.Test
-    void onlyPipelinedVectorPassesReadTheirMaximaAhead() {
+    void onlyPipelinedVectorPassesAndLaneTilesGoWithoutKeptMaxima() {
         VectorKernels v = new VectorKernels();
         ScalarKernels sc = new ScalarKernels();
         XentOptions plain = opts(NonFinitePolicy.REFUSE);
@@ -155,8 +159,14 @@ class RefuseCheckTest {
             assertThat(sc.readsMaximaAhead(spec(k, plain))).as("scalar, K = %d", k).isFalse();
             assertThat(sc.readsMaximaAhead(k)).as("scalar softmax, K = %d", k).isFalse();
         }
-        assertThat(v.readsMaximaAhead(spec(10, plain))).as("vector, K = 10 (lanes on rows)").isFalse();
-        assertThat(v.readsMaximaAhead(spec(64, plain.toBuilder().rowStats(true).build()))).as("statistics").isFalse();
+        XentOptions stats = plain.toBuilder().rowStats(true).build();
+        for (int k : new int[] {10, VectorKernels.XENT_LANES_K - 1}) {
+            assertThat(v.readsMaximaAhead(spec(k, plain))).as("vector, K = %d (lanes on rows)", k).isTrue();
+            assertThat(v.readsMaximaAhead(spec(k, stats))).as("vector, statistics, K = %d (lanes on rows)", k).isTrue();
+        }
+        assertThat(v.readsMaximaAhead(spec(VectorKernels.SUMS_LANES_K - 1, smooth))).as("smoothing on lanes").isTrue();
+        assertThat(v.readsMaximaAhead(spec(VectorKernels.XENT_LANES_K, stats))).as("statistics on rows").isFalse();
+        assertThat(sc.readsMaximaAhead(spec(10, plain))).as("scalar, K = 10").isFalse();
     }
 
     private static XentSpec spec(int k, XentOptions o) {

@@ -87,7 +87,7 @@ class SmallRowsTest {
     }
 
     @ParameterizedTest(name = "K = {0}")
-    @ValueSource(ints = {2, 3, 5, 10, 15, 16, 33, 63})
+    @ValueSource(ints = {2, 3, 5, 10, 15, 16, 33, 63, 100, 127})
     void crossEntropyMatchesTheReferenceDenseStridedAndInPlace(int k) {
         float[] x = batch(k, 31L * k);
         int[] t = targets(k);
@@ -125,7 +125,7 @@ class SmallRowsTest {
      * both either way, and the statistics come beside it (mean reduction; plain and smoothed).
      */
     @ParameterizedTest(name = "K = {0}")
-    @ValueSource(ints = {3, 10, 23, 40})
+    @ValueSource(ints = {3, 10, 23, 40, 100})
     void rowStatisticsLeaveTheLossAndGradientBitsAsTheyAre(int k) {
         float[] x = batch(k, 77L * k);
         int[] t = targets(k);
@@ -237,7 +237,7 @@ class SmallRowsTest {
      * argument below the fast exp's range, so those groups take the exact exp), in place too.
      */
     @ParameterizedTest(name = "K = {0}")
-    @ValueSource(ints = {2, 7, 10, 16, 31, 63})
+    @ValueSource(ints = {2, 7, 10, 16, 31, 63, 100})
     void outputsInMemoryOrderGiveTheTilesBits(int k) {
         float[] x = batch(k, 11L * k);
         int[] t = targets(k);
@@ -283,7 +283,7 @@ class SmallRowsTest {
      * targets, dense, strided, in place and loss only; softmax and log-softmax dense and strided.
      */
     @ParameterizedTest(name = "K = {0}")
-    @ValueSource(ints = {2, 3, 10, 17, 33, 63})
+    @ValueSource(ints = {2, 3, 10, 17, 33, 63, 127})
     void gathersAndElementMovesGiveTheSameBits(int k) {
         float[] x = batch(k, 5L * k);
         int[] t = targets(k);
