@@ -52,9 +52,8 @@ final class VectorKernels implements CpuKernels {
      * Gelem/s rows → lanes): K = 16 0.16 → 0.23-0.37, 32 0.28 → 0.40-0.45, 48 0.38 → 0.50,
      * 64 0.30-0.39 → 0.27: eight vectors a row. On AVX-512 (2-core Xeon, 2 threads, N·K = 2^23,
      * JarPair, time lanes / rows): K = 64 0.58, 80 0.65, 100 0.72, 127 0.79, 128 0.93, 160 0.94,
-     * 200 0.97, 256 1.16, 384 1.48: eight vectors a row again (16 lanes, K = 128). Softmax, with
-     * less to do per row, keeps rows from {@link #MIN_K} on (at K = 48 both ways measured the
-     * same). {@code CpuBackend.SMALL_K} is at least this.
+     * 200 0.97, 256 1.16, 384 1.48: eight vectors a row again (16 lanes, K = 128). Softmax: see
+     * {@link #SOFTMAX_LANES_K}. {@code CpuBackend.SMALL_K} is at least either.
      */
     static final int XENT_LANES_K = Math.max(MIN_K, 8 * L);
     /**
@@ -63,6 +62,15 @@ final class VectorKernels implements CpuKernels {
      * soft targets 1.33; K = 80 1.01 and 1.12; K = 100 1.10 and 1.25.
      */
     static final int SUMS_LANES_K = Math.min(XENT_LANES_K, Math.max(MIN_K, 64));
+
+    /**
+     * Softmax and log-softmax put rows on vector lanes ({@link SmallRowsSoftmax}) below this K.
+     * With less to do per row than the cross-entropy, rows took over sooner on AVX2 (8 lanes: at
+     * K = 48 both ways measured the same), so there from two vectors a row on; on AVX-512 (2-core
+     * Xeon, 2 threads, N·K = 2^23, JarPair, time lanes / rows) K = 32 0.53, 48 0.71, 64 0.72
+     * (REFUSE 0.75), 100 0.88, 127 0.93: eight vectors a row, as the cross-entropy.
+     */
+    static final int SOFTMAX_LANES_K = L >= 16 ? 8 * L : MIN_K;
 
     /** Whether the rows of s go on vector lanes ({@link SmallRowsKernel}). */
     private static boolean onLanes(XentSpec s) {
@@ -1509,9 +1517,10 @@ final class VectorKernels implements CpuKernels {
         team.nextMax[i * team.parts + q] = nx == null ? Float.NEGATIVE_INFINITY : last ? r.nextMax(ub, k) : r.nmax;
     }
 
+    /** True for every K: rows on lanes ({@link #SOFTMAX_LANES_K}) take their maxima in the tiles, longer rows read each during the row before. */
     @Override
     public boolean readsMaximaAhead(int k) {
-        return k >= MIN_K;
+        return k < SOFTMAX_LANES_K || k >= MIN_K;
     }
 
     /** Also true for rows on lanes ({@link #onLanes}): the tiles take their rows' maxima themselves, and would not read kept ones. */
@@ -1539,7 +1548,7 @@ final class VectorKernels implements CpuKernels {
                              java.util.function.IntToDoubleFunction temperatures, boolean log, float[] maxima,
                              float firstMax, int ahead) {
         int done = r0;
-        if (k < MIN_K) {
+        if (k < SOFTMAX_LANES_K) {
             done = new SmallRowsSoftmax(k, laneGather).softmax(r0, r1, x, xo, ldx, out, oo, ldo, temperatures, log, scalar);
         }
         if (done >= r1) {

@@ -173,7 +173,7 @@ class SmallRowsTest {
     }
 
     @ParameterizedTest(name = "K = {0}")
-    @ValueSource(ints = {2, 5, 10, 15})
+    @ValueSource(ints = {2, 5, 10, 15, 33, 100, 127})
     void softmaxAndLogSoftmaxMatchTheReferenceDenseAndStrided(int k) {
         float[] x = batch(k, 13L * k);
         SoftmaxOptions o = SoftmaxOptions.DEFAULTS.withNonFinite(NonFinitePolicy.PROPAGATE);

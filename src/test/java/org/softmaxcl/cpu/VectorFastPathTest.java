@@ -134,8 +134,9 @@ class VectorFastPathTest {
      * the other direction than a row alone (the same bits).
      */
     @ParameterizedTest(name = "K = {0}")
-    @ValueSource(ints = {VectorKernels.BLOCK + 8, 100, VectorKernels.BACKWARD_K + 40})
+    @ValueSource(ints = {VectorKernels.BLOCK + 8, 165, VectorKernels.BACKWARD_K + 40})
     void aRowInABatchGivesTheBitsOfTheRowAlone(int k) {
+        assertThat(k).as("K of rows, not lanes").isGreaterThanOrEqualTo(Math.max(VectorKernels.XENT_LANES_K, VectorKernels.SOFTMAX_LANES_K));
         int n = 20;
         Random rnd = new Random(k);
         float[] x = new float[n * k];
