@@ -37,7 +37,8 @@ final class LaneTile {
      * The first half of a group, in one method: the rows' maxima times their 1/T into {@code m},
      * then zs = x·(1/T) − m into {@code zt} (unless null), e^zs into {@code et} on the fast exp
      * ({@link VectorExp#expNormal}), and per row the sum of the e below the maximum into
-     * {@code less} and minus the count of those into {@code below}.
+     * {@code less} and minus the count of those into {@code below}; with {@code et} null, the
+     * maxima only.
      *
      * <p>Returns {@link #SCALAR} (nothing else written but m) when some row holds a NaN or its
      * maximum is ±∞, rows the scalar kernel takes; {@link #EXACT} when some zs lies below the fast
@@ -66,6 +67,9 @@ final class LaneTile {
         FloatVector vit = FloatVector.fromArray(S, invT, 0);
         FloatVector vm = ((FloatVector) bits.reinterpretAsFloats()).mul(vit);
         vm.intoArray(m, 0);
+        if (et == null) {
+            return DONE;   // the maxima only: the caller takes e and the sums it needs itself
+        }
         FloatVector acc = FloatVector.zero(S);
         IntVector cnt = IntVector.zero(I);
         IntVector tiny = IntVector.broadcast(I, Integer.MIN_VALUE);
@@ -282,6 +286,27 @@ final class LaneTile {
             FloatVector.fromArray(S, tile, 0, perm, v * L).mul((FloatVector) vf.rearrange(row).reinterpretAsFloats())
                     .intoArray(a, base + v * L);
         }
+    }
+
+    /**
+     * {@link #fromTile} for L dense rows of k floats, written in memory order: one gather from
+     * the tile (in L1) per memory vector, {@code a[base + e] = tile[perm[e]]}, where a scatter
+     * per column would store lane by lane (soft targets at 262144×10: fromTile's scatters were
+     * an eighth of the time).
+     */
+    static void tileRows(float[] tile, float[] a, int base, int k, int[] perm) {
+        for (int v = 0; v < k; v++) {
+            FloatVector.fromArray(S, tile, 0, perm, v * L).intoArray(a, base + v * L);
+        }
+    }
+
+    /**
+     * The inverse of {@link #toFloat}: floats holding small whole numbers (below 2^22) as ints,
+     * exactly (JDK 17 does not compile a float-to-int {@code convert} into vector code: it ran
+     * through float64 arrays, a sixth of the statistics' time at 262144×10).
+     */
+    static IntVector toInt(FloatVector f) {
+        return ((IntVector) f.add(MAGIC).reinterpretAsInts()).sub(MAGIC_BITS);
     }
 
     /** An int vector of small magnitude (below 2^22) as floats, exactly, without a conversion instruction. */

@@ -179,13 +179,14 @@ final class SmallRowsKernel {
         }
         // zs is not kept: the options that need it compute it again (generalSums), and the finish
         // recomputes the target's from xt (the same operations, the same bits).
-        int first = LaneTile.forward(xt, null, et, k, invT, mArr, lessArr, below);
+        boolean sums = s.needSum || s.stats;   // generalSums then takes e itself, with the sums
+        int first = LaneTile.forward(xt, null, sums ? null : et, k, invT, mArr, lessArr, below);
         if (first == LaneTile.SCALAR) {
             scalarGroup(i0, x, xo, ldx, y, yo, ldy, g, go, ldg, out);
             return;
         }
-        if (s.needSum || s.stats) {
-            generalSums();   // e again, with the sums these options need
+        if (sums) {
+            generalSums();
         } else {
             // The common case: d − 1 from the sum below the max and the ties.
             if (first == LaneTile.EXACT) {
@@ -248,7 +249,11 @@ final class SmallRowsKernel {
                 FloatVector.fromArray(S, zt, j).mul(FloatVector.fromArray(S, dzt, j)).intoArray(zt, j);
             }
         }
-        LaneTile.fromTile(zt, g, go + i0 * ldg, ldg, k, perm, gRows);
+        if (rowOf != null) {
+            LaneTile.tileRows(zt, g, go + i0 * ldg, k, perm);   // dense: in memory order
+        } else {
+            LaneTile.fromTile(zt, g, go + i0 * ldg, ldg, k, perm, gRows);
+        }
         if (s.hard) {
             for (int r = 0; r < L; r++) {
                 if (s.targets[i0 + r] == s.ignore) {
@@ -495,7 +500,7 @@ final class SmallRowsKernel {
     /** Each row's largest raw logit and its column into out, the column also into {@link #argX}. */
     private void rawArgmax(int i0, RowOutputs out) {
         FloatVector arg = argmaxLanes(xt, out.max, i0);
-        ((IntVector) arg.convert(VectorOperators.F2I, 0)).intoArray(out.argmax, i0);
+        LaneTile.toInt(arg).intoArray(out.argmax, i0);
         arg.intoArray(argX, 0);
     }
 

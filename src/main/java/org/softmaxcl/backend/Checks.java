@@ -109,7 +109,11 @@ public final class Checks {
                 throw new IllegalArgumentException("grad overlaps the soft targets' storage");
             }
             counted = n;
-            for (int i = 0; i < n; i++) {
+            if (!opts.hasSampleWeights()) {
+                dce = n;    // n ones, summed: exact
+                dz = n;
+            }
+            for (int i = 0; i < n && opts.hasSampleWeights(); i++) {
                 double s = opts.sampleWeight(i);
                 dce += s;
                 dz += s;
