@@ -11,8 +11,7 @@ import jdk.incubator.vector.VectorOperators;
 import org.softmaxcl.backend.RowOutputs;
 
 /**
- * The fused cross-entropy for small K (below {@link VectorKernels#XENT_LANES_K}, or
- * {@link VectorKernels#SUMS_LANES_K} with smoothing or soft targets), with each vector
+ * The fused cross-entropy for small K (below {@link VectorKernels#XENT_LANES_K}), with each vector
  * lane on a row: a group of L rows is transposed into a K×L tile (column j of every row in one
  * vector), the whole pass — max, exponentials, sums, log d, the gradient — runs in vectors across
  * the rows, and the gradient tile is transposed back. Row-wise vectors would leave most lanes idle

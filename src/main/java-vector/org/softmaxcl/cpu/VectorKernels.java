@@ -57,13 +57,6 @@ final class VectorKernels implements CpuKernels {
      */
     static final int XENT_LANES_K = Math.max(MIN_K, 8 * L);
     /**
-     * Label smoothing and soft targets (the sums of a_j·(m − z_j), masked in the tiles) put rows
-     * on lanes below this K only: on AVX-512 (as above, time lanes / rows) K = 64 smoothing 0.92,
-     * soft targets 1.33; K = 80 1.01 and 1.12; K = 100 1.10 and 1.25.
-     */
-    static final int SUMS_LANES_K = Math.min(XENT_LANES_K, Math.max(MIN_K, 64));
-
-    /**
      * Softmax and log-softmax put rows on vector lanes ({@link SmallRowsSoftmax}) below this K.
      * With less to do per row than the cross-entropy, rows took over sooner on AVX2 (8 lanes: at
      * K = 48 both ways measured the same), so there from two vectors a row on; on AVX-512 (2-core
@@ -72,9 +65,14 @@ final class VectorKernels implements CpuKernels {
      */
     static final int SOFTMAX_LANES_K = L >= 16 ? 8 * L : MIN_K;
 
-    /** Whether the rows of s go on vector lanes ({@link SmallRowsKernel}). */
+    /**
+     * Whether the rows of s go on vector lanes ({@link SmallRowsKernel}): below
+     * {@link #XENT_LANES_K}, whatever the options (smoothing and soft targets, paired as above
+     * once their dense gradients left the tile by gathers: K = 64 0.59 and 0.90, K = 100 0.66 and
+     * 0.81 the time of rows).
+     */
     private static boolean onLanes(XentSpec s) {
-        return s.k < (s.needSum ? SUMS_LANES_K : XENT_LANES_K);
+        return s.k < XENT_LANES_K;
     }
 
     private final ScalarKernels scalar = new ScalarKernels();

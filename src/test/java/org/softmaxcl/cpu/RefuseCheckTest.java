@@ -164,7 +164,7 @@ class RefuseCheckTest {
             assertThat(v.readsMaximaAhead(spec(k, plain))).as("vector, K = %d (lanes on rows)", k).isTrue();
             assertThat(v.readsMaximaAhead(spec(k, stats))).as("vector, statistics, K = %d (lanes on rows)", k).isTrue();
         }
-        assertThat(v.readsMaximaAhead(spec(VectorKernels.SUMS_LANES_K - 1, smooth))).as("smoothing on lanes").isTrue();
+        assertThat(v.readsMaximaAhead(spec(VectorKernels.XENT_LANES_K - 1, smooth))).as("smoothing on lanes").isTrue();
         assertThat(v.readsMaximaAhead(spec(VectorKernels.XENT_LANES_K, stats))).as("statistics on rows").isFalse();
         assertThat(sc.readsMaximaAhead(spec(10, plain))).as("scalar, K = 10").isFalse();
     }
