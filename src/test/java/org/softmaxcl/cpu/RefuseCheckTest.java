@@ -28,7 +28,8 @@ import org.softmaxcl.testing.Compare;
  * read each row's max during the row before, take it), batches it lets through give the bits
  * PROPAGATE gives, and batches with NaN, ±∞, −∞ masks, all −∞ rows or an overflowing temperature
  * reach the row check, which names the first refused row and leaves the gradient as it was. Label
- * smoothing, whose pass is not pipelined, keeps the maxima on both paths.
+ * smoothing, whose row pass is not pipelined, keeps the maxima on both paths where the vector
+ * kernels take rows rather than lanes.
  */
 class RefuseCheckTest {
     private static final int N = 4001;
