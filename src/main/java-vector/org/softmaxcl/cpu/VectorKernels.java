@@ -702,6 +702,33 @@ final class VectorKernels implements CpuKernels {
         return xentRow(s, i, x, xo, y, yo, g, go, out, xmax, (float) (1.0 / s.temperature(i)), nx, nxo, backward);
     }
 
+    /**
+     * The first j with x_j == v (−0 equal to +0), v a value of the row (its max): a vector compare
+     * per L elements, then the one vector that holds it element by element (a scalar scan took
+     * a tenth of a call with statistics at 16384×1000).
+     */
+    private static int indexOf(float[] x, int xo, int k, float v) {
+        int j = 0;
+        for (int ub = S.loopBound(k); j < ub; j += L) {
+            if (FloatVector.fromArray(S, x, xo + j).compare(VectorOperators.EQ, v).anyTrue()) {
+                break;
+            }
+        }
+        while (x[xo + j] != v) {
+            j++;
+        }
+        return j;
+    }
+
+    /**
+     * The column of a soft target row's largest entry, the first of equal ones (the statistics'
+     * target column), as the scalar kernels' strict comparison finds it: the row has been checked
+     * (no NaN, nothing below 0 or infinite), so it is where its max first occurs.
+     */
+    private static int softTargetColumn(float[] y, int yo, int k) {
+        return indexOf(y, yo, k, maxOf(y, yo, k));
+    }
+
     /** Per thread, the soft-cap's z and ∂z/∂x of a row ({@link #softcapRow}). */
     private static final ThreadLocal<float[][]> CAPPED = ThreadLocal.withInitial(() -> new float[2][0]);
 
@@ -719,15 +746,9 @@ final class VectorKernels implements CpuKernels {
         int rawArg = 0;
         int tcol = s.hard ? s.targets[i] : -1;
         if (s.stats) {   // before the pass: g may be x (in place)
-            while (x[xo + rawArg] != xmax) {
-                rawArg++;
-            }
-            float ym = Float.NEGATIVE_INFINITY;
-            for (int j = 0; j < k && !s.hard; j++) {
-                if (y[yo + j] > ym) {
-                    ym = y[yo + j];
-                    tcol = j;
-                }
+            rawArg = indexOf(x, xo, k, xmax);
+            if (!s.hard) {
+                tcol = softTargetColumn(y, yo, k);
             }
         }
         float[][] rows = CAPPED.get();
@@ -815,17 +836,9 @@ final class VectorKernels implements CpuKernels {
             r.zsT = x[xo + t] * invT - m;
         }
         if (s.stats) {
-            while (x[xo + r.argmax] != xmax) {
-                r.argmax++;
-            }
+            r.argmax = indexOf(x, xo, k, xmax);
             if (!s.hard) {
-                float ym = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < k; j++) {
-                    if (y[yo + j] > ym) {
-                        ym = y[yo + j];
-                        r.ty = j;
-                    }
-                }
+                r.ty = softTargetColumn(y, yo, k);
                 r.zsT = x[xo + r.ty] * invT - m;
             }
         }
