@@ -112,6 +112,26 @@ final class VectorKernels implements CpuKernels {
         return m;
     }
 
+    @Override
+    public boolean allValidTargets(float[] x, int xo, int len) {
+        IntVector hi = IntVector.broadcast(I, Integer.MIN_VALUE);
+        IntVector lo = IntVector.broadcast(I, Integer.MAX_VALUE);
+        int j = 0;
+        for (int ub = S.loopBound(len); j < ub; j += L) {
+            IntVector b = (IntVector) FloatVector.fromArray(S, x, xo + j).reinterpretAsInts();
+            hi = hi.max(b);
+            lo = lo.min(b.sub(1));
+        }
+        int h = hi.reduceLanes(VectorOperators.MAX);
+        int l = lo.reduceLanes(VectorOperators.MIN);
+        for (; j < len; j++) {
+            int b = Float.floatToRawIntBits(x[xo + j]);
+            h = Math.max(h, b);
+            l = Math.min(l, b - 1);
+        }
+        return CpuKernels.validTargetBits(h, l);
+    }
+
     /** The largest of x[xo..xo+k) as Math.max has it (NaN if any, +0 above −0). */
     static float maxOf(float[] x, int xo, int k) {
         int j = 0;

@@ -30,6 +30,32 @@ interface CpuKernels {
     /** min of x[xo..xo+k) with NaN propagated (used by the soft-target check). */
     float rowMin(float[] x, int xo, int k);
 
+    /**
+     * Whether every value of x[xo..xo+len) is a valid soft target: not NaN, not below 0 (−0 is
+     * 0) and not +∞ (the soft-target check's first look, one pass). The default reads the bits:
+     * valid values are +0 to the largest float, and −0.
+     */
+    default boolean allValidTargets(float[] x, int xo, int len) {
+        int hi = Integer.MIN_VALUE;
+        int lo = Integer.MAX_VALUE;
+        for (int j = xo; j < xo + len; j++) {
+            int b = Float.floatToRawIntBits(x[j]);
+            hi = Math.max(hi, b);
+            lo = Math.min(lo, b - 1);
+        }
+        return validTargetBits(hi, lo);
+    }
+
+    /**
+     * From the largest raw bits of some floats and the smallest of their raw bits minus 1 (int
+     * arithmetic, wrapping): whether all are valid soft targets. Bits above the largest float's
+     * are +∞ and positive NaNs; bits − 1 below −1 are the negative floats and NaNs but −0 (whose
+     * bits − 1 wrap to the largest int) and +0 (−1).
+     */
+    static boolean validTargetBits(int hi, int lo) {
+        return hi <= 0x7F7FFFFF && lo >= -1;
+    }
+
     /** out = softmax(x / T) or its log, one row. */
     void softmaxRow(float[] x, int xo, float[] out, int oo, int k, float temperature, boolean log);
 
