@@ -148,7 +148,7 @@ class SmallRowsTest {
     }
 
     @ParameterizedTest(name = "K = {0}")
-    @ValueSource(ints = {3, 10})
+    @ValueSource(ints = {3, 10, 100})
     void aNanRowSendsItsGroupToTheScalarKernelAndOnlyItsOwnResultsAreNan(int k) {
         float[] x = batch(k, 77L * k);
         x[2 * k + 1] = Float.NaN;
