@@ -22,7 +22,8 @@ import java.util.SplittableRandom;
  * </pre>
  * Both operations run on the CPU backend with non-finite logits propagated ({@code -Dnf=REFUSE}
  * checks them); the cross-entropy's options are {@link XentBench}'s ({@code -Dopts=smooth}, soft,
- * stats or softcap; plain by default); the jars are shaded library jars ({@code target/softmax-cl.jar} of each build).
+ * stats or softcap; plain by default), its logits 3·N(0, 1), or with {@code -Dspikes=true}
+ * {@link Batch}'s (2·N(0, 1), one in 64 raised by 20, as the JMH benchmarks have them); the jars are shaded library jars ({@code target/softmax-cl.jar} of each build).
  */
 public final class JarPair {
     private JarPair() {
@@ -47,7 +48,8 @@ public final class JarPair {
         SplittableRandom rnd = new SplittableRandom(42);
         float[] x = new float[n * k];
         for (int i = 0; i < x.length; i++) {
-            x[i] = (float) (rnd.nextGaussian() * 3);
+            x[i] = Boolean.getBoolean("spikes") ? (float) (2 * rnd.nextGaussian()) + (rnd.nextInt(64) == 0 ? 20f : 0f)
+                    : (float) (rnd.nextGaussian() * 3);
         }
         int[] t = new int[n];
         for (int i = 0; i < n; i++) {
