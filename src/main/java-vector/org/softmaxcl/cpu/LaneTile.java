@@ -35,7 +35,7 @@ final class LaneTile {
 
     /**
      * The first half of a group, in one method: the rows' maxima times their 1/T into {@code m},
-     * then zs = x·(1/T) − m into {@code zt} (unless null), e^zs into {@code et} on the fast exp
+     * then e^zs, zs = x·(1/T) − m, into {@code et} on the fast exp
      * ({@link VectorExp#expNormal}), and per row the sum of the e below the maximum into
      * {@code less} and minus the count of those into {@code below}; with {@code et} null, the
      * maxima only.
@@ -48,9 +48,11 @@ final class LaneTile {
      * as signed ints like the floats (−0 below +0, as Math.max has it). Both loops stay in one
      * method on purpose: at more than C2's 325 bytes for a hot callee it is compiled on its own
      * and never inlined into the group's method, whose inlining budget ran out before the exp's
-     * helpers when the two loops were separate small methods (every vector then boxed).
+     * helpers when the two loops were separate small methods (every vector then boxed). zs is
+     * not stored: log-softmax did, and that compile of this method boxed its exponentials
+     * (262144×10 at 0.3 Gelem/s, 37 young collections; log-softmax computes zs again instead).
      */
-    static int forward(float[] xt, float[] zt, float[] et, int k, float[] invT, float[] m, float[] less, int[] below) {
+    static int forward(float[] xt, float[] et, int k, float[] invT, float[] m, float[] less, int[] below) {
         IntVector key = IntVector.broadcast(I, Integer.MIN_VALUE);
         IntVector mag = IntVector.zero(I);
         for (int j = 0; j < k; j++) {
@@ -75,9 +77,6 @@ final class LaneTile {
         IntVector tiny = IntVector.broadcast(I, Integer.MIN_VALUE);
         for (int j = 0; j < k; j++) {
             FloatVector zs = FloatVector.fromArray(S, xt, j * L).mul(vit).sub(vm);
-            if (zt != null) {
-                zs.intoArray(zt, j * L);
-            }
             IntVector zb = (IntVector) zs.reinterpretAsInts();
             FloatVector e = VectorExp.expNormal(zs);
             e.intoArray(et, j * L);
@@ -95,16 +94,13 @@ final class LaneTile {
     }
 
     /** The second loop of {@link #forward} on the exact exp (subnormal results kept, −∞ giving 0), for any zs. */
-    static void expExact(float[] xt, float[] zt, float[] et, int k, float[] invT, float[] m, float[] less, int[] below) {
+    static void expExact(float[] xt, float[] et, int k, float[] invT, float[] m, float[] less, int[] below) {
         FloatVector vit = FloatVector.fromArray(S, invT, 0);
         FloatVector vm = FloatVector.fromArray(S, m, 0);
         FloatVector acc = FloatVector.zero(S);
         IntVector cnt = IntVector.zero(I);
         for (int j = 0; j < k; j++) {
             FloatVector zs = FloatVector.fromArray(S, xt, j * L).mul(vit).sub(vm);
-            if (zt != null) {
-                zs.intoArray(zt, j * L);
-            }
             FloatVector e = VectorExp.exp(zs);
             e.intoArray(et, j * L);
             IntVector bl = ((IntVector) zs.reinterpretAsInts()).lanewise(VectorOperators.ASHR, 31);

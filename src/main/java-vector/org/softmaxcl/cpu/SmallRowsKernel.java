@@ -179,7 +179,7 @@ final class SmallRowsKernel {
         // zs is not kept: the options that need it compute it again (generalSums), and the finish
         // recomputes the target's from xt (the same operations, the same bits).
         boolean sums = s.needSum || s.stats;   // generalSums then takes e itself, with the sums
-        int first = LaneTile.forward(xt, null, sums ? null : et, k, invT, mArr, lessArr, below);
+        int first = LaneTile.forward(xt, sums ? null : et, k, invT, mArr, lessArr, below);
         if (first == LaneTile.SCALAR) {
             scalarGroup(i0, x, xo, ldx, y, yo, ldy, g, go, ldg, out);
             return;
@@ -189,7 +189,7 @@ final class SmallRowsKernel {
         } else {
             // The common case: d − 1 from the sum below the max and the ties.
             if (first == LaneTile.EXACT) {
-                LaneTile.expExact(xt, null, et, k, invT, mArr, lessArr, below);
+                LaneTile.expExact(xt, et, k, invT, mArr, lessArr, below);
             }
             LaneTile.dm1(lessArr, below, k, dm1);
         }

@@ -38,13 +38,24 @@ final class SmallRowsSoftmax {
         perm = LaneTile.permutation(k);
     }
 
-    /** p = e/d in place (softmax), or log p = zs − log1p(d − 1) (log-softmax). */
-    private static void finishTile(float[] t, int k, float[] dm1, boolean log) {
-        FloatVector v1 = FloatVector.fromArray(S, dm1, 0);
-        FloatVector f = log ? VectorLog1p.log1p(v1) : FloatVector.broadcast(S, 1f).div(v1.add(1f));
+    /** p = e/d in place. */
+    private static void finishTile(float[] t, int k, float[] dm1) {
+        FloatVector f = FloatVector.broadcast(S, 1f).div(FloatVector.fromArray(S, dm1, 0).add(1f));
         for (int j = 0; j < k; j++) {
-            FloatVector v = FloatVector.fromArray(S, t, j * L);
-            (log ? v.sub(f) : v.mul(f)).intoArray(t, j * L);
+            FloatVector.fromArray(S, t, j * L).mul(f).intoArray(t, j * L);
+        }
+    }
+
+    /**
+     * log p = zs − log1p(d − 1) into {@code out}, zs = x·(1/T) − m computed again from the tile
+     * by {@link LaneTile#forward}'s operations (the same bits as keeping it).
+     */
+    private static void logTile(float[] xt, int k, float[] invT, float[] m, float[] dm1, float[] out) {
+        FloatVector vit = FloatVector.fromArray(S, invT, 0);
+        FloatVector vm = FloatVector.fromArray(S, m, 0);
+        FloatVector logd = VectorLog1p.log1p(FloatVector.fromArray(S, dm1, 0));
+        for (int j = 0; j < k; j++) {
+            FloatVector.fromArray(S, xt, j * L).mul(vit).sub(vm).sub(logd).intoArray(out, j * L);
         }
     }
 
@@ -56,6 +67,8 @@ final class SmallRowsSoftmax {
         // Softmax of dense rows is written in memory order, e·(1/d) from x again (no scatter;
         // 1/d as finishTile computes it: the same bits).
         int[] rowOf = gather && !log && ldx == k && ldo == k ? LaneTile.rowOfElement(k) : null;
+        // Log-softmax of dense rows goes out in memory order too, by gathers from the tile.
+        boolean logRows = gather && log && ldo == k;
         boolean unitT = true;   // every 1/T so far is 1
         int i0 = r0;
         for (; i0 + L <= r1; i0 += L) {
@@ -64,9 +77,8 @@ final class SmallRowsSoftmax {
                 invT[r] = (float) (1.0 / temperatures.applyAsDouble(i0 + r));
                 unitT &= invT[r] == 1f;
             }
-            float[] zs = log ? et : null;   // log-softmax: zs into et, e into zt as scratch
-            float[] e = log ? zt : et;
-            int first = LaneTile.forward(xt, zs, e, k, invT, m, less, below);
+            float[] e = log ? zt : et;   // log-softmax: e into zt as scratch
+            int first = LaneTile.forward(xt, e, k, invT, m, less, below);
             if (first == LaneTile.SCALAR) {
                 for (int r = 0; r < L; r++) {
                     int i = i0 + r;
@@ -75,7 +87,7 @@ final class SmallRowsSoftmax {
                 continue;
             }
             if (first == LaneTile.EXACT) {
-                LaneTile.expExact(xt, zs, e, k, invT, m, less, below);
+                LaneTile.expExact(xt, e, k, invT, m, less, below);
             }
             LaneTile.dm1(less, below, k, dm1);
             if (rowOf != null) {
@@ -84,7 +96,15 @@ final class SmallRowsSoftmax {
                         first == LaneTile.EXACT);
                 continue;
             }
-            finishTile(et, k, dm1, log);
+            if (log) {
+                logTile(xt, k, invT, m, dm1, et);
+                if (logRows) {
+                    LaneTile.tileRows(et, out, oo + i0 * ldo, k, perm);
+                    continue;
+                }
+            } else {
+                finishTile(et, k, dm1);
+            }
             LaneTile.fromTile(et, out, oo + i0 * ldo, ldo, k, perm, oRows);
         }
         return i0;

@@ -232,7 +232,7 @@ class SmallRowsTest {
      * With gathers, dense rows go out in memory order, each vector's exponentials computed again
      * from x with the rows' 1/T, max and factor spread over its lanes ({@link LaneTile#expScaledRows});
      * strided rows go out from the tile. Both give the same bits (and with element moves too):
-     * the cross-entropy's gradient and softmax with a temperature of 1, a constant one that is
+     * the cross-entropy's gradient, softmax and log-softmax with a temperature of 1, a constant one that is
      * not, and row temperatures changing within a group (0.5 puts the subnormal row's smallest
      * argument below the fast exp's range, so those groups take the exact exp), in place too.
      */
@@ -271,6 +271,15 @@ class SmallRowsTest {
                     float[] inPlace = x.clone();
                     e.softmax(FloatMatrix.of(inPlace, N, k), FloatMatrix.of(inPlace, N, k), o);
                     Compare.assertSameBits("softmax in place, dense vs strided", ps.toArray(), inPlace);
+                    // Log-softmax: dense rows by gathers from the tile, strided by scatters.
+                    float[] lp = new float[N * k];
+                    e.logSoftmax(FloatMatrix.of(x, N, k), FloatMatrix.of(lp, N, k), o);
+                    FloatMatrix lps = strided(new float[N * k], k, k + 2);
+                    e.logSoftmax(strided(x, k, k + 1), lps, o);
+                    Compare.assertSameBits("log-softmax, dense vs strided, gather " + gather, lps.toArray(), lp);
+                    float[] logInPlace = x.clone();
+                    e.logSoftmax(FloatMatrix.of(logInPlace, N, k), FloatMatrix.of(logInPlace, N, k), o);
+                    Compare.assertSameBits("log-softmax in place, dense vs strided", lps.toArray(), logInPlace);
                 }
             }
         }

@@ -20,7 +20,7 @@ import java.util.SplittableRandom;
  * java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar org.softmaxcl.bench.JarPair \
  *     xent 262144 10 2 12 10 old.jar new.jar      # op N K threads rounds calls-per-block jar...
  * </pre>
- * Both operations run on the CPU backend with non-finite logits propagated ({@code -Dnf=REFUSE}
+ * The operations (xent, softmax, logsoftmax) run on the CPU backend with non-finite logits propagated ({@code -Dnf=REFUSE}
  * checks them); the cross-entropy's options are {@link XentBench}'s ({@code -Dopts=smooth}, soft,
  * stats or softcap; plain by default), its logits 3·N(0, 1), or with {@code -Dspikes=true}
  * {@link Batch}'s (2·N(0, 1), one in 64 raised by 20, as the JMH benchmarks have them); the jars are shaded library jars ({@code target/softmax-cl.jar} of each build).
@@ -84,7 +84,7 @@ public final class JarPair {
             return () -> invoke(m, engine, xm, tg, opts, out);
         }
         Object opts = soC.getMethod("withNonFinite", policyC).invoke(soC.getField("DEFAULTS").get(null), policy);
-        Method m = engineC.getMethod("softmax", matrixC, matrixC, soC);
+        Method m = engineC.getMethod(op.equals("logsoftmax") ? "logSoftmax" : "softmax", matrixC, matrixC, soC);
         return () -> invoke(m, engine, xm, out, opts);
     }
 
@@ -104,7 +104,7 @@ public final class JarPair {
 
     public static void main(String[] a) throws Exception {
         if (a.length < 7) {
-            System.err.println("usage: JarPair xent|softmax N K THREADS ROUNDS CALLS JAR JAR...");
+            System.err.println("usage: JarPair xent|softmax|logsoftmax N K THREADS ROUNDS CALLS JAR JAR...");
             System.exit(2);
         }
         String op = a[0];
