@@ -541,6 +541,17 @@ final class VectorKernels implements CpuKernels {
         }
     }
 
+    /** Below two vectors a row, whole groups of rows on lanes ({@link SmallRowsBackward}), the rest row by row. */
+    @Override
+    public void backwardRows(int r0, int r1, float[] y, int yo, int ldy, float[] g, int go, int ldg, float[] dx, int dxo,
+                             int lddx, int k, boolean log) {
+        int done = r0;
+        if (k < MIN_K) {
+            done = new SmallRowsBackward(k, laneGather).backward(r0, r1, y, yo, ldy, g, go, ldg, dx, dxo, lddx, log);
+        }
+        CpuKernels.super.backwardRows(done, r1, y, yo, ldy, g, go, ldg, dx, dxo, lddx, k, log);
+    }
+
     /** One row's state between the passes, and the constants of its gradient. */
     private static final class Row {
         float invT;

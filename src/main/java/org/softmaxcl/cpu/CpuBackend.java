@@ -161,6 +161,11 @@ public final class CpuBackend implements Backend {
         FloatMatrix y = t.y();
         FloatMatrix g = t.g();
         FloatMatrix dx = t.dx();
+        if (y.hasArray() && g.hasArray() && dx.hasArray()) {
+            forRows(t.rows(), k, (r0, r1) -> kernels.backwardRows(r0, r1, y.array(), y.offset(), y.stride(), g.array(),
+                    g.offset(), g.stride(), dx.array(), dx.offset(), dx.stride(), k, t.log()));
+            return;
+        }
         forRows(t.rows(), k, (r0, r1) -> {
             float[] ys = y.hasArray() ? null : new float[k];
             float[] gs = g.hasArray() ? null : new float[k];

@@ -83,6 +83,18 @@ interface CpuKernels {
     void backwardRow(float[] y, int yo, float[] g, int go, float[] dx, int dxo, int k, boolean log);
 
     /**
+     * {@link #backwardRow} over rows [r0, r1) of array-backed matrices (row i of y at
+     * {@code yo + i·ldy}, of g at {@code go + i·ldg}, of dx at {@code dxo + i·lddx}).
+     * Implementations may process several rows together (small K).
+     */
+    default void backwardRows(int r0, int r1, float[] y, int yo, int ldy, float[] g, int go, int ldg, float[] dx, int dxo,
+                              int lddx, int k, boolean log) {
+        for (int i = r0; i < r1; i++) {
+            backwardRow(y, yo + i * ldy, g, go + i * ldg, dx, dxo + i * lddx, k, log);
+        }
+    }
+
+    /**
      * The fused cross-entropy pass over row i: fills out.ce[i], out.lse[i] (and the statistics) and,
      * when g is not null, writes the gradient row g[go..go+k).
      *
