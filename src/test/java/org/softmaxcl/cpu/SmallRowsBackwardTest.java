@@ -10,11 +10,13 @@ import org.softmaxcl.Engine;
 import org.softmaxcl.FloatMatrix;
 import org.softmaxcl.reference.Reference64;
 import org.softmaxcl.testing.Compare;
+import org.softmaxcl.testing.Views;
 
 /**
  * Softmax and log-softmax backward for small K on lanes ({@link SmallRowsBackward}) against the
- * float64 reference, on whole groups and a tail, dense, strided and in place (dx over g, dx over
- * y), by gathers and by element moves (the same bits), and on rows whose sum cancels: the
+ * float64 reference, on whole groups and a tail, dense, strided (arrays, on lanes: the same bits;
+ * direct buffers, row by row) and in place (dx over g, dx over y), by gathers and by element moves
+ * (the same bits), and on rows whose sum cancels: the
  * tolerance counts one rounding of s, so a sum left uncompensated (its error a few units of
  * Σ|g_j·y_j|, not of s) fails it. A masked class (log y = −∞, y = 0) gets dx = g or 0; a row with a
  * NaN or infinite g gets the scalar kernel's non-finite values and leaves the other rows alone.
@@ -109,15 +111,6 @@ class SmallRowsBackwardTest {
         return dx;
     }
 
-    private static FloatMatrix strided(float[] dense, int k, int stride) {
-        float[] a = new float[N * stride];
-        java.util.Arrays.fill(a, Float.NaN);
-        for (int i = 0; i < N; i++) {
-            System.arraycopy(dense, i * k, a, i * stride, k);
-        }
-        return FloatMatrix.of(a, 0, N, k, stride);
-    }
-
     @ParameterizedTest(name = "K = {0}")
     @ValueSource(ints = {1, 2, 3, 10, 17, 31})
     void matchesTheReferenceDenseStridedInPlaceAndByEitherMove(int k) {
@@ -137,15 +130,21 @@ class SmallRowsBackwardTest {
                     } else {
                         Compare.assertSameBits(what + ", gathers vs element moves", first, dx);
                     }
-                    FloatMatrix ds = strided(new float[N * k], k, k + 3);
-                    FloatMatrix ys = strided(y, k, k + 1);
-                    FloatMatrix gs = strided(g, k, k + 2);
-                    if (log) {
-                        e.logSoftmaxBackward(ys, gs, ds);
-                    } else {
-                        e.softmaxBackward(ys, gs, ds);
+                    for (Views layout : new Views[] {Views.STRIDED, Views.DIRECT_STRIDED}) {
+                        FloatMatrix ds = layout.filled(N, k, Float.NaN);
+                        if (log) {
+                            e.logSoftmaxBackward(layout.of(y, N, k), layout.of(g, N, k), ds);
+                        } else {
+                            e.softmaxBackward(layout.of(y, N, k), layout.of(g, N, k), ds);
+                        }
+                        if (layout == Views.STRIDED) {
+                            Compare.assertSameBits(what + ", strided vs dense", dx, ds.toArray());
+                        } else {   // row by row through a scratch row: the scalar kernel's bits
+                            Compare.check(what + ", " + layout + " vs float64", Reference64.softmaxBackward(Compare.widen(y),
+                                    Compare.widen(g), N, k, log), Compare.widen(ds.toArray()), tolerance(y, g, k, log), 0);
+                        }
+                        assertThat(Views.paddingIntact(ds)).as(what + ", " + layout + ": padding").isTrue();
                     }
-                    Compare.assertSameBits(what + ", strided vs dense", dx, ds.toArray());
                     float[] overG = g.clone();
                     float[] overY = y.clone();
                     if (log) {

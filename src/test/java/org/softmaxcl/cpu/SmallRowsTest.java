@@ -76,6 +76,19 @@ class SmallRowsTest {
         return t;
     }
 
+    /** {@code op} from x into a dense, a strided and the same (in place) view: the same bits. */
+    private static void sameBitsDenseStridedInPlace(String what, float[] x, int k,
+                                                    java.util.function.BiConsumer<FloatMatrix, FloatMatrix> op) {
+        float[] p = new float[N * k];
+        op.accept(FloatMatrix.of(x, N, k), FloatMatrix.of(p, N, k));
+        FloatMatrix ps = strided(new float[N * k], k, k + 2);
+        op.accept(strided(x, k, k + 1), ps);
+        Compare.assertSameBits(what + ", dense vs strided", ps.toArray(), p);
+        float[] inPlace = x.clone();
+        op.accept(FloatMatrix.of(inPlace, N, k), FloatMatrix.of(inPlace, N, k));
+        Compare.assertSameBits(what + ", in place vs strided", ps.toArray(), inPlace);
+    }
+
     /** The batch with rows {@code stride} floats apart. */
     private static FloatMatrix strided(float[] dense, int k, int stride) {
         float[] a = new float[N * stride];
@@ -263,23 +276,9 @@ class SmallRowsTest {
                 }
                 SoftmaxOptions base = SoftmaxOptions.DEFAULTS.withNonFinite(NonFinitePolicy.PROPAGATE);
                 for (SoftmaxOptions o : new SoftmaxOptions[] {base, base.withTemperature(0.5f), base.withRowTemperatures(temps)}) {
-                    float[] p = new float[N * k];
-                    e.softmax(FloatMatrix.of(x, N, k), FloatMatrix.of(p, N, k), o);
-                    FloatMatrix ps = strided(new float[N * k], k, k + 2);
-                    e.softmax(strided(x, k, k + 1), ps, o);
-                    Compare.assertSameBits("softmax, dense vs strided, gather " + gather, ps.toArray(), p);
-                    float[] inPlace = x.clone();
-                    e.softmax(FloatMatrix.of(inPlace, N, k), FloatMatrix.of(inPlace, N, k), o);
-                    Compare.assertSameBits("softmax in place, dense vs strided", ps.toArray(), inPlace);
+                    sameBitsDenseStridedInPlace("softmax, gather " + gather, x, k, (in, out) -> e.softmax(in, out, o));
                     // Log-softmax: dense rows by gathers from the tile, strided by scatters.
-                    float[] lp = new float[N * k];
-                    e.logSoftmax(FloatMatrix.of(x, N, k), FloatMatrix.of(lp, N, k), o);
-                    FloatMatrix lps = strided(new float[N * k], k, k + 2);
-                    e.logSoftmax(strided(x, k, k + 1), lps, o);
-                    Compare.assertSameBits("log-softmax, dense vs strided, gather " + gather, lps.toArray(), lp);
-                    float[] logInPlace = x.clone();
-                    e.logSoftmax(FloatMatrix.of(logInPlace, N, k), FloatMatrix.of(logInPlace, N, k), o);
-                    Compare.assertSameBits("log-softmax in place, dense vs strided", lps.toArray(), logInPlace);
+                    sameBitsDenseStridedInPlace("log-softmax, gather " + gather, x, k, (in, out) -> e.logSoftmax(in, out, o));
                 }
             }
         }
