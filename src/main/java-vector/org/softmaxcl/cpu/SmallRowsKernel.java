@@ -84,8 +84,7 @@ final class SmallRowsKernel {
     private final float[] beta = new float[L];
     private final float[] lessArr = new float[L];
     private final int[] below = new int[L];
-    /** Statistics: per row of the group, the column of its largest logit and of its largest soft target ({@link #argmaxLanes}). */
-    private final float[] argX = new float[L];
+    /** Statistics with soft targets: per row of the group, the column of its largest target ({@link #argmaxLanes}). */
     private final float[] argY = new float[L];
 
     private final boolean rowTemperatures;
@@ -496,11 +495,9 @@ final class SmallRowsKernel {
         return a;
     }
 
-    /** Each row's largest raw logit and its column into out, the column also into {@link #argX}. */
+    /** Each row's largest raw logit and its column into out. */
     private void rawArgmax(int i0, RowOutputs out) {
-        FloatVector arg = argmaxLanes(xt, out.max, i0);
-        LaneTile.toInt(arg).intoArray(out.argmax, i0);
-        arg.intoArray(argX, 0);
+        LaneTile.toInt(argmaxLanes(xt, out.max, i0)).intoArray(out.argmax, i0);
     }
 
     /**
@@ -520,7 +517,7 @@ final class SmallRowsKernel {
             final int t = s.hard ? s.targets[i] : (int) argY[r];
             if (!s.hard || t != s.ignore) {
                 out.targetProb[i] = et[t * L + r] * invd[r];   // a float product: the float64 one, rounded
-                out.hit[i] = (int) argX[r] == t;
+                out.hit[i] = out.argmax[i] == t;
             } else {
                 out.targetProb[i] = Float.NaN;
                 out.hit[i] = false;

@@ -1562,7 +1562,7 @@ final class VectorKernels implements CpuKernels {
     /** True for every K: rows on lanes ({@link #SOFTMAX_LANES_K}) take their maxima in the tiles, longer rows read each during the row before. */
     @Override
     public boolean readsMaximaAhead(int k) {
-        return k < SOFTMAX_LANES_K || k >= MIN_K;
+        return true;
     }
 
     /** Also true for rows on lanes ({@link #onLanes}): the tiles take their rows' maxima themselves, and would not read kept ones. */

@@ -109,14 +109,15 @@ public final class Checks {
                 throw new IllegalArgumentException("grad overlaps the soft targets' storage");
             }
             counted = n;
-            if (!opts.hasSampleWeights()) {
+            if (opts.hasSampleWeights()) {
+                for (int i = 0; i < n; i++) {
+                    double s = opts.sampleWeight(i);
+                    dce += s;
+                    dz += s;
+                }
+            } else {
                 dce = n;    // n ones, summed: exact
                 dz = n;
-            }
-            for (int i = 0; i < n && opts.hasSampleWeights(); i++) {
-                double s = opts.sampleWeight(i);
-                dce += s;
-                dz += s;
             }
         }
         double ceScale = 1;

@@ -45,15 +45,22 @@ public final class JarPair {
 
         Object backend = cpuC.getConstructor(int.class, String.class).newInstance(threads, "JarPair");
         Object engine = engineC.getMethod("over", backendC).invoke(null, backend);
-        SplittableRandom rnd = new SplittableRandom(42);
-        float[] x = new float[n * k];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = Boolean.getBoolean("spikes") ? (float) (2 * rnd.nextGaussian()) + (rnd.nextInt(64) == 0 ? 20f : 0f)
-                    : (float) (rnd.nextGaussian() * 3);
-        }
-        int[] t = new int[n];
-        for (int i = 0; i < n; i++) {
-            t[i] = rnd.nextInt(k);
+        float[] x;
+        int[] t;
+        if (Boolean.getBoolean("spikes")) {   // the JMH benchmarks' batch, logits and targets
+            Batch b = new Batch(n + "x" + k, 42);
+            x = b.logits;
+            t = b.targets;
+        } else {
+            SplittableRandom rnd = new SplittableRandom(42);
+            x = new float[n * k];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) (rnd.nextGaussian() * 3);
+            }
+            t = new int[n];
+            for (int i = 0; i < n; i++) {
+                t[i] = rnd.nextInt(k);
+            }
         }
         Method of = matrixC.getMethod("of", float[].class, int.class, int.class);
         Object xm = of.invoke(null, x, n, k);
