@@ -135,22 +135,38 @@ final class LaneTile {
     /**
      * System property choosing how a group's rows move into and out of a tile: {@code true}, one
      * gather per column in and one scatter per column out ({@link #rowOffsets}); {@code false},
-     * element by element ({@link #permutation}). Default: gathers where vectors are 512 bits wide
-     * (AVX-512, whose scatter is one instruction; AVX2 has none, and the Vector API would store
-     * lane by lane): measured on a 2-core Xeon (AVX-512), 2 threads, 262144×10 paired in one JVM,
-     * the fused cross-entropy 0.85× the time, softmax 0.76×. With gathers, the plain
-     * cross-entropy's gradient and softmax of dense rows go out in memory order
-     * ({@link #expScaledRows}: 0.94× and 0.935× the time of the scatters at 16384×10, 1 thread,
-     * AVX-512; with AVX2's permutes and masks, emulated by {@code -XX:UseAVX=2} on that Xeon,
-     * softmax took 1.04× the time of the element moves); the gradient since by
-     * {@link #tileScaledRows}, another 0.95–0.98×. The same bits either way.
+     * element by element ({@link #permutation}). The same bits either way. Default: gathers where
+     * vectors are 512 bits wide and the CPU is Intel's ({@link CpuVendor}), element moves
+     * elsewhere:
+     * <ul>
+     * <li>2-core Xeon (AVX-512), 2 threads, 262144×10 paired in one JVM: gathers took 0.85× the
+     * time of the element moves for the fused cross-entropy, 0.76× for softmax. With gathers, the
+     * plain cross-entropy's gradient and softmax of dense rows go out in memory order
+     * ({@link #expScaledRows}: 0.94× and 0.935× the time of the scatters at 16384×10, 1 thread);
+     * the gradient since by {@link #tileScaledRows}, another 0.95–0.98×.</li>
+     * <li>2-core AMD EPYC (Zen 4, AVX-512, whose gathers and scatters are microcoded), 2 threads,
+     * N·K = 2^22, JarPair, time of gathers / element moves: cross-entropy 1.10–1.23 at K = 10
+     * and 16, 1.17–1.30 at 32, 1.20–1.42 at 64, 1.79 at 100; softmax 0.99–1.06 at K ≤ 32, 1.44
+     * at 64, 1.80 at 100. Staging each group's rows into a scratch array before gathering from
+     * it (so the gathers read L1) did not help (1.16 at K = 32 and 64), nor did 16×16 register
+     * transposes built from the Vector API's permutes and blends (1.05–1.24).</li>
+     * <li>AVX2 has no scatter (the Vector API would store lane by lane), and its permutes and
+     * masks, emulated with {@code -XX:UseAVX=2} on the Xeon, made softmax 1.04× the time of the
+     * element moves.</li>
+     * </ul>
+     * Where the vendor is unknown, element moves: the worse of the two choices costs less there.
      */
     static final String GATHER_PROPERTY = "softmaxcl.cpu.laneGather";
 
     /** The default of {@link #GATHER_PROPERTY} on this JVM. */
     static boolean gatherByDefault() {
-        String v = System.getProperty(GATHER_PROPERTY, "");
-        return v.isEmpty() ? S.vectorBitSize() >= 512 : Boolean.parseBoolean(v);
+        return gather(System.getProperty(GATHER_PROPERTY, ""), S.vectorBitSize(), CpuVendor.id());
+    }
+
+    /** The rule of {@link #gatherByDefault}: the property when set, else 512-bit vectors on an Intel CPU. */
+    static boolean gather(String property, int vectorBits, String vendor) {
+        String v = property.trim();
+        return v.isEmpty() ? vectorBits >= 512 && CpuVendor.INTEL.equals(vendor) : Boolean.parseBoolean(v);
     }
 
     /** The index map of one column of L rows {@code ld} floats apart: r·ld for r &lt; L. */

@@ -45,6 +45,9 @@ final class VectorKernels implements CpuKernels {
      */
     static final int SPLIT_MIN_K = 16 * SEGMENT;
     private static final int MIN_K = 2 * L;
+
+    /** Tuning switches for {@link #XENT_LANES_K} and {@link #SOFTMAX_LANES_K} (read once). */
+    static final String XENT_LANES_PROPERTY = "softmaxcl.cpu.xentLanesK", SOFTMAX_LANES_PROPERTY = "softmaxcl.cpu.softmaxLanesK";
     /**
      * The fused cross-entropy puts rows on vector lanes ({@link SmallRowsKernel}) below this K, a
      * row at a time from it on. The lanes cost two transposes per element, the rows a fixed cost
@@ -52,18 +55,35 @@ final class VectorKernels implements CpuKernels {
      * Gelem/s rows → lanes): K = 16 0.16 → 0.23-0.37, 32 0.28 → 0.40-0.45, 48 0.38 → 0.50,
      * 64 0.30-0.39 → 0.27: eight vectors a row. On AVX-512 (2-core Xeon, 2 threads, N·K = 2^23,
      * JarPair, time lanes / rows): K = 64 0.58, 80 0.65, 100 0.72, 127 0.79, 128 0.93, 160 0.94,
-     * 200 0.97, 256 1.16, 384 1.48: eight vectors a row again (16 lanes, K = 128). Softmax: see
-     * {@link #SOFTMAX_LANES_K}. {@code CpuBackend.SMALL_K} is at least either.
+     * 200 0.97, 256 1.16, 384 1.48: eight vectors a row again (16 lanes, K = 128), with rows moved
+     * into lanes by gathers. Where they move element by element ({@link LaneTile#GATHER_PROPERTY};
+     * 2-core AMD EPYC Zen 4, AVX-512, 2 threads, N·K = 2^22, JarPair, time rows / lanes): K = 64
+     * 1.12, 72 1.28, 88 1.03, 100 0.90, 112 0.75, so six vectors a row (K = 96) there. Softmax:
+     * see {@link #SOFTMAX_LANES_K}. The system property {@value #XENT_LANES_PROPERTY} overrides
+     * it for measurements (clamped to 2..{@code CpuBackend.SMALL_K}, which is at least either).
      */
-    static final int XENT_LANES_K = Math.max(MIN_K, 8 * L);
+    static final int XENT_LANES_K = lanesK(XENT_LANES_PROPERTY, Math.max(MIN_K, laneRowVectors() * L));
     /**
      * Softmax and log-softmax put rows on vector lanes ({@link SmallRowsSoftmax}) below this K.
      * With less to do per row than the cross-entropy, rows took over sooner on AVX2 (8 lanes: at
      * K = 48 both ways measured the same), so there from two vectors a row on; on AVX-512 (2-core
      * Xeon, 2 threads, N·K = 2^23, JarPair, time lanes / rows) K = 32 0.53, 48 0.71, 64 0.72
-     * (REFUSE 0.75), 100 0.88, 127 0.93: eight vectors a row, as the cross-entropy.
+     * (REFUSE 0.75), 100 0.88, 127 0.93: eight vectors a row, as the cross-entropy; with element
+     * moves (Zen 4, as above, time rows / lanes) K = 64 1.22, 72 1.32, 88 0.95, 100 0.71, 112
+     * 0.63: six vectors a row, as the cross-entropy there. Overridden by
+     * {@value #SOFTMAX_LANES_PROPERTY}, as {@link #XENT_LANES_K}.
      */
-    static final int SOFTMAX_LANES_K = L >= 16 ? 8 * L : MIN_K;
+    static final int SOFTMAX_LANES_K = lanesK(SOFTMAX_LANES_PROPERTY, L >= 16 ? laneRowVectors() * L : MIN_K);
+
+    /** Vectors a row below which rows go on lanes: 6 with 16 lanes moved element by element, else 8. */
+    private static int laneRowVectors() {
+        return L >= 16 && !LaneTile.gatherByDefault() ? 6 : 8;
+    }
+
+    /** The property's value, or byDefault when unset or not an integer, clamped to 2..CpuBackend.SMALL_K. */
+    static int lanesK(String property, int byDefault) {
+        return Math.max(2, Math.min(CpuBackend.SMALL_K, Integer.getInteger(property, byDefault)));
+    }
 
     /**
      * Whether the rows of s go on vector lanes ({@link SmallRowsKernel}): below
@@ -91,6 +111,13 @@ final class VectorKernels implements CpuKernels {
     @Override
     public String name() {
         return "vector-" + S.vectorBitSize();
+    }
+
+    @Override
+    public String detail() {
+        String vendor = CpuVendor.id();
+        return "rows below K = " + XENT_LANES_K + " (softmax " + SOFTMAX_LANES_K + ") on lanes, moved "
+                + (laneGather ? "by gathers" : "element by element") + "; CPU " + (vendor.isEmpty() ? "vendor unknown" : vendor);
     }
 
     @Override

@@ -12,6 +12,11 @@ interface CpuKernels {
     /** A short name for logs and reports ("scalar", "vector-256"). */
     String name();
 
+    /** What a log line should add to {@link #name} about how the kernels were chosen ("" when nothing). */
+    default String detail() {
+        return "";
+    }
+
     /** max of x[xo..xo+k) with NaN propagated (used by the non-finite check). */
     float rowMax(float[] x, int xo, int k);
 

@@ -53,7 +53,7 @@ public final class CpuKernelsProvider {
         }
         if (vectorModuleReadable()) {
             CpuKernels k = vector();
-            LOG.log(Level.INFO, "softmax-cl CPU kernels: {0} (Vector API)", k.name());
+            LOG.log(Level.INFO, "softmax-cl CPU kernels: {0} (Vector API; {1})", k.name(), k.detail());
             return k;
         }
         if (forced.equalsIgnoreCase("vector")) {

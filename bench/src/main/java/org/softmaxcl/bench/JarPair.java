@@ -24,6 +24,9 @@ import java.util.SplittableRandom;
  * checks them); the cross-entropy's options are {@link XentBench}'s ({@code -Dopts=smooth}, soft,
  * stats or softcap; plain by default), its logits 3·N(0, 1), or with {@code -Dspikes=true}
  * {@link Batch}'s (2·N(0, 1), one in 64 raised by 20, as the JMH benchmarks have them); the jars are shaded library jars ({@code target/softmax-cl.jar} of each build).
+ * A jar written {@code path.jar@name=value,name=value} has those system properties set just
+ * before its build starts (and left set), so one build can be paired with itself under another
+ * switch read when its kernels are chosen, e.g. {@code a.jar@softmaxcl.cpu.laneGather=false}.
  */
 public final class JarPair {
     private JarPair() {
@@ -125,7 +128,14 @@ public final class JarPair {
         String options = System.getProperty("opts", "plain");
         Runnable[] run = new Runnable[v];
         for (int i = 0; i < v; i++) {
-            run[i] = call(Path.of(a[6 + i]), op, n, k, threads, nonFinite, options);
+            String[] jarProps = a[6 + i].split("@", 2);
+            if (jarProps.length == 2) {   // jar@p=v,q=w: properties set while this build starts
+                for (String pv : jarProps[1].split(",")) {
+                    String[] kv = pv.split("=", 2);
+                    System.setProperty(kv[0], kv.length == 2 ? kv[1] : "");
+                }
+            }
+            run[i] = call(Path.of(jarProps[0]), op, n, k, threads, nonFinite, options);
         }
         // Warm-up: at least three blocks each and at least 3 s in all, so that C2 has compiled the
         // kernels of every build (a small call, 16384×10, runs 10–70× slower for its first ~50 calls).

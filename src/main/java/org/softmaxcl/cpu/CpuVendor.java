@@ -1,0 +1,50 @@
+package org.softmaxcl.cpu;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The CPU's vendor string as the kernel reports it ({@code vendor_id} in {@code /proc/cpuinfo}:
+ * "GenuineIntel", "AuthenticAMD"), read once; "" where it cannot be read (not Linux, no such
+ * line, as on most ARM kernels). Java has no CPUID; the small-K kernels use this to choose how
+ * rows move into vector lanes ({@code LaneTile#gatherByDefault}), since gathers are fast on
+ * Intel's AVX-512 cores and microcoded on AMD's.
+ */
+final class CpuVendor {
+    static final String INTEL = "GenuineIntel";
+    private static final Path CPUINFO = Path.of("/proc/cpuinfo");
+
+    private CpuVendor() {
+    }
+
+    /** The vendor string of this machine, or "" when unknown. */
+    static String id() {
+        return Holder.ID;
+    }
+
+    /** The first {@code vendor_id} value among cpuinfo's lines, trimmed; "" when there is none. */
+    static String parse(List<String> cpuinfo) {
+        for (String line : cpuinfo) {
+            int colon = line.indexOf(':');
+            if (colon > 0 && line.substring(0, colon).trim().equals("vendor_id")) {
+                return line.substring(colon + 1).trim();
+            }
+        }
+        return "";
+    }
+
+    private static String read() {
+        try {
+            return Files.isReadable(CPUINFO) ? parse(Files.readAllLines(CPUINFO, StandardCharsets.ISO_8859_1)) : "";
+        } catch (IOException | RuntimeException e) {
+            return "";   // unknown: the callers' portable default
+        }
+    }
+
+    private static final class Holder {
+        static final String ID = read();
+    }
+}
