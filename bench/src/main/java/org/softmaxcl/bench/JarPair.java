@@ -20,7 +20,8 @@ import java.util.SplittableRandom;
  * java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar org.softmaxcl.bench.JarPair \
  *     xent 262144 10 2 12 10 old.jar new.jar      # op N K threads rounds calls-per-block jar...
  * </pre>
- * The operations (xent, softmax, logsoftmax) run on the CPU backend with non-finite logits propagated ({@code -Dnf=REFUSE}
+ * The operations (xent, softmax, logsoftmax, softmaxbackward, logsoftmaxbackward: the backward pass
+ * of that output with the logits as the incoming gradient) run on the CPU backend with non-finite logits propagated ({@code -Dnf=REFUSE}
  * checks them); the cross-entropy's options are {@link XentBench}'s ({@code -Dopts=smooth}, soft,
  * stats or softcap; plain by default), its logits 3·N(0, 1), or with {@code -Dspikes=true}
  * {@link Batch}'s (2·N(0, 1), one in 64 raised by 20, as the JMH benchmarks have them); the jars are shaded library jars ({@code target/softmax-cl.jar} of each build).
@@ -94,7 +95,14 @@ public final class JarPair {
             return () -> invoke(m, engine, xm, tg, opts, out);
         }
         Object opts = soC.getMethod("withNonFinite", policyC).invoke(soC.getField("DEFAULTS").get(null), policy);
-        Method m = engineC.getMethod(op.equals("logsoftmax") ? "logSoftmax" : "softmax", matrixC, matrixC, soC);
+        boolean log = op.startsWith("log");
+        Method m = engineC.getMethod(log ? "logSoftmax" : "softmax", matrixC, matrixC, soC);
+        if (op.endsWith("backward")) {   // the backward pass of (log-)softmax's output, g = the logits
+            invoke(m, engine, xm, out, opts);
+            Object dx = of.invoke(null, new float[n * k], n, k);
+            Method b = engineC.getMethod(log ? "logSoftmaxBackward" : "softmaxBackward", matrixC, matrixC, matrixC);
+            return () -> invoke(b, engine, out, xm, dx);
+        }
         return () -> invoke(m, engine, xm, out, opts);
     }
 
@@ -114,7 +122,7 @@ public final class JarPair {
 
     public static void main(String[] a) throws Exception {
         if (a.length < 7) {
-            System.err.println("usage: JarPair xent|softmax|logsoftmax N K THREADS ROUNDS CALLS JAR JAR...");
+            System.err.println("usage: JarPair xent|softmax|logsoftmax|softmaxbackward|logsoftmaxbackward N K THREADS ROUNDS CALLS JAR JAR...");
             System.exit(2);
         }
         String op = a[0];
