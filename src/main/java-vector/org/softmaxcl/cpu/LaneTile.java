@@ -179,10 +179,23 @@ final class LaneTile {
     }
 
     /**
+     * Below this K, dense rows move element by element as one run of L·k floats through the
+     * {@link #permutation} (a load, a table load and a store per element, one loop the JIT
+     * unrolls); from it on, as other rows do, row by row (a loop over the row's k elements, with
+     * no table and, its indexes linear, no bounds check left in it). Zen 4, 2 threads, N·K =
+     * 2^22, JarPair, time row by row / run: K = 10 1.29–1.34, 16 1.21–1.22, 24 1.00–1.11, 32
+     * 0.92–0.94 in one pair of runs and 0.98–1.18 in another (log-softmax the worst), 48
+     * 0.91–0.92, 64 0.85–1.04 (0.86–0.90 for softmax, log-softmax and the backward pass), 80
+     * 0.85–0.99 (cross-entropy and softmax). Measured where rows move element by element by
+     * default (not Intel's AVX-512, see {@link #GATHER_PROPERTY}); the Xeon was not measured.
+     */
+    static final int ROW_MOVES_K = 48;
+
+    /**
      * The tile of the L rows of k floats from {@code base}, rows {@code ld} apart. With
-     * {@code rows} ({@link #rowOffsets} of ld), one gather per column; else dense rows (ld = k) go
-     * as one run of L·k floats through the {@link #permutation}, a load, a table load and a store
-     * per element, which the JIT unrolls, and others row by row.
+     * {@code rows} ({@link #rowOffsets} of ld), one gather per column; else dense rows (ld = k)
+     * below {@link #ROW_MOVES_K} go as one run of L·k floats through the {@link #permutation},
+     * and others row by row.
      */
     static void toTile(float[] a, int base, int ld, int k, float[] tile, int[] perm, int[] rows) {
         if (rows != null) {
@@ -191,7 +204,7 @@ final class LaneTile {
             }
             return;
         }
-        if (ld == k) {
+        if (ld == k && k < ROW_MOVES_K) {
             for (int e = 0; e < perm.length; e++) {
                 tile[perm[e]] = a[base + e];
             }
@@ -216,7 +229,7 @@ final class LaneTile {
             }
             return;
         }
-        if (ld == k) {
+        if (ld == k && k < ROW_MOVES_K) {
             for (int e = 0; e < perm.length; e++) {
                 a[base + e] = tile[perm[e]];
             }

@@ -120,12 +120,14 @@ class SoftcapRowsTest {
                     vector.crossEntropyWithGradient(org.softmaxcl.FloatMatrix.of(inPlace, N, k), c.targets(Views.DENSE),
                             c.opts, org.softmaxcl.FloatMatrix.of(inPlace, N, k));
                     org.softmaxcl.testing.Compare.assertSameValues(c + ": in place", inPlace, dense.grad());
-                    // Asking for row statistics changes no bit of the loss or the gradient.
+                    // Asking for row statistics changes no bit of the loss or the gradient (a NaN's
+                    // payload aside: the two passes differ, and x86 takes a NaN result's payload
+                    // from whichever operand the JIT put first; K = 100 on rows failed 1 run in ~5).
                     XentCase.Outcome other = c.with(c.opts.toBuilder().rowStats(!c.opts.rowStats()).build())
                             .run(vector, Views.DENSE, true);
-                    assertThat(Double.doubleToRawLongBits(other.result().loss())).as(c + ": loss, statistics toggled")
-                            .isEqualTo(Double.doubleToRawLongBits(dense.result().loss()));
-                    org.softmaxcl.testing.Compare.assertSameBits(c + ": gradient, statistics toggled", dense.grad(), other.grad());
+                    assertThat(Double.doubleToLongBits(other.result().loss())).as(c + ": loss, statistics toggled")
+                            .isEqualTo(Double.doubleToLongBits(dense.result().loss()));
+                    org.softmaxcl.testing.Compare.assertSameValues(c + ": gradient, statistics toggled", dense.grad(), other.grad());
                 }
             }
         }
