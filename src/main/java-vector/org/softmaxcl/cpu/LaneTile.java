@@ -188,14 +188,26 @@ final class LaneTile {
      * 0.91–0.92, 64 0.85–1.04 (0.86–0.90 for softmax, log-softmax and the backward pass), 80
      * 0.85–0.99 (cross-entropy and softmax). Measured where rows move element by element by
      * default (not Intel's AVX-512, see {@link #GATHER_PROPERTY}); the Xeon was not measured.
+     * Paired again against the table at K = 48 / 64 / 80: softmax 0.84 / 0.84 / 0.83, log-softmax
+     * 1.00 / 0.88 / 0.84, but the cross-entropy 0.88 / 1.06 / 1.07, so only softmax and
+     * log-softmax move rows by {@link #moveTable}; the cross-entropy keeps the table at every K
+     * (and the backward passes run on lanes below 2·L only).
      */
     static final int ROW_MOVES_K = 48;
 
     /**
+     * The table {@link #toTile} and {@link #fromTile} move dense rows of k floats through: perm
+     * below {@link #ROW_MOVES_K}, else null (row by row).
+     */
+    static int[] moveTable(int k, int[] perm) {
+        return k < ROW_MOVES_K ? perm : null;
+    }
+
+    /**
      * The tile of the L rows of k floats from {@code base}, rows {@code ld} apart. With
      * {@code rows} ({@link #rowOffsets} of ld), one gather per column; else dense rows (ld = k)
-     * below {@link #ROW_MOVES_K} go as one run of L·k floats through the {@link #permutation},
-     * and others row by row.
+     * with {@code perm} (the {@link #permutation}) go as one run of L·k floats through it, and
+     * others row by row.
      */
     static void toTile(float[] a, int base, int ld, int k, float[] tile, int[] perm, int[] rows) {
         if (rows != null) {
@@ -204,7 +216,7 @@ final class LaneTile {
             }
             return;
         }
-        if (ld == k && k < ROW_MOVES_K) {
+        if (ld == k && perm != null) {
             for (int e = 0; e < perm.length; e++) {
                 tile[perm[e]] = a[base + e];
             }
@@ -229,7 +241,7 @@ final class LaneTile {
             }
             return;
         }
-        if (ld == k && k < ROW_MOVES_K) {
+        if (ld == k && perm != null) {
             for (int e = 0; e < perm.length; e++) {
                 a[base + e] = tile[perm[e]];
             }

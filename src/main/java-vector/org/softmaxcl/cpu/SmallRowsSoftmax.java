@@ -19,6 +19,8 @@ final class SmallRowsSoftmax {
     private final float[] et;
     private final float[] zt;
     private final int[] perm;
+    /** The table {@link LaneTile#toTile} and {@link LaneTile#fromTile} move dense rows through (null: row by row). */
+    private final int[] moves;
     /** Whether rows move by gathers and scatters ({@link LaneTile#GATHER_PROPERTY}). */
     private final boolean gather;
     private final float[] invT = new float[L];
@@ -36,6 +38,7 @@ final class SmallRowsSoftmax {
         et = new float[k * L];
         zt = new float[k * L];
         perm = LaneTile.permutation(k);
+        moves = LaneTile.moveTable(k, perm);
     }
 
     /** p = e/d in place. */
@@ -72,7 +75,7 @@ final class SmallRowsSoftmax {
         boolean unitT = true;   // every 1/T so far is 1
         int i0 = r0;
         for (; i0 + L <= r1; i0 += L) {
-            LaneTile.toTile(x, xo + i0 * ldx, ldx, k, xt, perm, xRows);
+            LaneTile.toTile(x, xo + i0 * ldx, ldx, k, xt, moves, xRows);
             for (int r = 0; r < L; r++) {
                 invT[r] = (float) (1.0 / temperatures.applyAsDouble(i0 + r));
                 unitT &= invT[r] == 1f;
@@ -105,7 +108,7 @@ final class SmallRowsSoftmax {
             } else {
                 finishTile(et, k, dm1);
             }
-            LaneTile.fromTile(et, out, oo + i0 * ldo, ldo, k, perm, oRows);
+            LaneTile.fromTile(et, out, oo + i0 * ldo, ldo, k, moves, oRows);
         }
         return i0;
     }

@@ -286,8 +286,8 @@ class SmallRowsTest {
 
     /**
      * Rows moved into the tiles by gathers and out by scatters ({@link LaneTile#GATHER_PROPERTY},
-     * the default on AVX-512) give the same bits as moved element by element (the default on
-     * AVX2): cross-entropy with hard targets (plain, smoothed, class- and sample-weighted) and soft
+     * the default on Intel's AVX-512) give the same bits as moved element by element (the default
+     * elsewhere; softmax's dense rows from {@link LaneTile#ROW_MOVES_K} on row by row): cross-entropy with hard targets (plain, smoothed, class- and sample-weighted) and soft
      * targets, dense, strided, in place and loss only; softmax and log-softmax dense and strided.
      */
     @ParameterizedTest(name = "K = {0}")
