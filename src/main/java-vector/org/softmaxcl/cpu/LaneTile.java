@@ -185,7 +185,7 @@ final class LaneTile {
      * no table and, its indexes linear, no bounds check left in it). Zen 4, 2 threads, N·K =
      * 2^22, JarPair, time row by row / run: K = 10 1.29–1.34, 16 1.21–1.22, 24 1.00–1.11, 32
      * 0.92–0.94 in one pair of runs and 0.98–1.18 in another (log-softmax the worst), 48
-     * 0.91–0.92, 64 0.85–1.04 (0.86–0.90 for softmax, log-softmax and the backward pass), 80
+     * 0.91–0.92, 64 0.85–1.04 (0.86–0.90 for softmax and log-softmax), 80
      * 0.85–0.99 (cross-entropy and softmax). Measured where rows move element by element by
      * default (not Intel's AVX-512, see {@link #GATHER_PROPERTY}); the Xeon was not measured.
      * Paired again against the table at K = 48 / 64 / 80: softmax 0.84 / 0.84 / 0.83, log-softmax
