@@ -146,7 +146,7 @@ final class LaneTile {
      * the gradient since by {@link #tileScaledRows}, another 0.95–0.98×.</li>
      * <li>2-core AMD EPYC (Zen 4, AVX-512, whose gathers and scatters are microcoded), 2 threads,
      * N·K = 2^22, JarPair, time of gathers / element moves: cross-entropy 1.10–1.23 at K = 10
-     * and 16, 1.17–1.30 at 32, 1.20–1.42 at 64, 1.79 at 100; softmax 0.99–1.06 at K ≤ 32, 1.44
+     * and 16, 1.17–1.30 at 32, 1.20–1.42 at 64, 1.79 at 100; softmax 0.94–1.00 at K ≤ 32, 1.44
      * at 64, 1.80 at 100. Staging each group's rows into a scratch array before gathering from
      * it (so the gathers read L1) did not help (1.16 at K = 32 and 64), nor did 16×16 register
      * transposes built from the Vector API's permutes and blends (1.05–1.24).</li>

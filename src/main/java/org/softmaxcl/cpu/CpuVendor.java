@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * The CPU's vendor string as the kernel reports it ({@code vendor_id} in {@code /proc/cpuinfo}:
@@ -36,9 +37,13 @@ final class CpuVendor {
         return "";
     }
 
+    /** Reads cpuinfo up to its first vendor_id line (the first processor's block, not the file's every core). */
     private static String read() {
-        try {
-            return Files.isReadable(CPUINFO) ? parse(Files.readAllLines(CPUINFO, StandardCharsets.ISO_8859_1)) : "";
+        if (!Files.isReadable(CPUINFO)) {
+            return "";
+        }
+        try (Stream<String> lines = Files.lines(CPUINFO, StandardCharsets.ISO_8859_1)) {
+            return lines.map(line -> parse(List.of(line))).filter(v -> !v.isEmpty()).findFirst().orElse("");
         } catch (IOException | RuntimeException e) {
             return "";   // unknown: the callers' portable default
         }
