@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.stream.Stream;
 
 /**
@@ -27,14 +26,14 @@ final class CpuVendor {
     }
 
     /** The first {@code vendor_id} value among cpuinfo's lines, trimmed; "" when there is none. */
-    static String parse(List<String> cpuinfo) {
-        for (String line : cpuinfo) {
-            int colon = line.indexOf(':');
-            if (colon > 0 && line.substring(0, colon).trim().equals("vendor_id")) {
-                return line.substring(colon + 1).trim();
-            }
-        }
-        return "";
+    static String parse(Stream<String> cpuinfo) {
+        return cpuinfo.map(CpuVendor::vendorOf).filter(v -> !v.isEmpty()).findFirst().orElse("");
+    }
+
+    /** The value of a {@code vendor_id} line, trimmed; "" for any other line. */
+    private static String vendorOf(String line) {
+        int colon = line.indexOf(':');
+        return colon > 0 && line.substring(0, colon).trim().equals("vendor_id") ? line.substring(colon + 1).trim() : "";
     }
 
     /** Reads cpuinfo up to its first vendor_id line (the first processor's block, not the file's every core). */
@@ -43,7 +42,7 @@ final class CpuVendor {
             return "";
         }
         try (Stream<String> lines = Files.lines(CPUINFO, StandardCharsets.ISO_8859_1)) {
-            return lines.map(line -> parse(List.of(line))).filter(v -> !v.isEmpty()).findFirst().orElse("");
+            return parse(lines);
         } catch (IOException | RuntimeException e) {
             return "";   // unknown: the callers' portable default
         }

@@ -3,6 +3,7 @@ package org.softmaxcl.cpu;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
@@ -17,23 +18,23 @@ class LaneMovesTest {
     void readsTheFirstVendorIdLine() {
         List<String> intel = List.of("processor\t: 0", "vendor_id\t: GenuineIntel", "cpu family\t: 6",
                 "processor\t: 1", "vendor_id\t: SomethingElse");
-        assertThat(CpuVendor.parse(intel)).isEqualTo("GenuineIntel");
-        assertThat(CpuVendor.parse(List.of("vendor_id: AuthenticAMD  "))).isEqualTo("AuthenticAMD");
+        assertThat(CpuVendor.parse(intel.stream())).isEqualTo("GenuineIntel");
+        assertThat(CpuVendor.parse(Stream.of("vendor_id: AuthenticAMD  "))).isEqualTo("AuthenticAMD");
     }
 
     @Test
     void isEmptyWithoutAVendorIdLine() {
         // An ARM kernel's cpuinfo, a look-alike key, a line with no colon, nothing at all.
-        assertThat(CpuVendor.parse(List.of("processor\t: 0", "CPU implementer\t: 0x41", "BogoMIPS\t: 50.00"))).isEmpty();
-        assertThat(CpuVendor.parse(List.of("vendor_id_x\t: GenuineIntel", "vendor_id GenuineIntel"))).isEmpty();
-        assertThat(CpuVendor.parse(List.of())).isEmpty();
+        assertThat(CpuVendor.parse(Stream.of("processor\t: 0", "CPU implementer\t: 0x41", "BogoMIPS\t: 50.00"))).isEmpty();
+        assertThat(CpuVendor.parse(Stream.of("vendor_id_x\t: GenuineIntel", "vendor_id GenuineIntel"))).isEmpty();
+        assertThat(CpuVendor.parse(Stream.of())).isEmpty();
     }
 
     @Test
     void thisMachinesVendorIsTheParsedOneOrEmpty() throws Exception {
         java.nio.file.Path info = java.nio.file.Path.of("/proc/cpuinfo");
         String expected = java.nio.file.Files.isReadable(info)
-                ? CpuVendor.parse(java.nio.file.Files.readAllLines(info, java.nio.charset.StandardCharsets.ISO_8859_1)) : "";
+                ? CpuVendor.parse(java.nio.file.Files.readAllLines(info, java.nio.charset.StandardCharsets.ISO_8859_1).stream()) : "";
         assertThat(CpuVendor.id()).isEqualTo(expected);
     }
 
