@@ -23,7 +23,8 @@ import org.softmaxcl.testing.XentCase;
  * far beyond c), in place, strided, loss only, PROPAGATE and REFUSE, 1 and 2 threads, K from 2
  * up, with and without a tail, row statistics (which follow the raw logits, and whose asking
  * changes no bit of the loss or gradient); the first group of rows holds ±∞ logits (small K: the group goes
- * to the scalar kernel), the second a saturated row and an ignored one. Fails if no gradient entry differs from the scalar
+ * to the scalar kernel), the second a saturated row and an ignored one; every third row has only
+ * logits small against c (every vector on tanh's series, without its exponential form). Fails if no gradient entry differs from the scalar
  * kernels' bits, which would mean the rows did not take the vector path.
  */
 class SoftcapRowsTest {
@@ -36,6 +37,11 @@ class SoftcapRowsTest {
         float[] x = new float[N * k];
         for (int j = 0; j < x.length; j++) {
             x[j] = (float) (rnd.nextGaussian() * 8);
+        }
+        for (int i = 1; i < N; i += 3) {   // rows whose every |x/(T·c)| is below tanh's series bound
+            for (int j = 0; j < k; j++) {
+                x[i * k + j] *= 0.05f;
+            }
         }
         for (int j = 0; j < k; j += 7) {
             x[2 * k + j] = (j & 1) == 0 ? 400f : -400f;      // saturated: tanh = ±1

@@ -30,6 +30,8 @@ import java.util.SplittableRandom;
  * switch read when its kernels are chosen, e.g. {@code a.jar@softmaxcl.cpu.laneGather=false}.
  */
 public final class JarPair {
+    /** The logits' standard deviation (-Dscale, default 3): larger values reach the soft-cap's exponential form. */
+    private static final double SCALE = Double.parseDouble(System.getProperty("scale", "3"));
     private JarPair() {
     }
 
@@ -59,7 +61,7 @@ public final class JarPair {
             SplittableRandom rnd = new SplittableRandom(42);
             x = new float[n * k];
             for (int i = 0; i < x.length; i++) {
-                x[i] = (float) (rnd.nextGaussian() * 3);
+                x[i] = (float) (rnd.nextGaussian() * SCALE);
             }
             t = new int[n];
             for (int i = 0; i < n; i++) {
