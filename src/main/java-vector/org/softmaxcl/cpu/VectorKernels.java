@@ -219,13 +219,9 @@ final class VectorKernels implements CpuKernels {
         return m;
     }
 
-    /**
-     * Sum of the L floats of {@code tmp} (a vector's lanes, stored there by the caller) in lane
-     * order, in float64. The vector is stored by its own loop's method rather than passed here:
-     * a call that C2 does not inline (pass 2's methods are at the edge of its inlining budget)
-     * boxes a vector argument, a float[] and an object per block.
-     */
-    private static double lanes(float[] tmp) {
+    /** Sum of the lanes in lane order, in float64. */
+    private static double lanes(FloatVector v, float[] tmp) {
+        v.intoArray(tmp, 0);
         double s = 0;
         for (int l = 0; l < L; l++) {
             s += tmp[l];
@@ -235,7 +231,7 @@ final class VectorKernels implements CpuKernels {
 
     @Override
     public void softmaxRow(float[] x, int xo, float[] out, int oo, int k, float temperature, boolean log) {
-        softmaxRow(x, xo, out, oo, k, temperature, log, rowMax(x, xo, k), null, 0, false, new Scratch());
+        softmaxRow(x, xo, out, oo, k, temperature, log, rowMax(x, xo, k), null, 0, false);
     }
 
     /**
@@ -245,19 +241,19 @@ final class VectorKernels implements CpuKernels {
      * pass of its own); otherwise returns NaN.
      */
     private float softmaxRow(float[] x, int xo, float[] out, int oo, int k, float temperature, boolean log, float xmax,
-                             float[] nx, int nxo, boolean backward, Scratch sc) {
+                             float[] nx, int nxo, boolean backward) {
         if (k < MIN_K || !Float.isFinite(xmax)) {
             scalar.softmaxRow(x, xo, out, oo, k, temperature, log);
             return nx != null ? rowMax(nx, nxo, k) : Float.NaN;
         }
         float invT = (float) (1.0 / temperature);
         float m = xmax * invT;
-        float[] tmp = sc.tmp;
-        Row r = sc.row.reset();
+        float[] tmp = new float[L];
+        Row r = new Row();
         r.next(x, xo, nx, nxo);
         r.backward = backward && k >= BACKWARD_K;
         int ub = S.loopBound(k);
-        float[] tail = ub < k ? tailExp(x, xo, k, invT, m, sc.tail) : null;
+        float[] tail = ub < k ? tailExp(x, xo, k, invT, m) : null;
         pass2(x, xo, log ? null : out, oo, ub, invT, m, r, tmp);
         softmaxTail(x, xo, out, oo, ub, k, invT, m, log, r, tail);
         float nextMax = r.nextMax(ub, k);
@@ -278,11 +274,7 @@ final class VectorKernels implements CpuKernels {
      * 6 % of softmax's time at K = 1000 (JFR, 2 threads).
      */
     private static float[] tailExp(float[] x, int xo, int k, float invT, float m) {
-        return tailExp(x, xo, k, invT, m, new float[L]);
-    }
-
-    /** {@link #tailExp(float[], int, int, float, float)} into {@code e} (L floats); returns e. */
-    private static float[] tailExp(float[] x, int xo, int k, float invT, float m, float[] e) {
+        float[] e = new float[L];
         FloatVector zs = FloatVector.fromArray(S, x, xo + k - L).mul(invT).sub(m);
         VectorExp.exp(zs).intoArray(e, 0);
         return e;
@@ -395,7 +387,7 @@ final class VectorKernels implements CpuKernels {
     public void softmaxRowSplit(float[] x, int xo, float[] out, int oo, int k, float temperature, boolean log, float xmax,
                                 Parallel par) {
         if (!splitsRows(k) || !Float.isFinite(xmax)) {
-            softmaxRow(x, xo, out, oo, k, temperature, log, xmax, null, 0, false, new Scratch());
+            softmaxRow(x, xo, out, oo, k, temperature, log, xmax, null, 0, false);
             return;
         }
         int ub = S.loopBound(k);
@@ -467,7 +459,7 @@ final class VectorKernels implements CpuKernels {
     public void xentRowSplit(XentSpec s, int i, float[] x, int xo, float[] g, int go, RowOutputs out, float xmax,
                              Parallel par) {
         if (!splitsRows(s) || !Float.isFinite(xmax)) {
-            xentRow(s, i, x, xo, null, 0, g, go, out, xmax, null, 0, false, new Scratch());
+            xentRow(s, i, x, xo, null, 0, g, go, out, xmax, null, 0, false);
             return;
         }
         final int k = s.k;
@@ -557,8 +549,7 @@ final class VectorKernels implements CpuKernels {
                 FloatVector gv = FloatVector.fromArray(S, g, go + j);
                 a = log ? a.add(gv) : gv.fma(FloatVector.fromArray(S, y, yo + j), a);
             }
-            a.intoArray(tmp, 0);
-            acc += lanes(tmp);
+            acc += lanes(a, tmp);
         }
         for (int j = ub; j < k; j++) {
             acc += log ? g[go + j] : (double) g[go + j] * y[yo + j];
@@ -621,36 +612,6 @@ final class VectorKernels implements CpuKernels {
         /** Max of nx over the blocks done so far. */
         float nmax = Float.NEGATIVE_INFINITY;
 
-        /** Every field back to its value in a new Row (a row's passes read some before they set them). */
-        Row reset() {
-            invT = 0f;
-            m = 0f;
-            xmax = 0f;
-            argmax = 0;
-            zsT = 0f;
-            ty = -1;
-            less = 0;
-            ties = 0;
-            sumA = 0;
-            totalA = 0;
-            sumE = 0;
-            dm1 = 0;
-            logd = 0;
-            invd = 0;
-            nlpT = 0;
-            h = 0;
-            coefA = 0;
-            coefZ = 0;
-            alpha = 0f;
-            beta = 0f;
-            nx = null;
-            nxo = 0;
-            hasNext = false;
-            backward = false;
-            nmax = Float.NEGATIVE_INFINITY;
-            return this;
-        }
-
         /**
          * One element's term of d − 1 (tails and small K, element by element): e where zs is
          * below 0, else a tie with the max (e = 1).
@@ -690,18 +651,6 @@ final class VectorKernels implements CpuKernels {
             }
             return mx;
         }
-    }
-
-    /**
-     * What a row's passes need besides the row, made once per range of rows rather than per row
-     * ({@link #xentRows}, {@link #softmaxRows}): a row's state, a vector's lanes for the float64
-     * lane sums, and the tail's exponentials. Made per row they were 330 bytes of garbage a row
-     * (5 MB a call at 16384×1000) that the young collections then swept.
-     */
-    private static final class Scratch {
-        final Row row = new Row();
-        final float[] tmp = new float[L];
-        final float[] tail = new float[L];
     }
 
     /**
@@ -788,8 +737,7 @@ final class VectorKernels implements CpuKernels {
 
     @Override
     public void xentRow(XentSpec s, int i, float[] x, int xo, float[] y, int yo, float[] g, int go, RowOutputs out) {
-        xentRow(s, i, x, xo, y, yo, g, go, out, s.rowMax != null ? s.rowMax[i] : rowMax(x, xo, s.k), null, 0, false,
-                new Scratch());
+        xentRow(s, i, x, xo, y, yo, g, go, out, s.rowMax != null ? s.rowMax[i] : rowMax(x, xo, s.k), null, 0, false);
     }
 
     /**
@@ -799,17 +747,17 @@ final class VectorKernels implements CpuKernels {
      * boolean, float, float[], int)} does; otherwise NaN.
      */
     private float xentRow(XentSpec s, int i, float[] x, int xo, float[] y, int yo, float[] g, int go, RowOutputs out,
-                          float xmax, float[] nx, int nxo, boolean backward, Scratch sc) {
+                          float xmax, float[] nx, int nxo, boolean backward) {
         final int k = s.k;
         if (k < MIN_K || s.softcap > 0 || !Float.isFinite(xmax)) {
             if (s.softcap > 0 && k >= MIN_K && Float.isFinite(xmax)) {
-                softcapRow(s, i, x, xo, y, yo, g, go, out, xmax, sc);
+                softcapRow(s, i, x, xo, y, yo, g, go, out, xmax);
             } else {
                 scalar.xentRow(s, i, x, xo, y, yo, g, go, out);
             }
             return nx != null ? rowMax(nx, nxo, k) : Float.NaN;
         }
-        return xentRow(s, i, x, xo, y, yo, g, go, out, xmax, (float) (1.0 / s.temperature(i)), nx, nxo, backward, sc);
+        return xentRow(s, i, x, xo, y, yo, g, go, out, xmax, (float) (1.0 / s.temperature(i)), nx, nxo, backward);
     }
 
     /**
@@ -851,7 +799,7 @@ final class VectorKernels implements CpuKernels {
      * argmax and hit follow the raw logits (a saturating cap ties z), as the scalar kernels'.
      */
     private void softcapRow(XentSpec s, int i, float[] x, int xo, float[] y, int yo, float[] g, int go, RowOutputs out,
-                            float xmax, Scratch sc) {
+                            float xmax) {
         final int k = s.k;
         int rawArg = 0;
         int tcol = s.hard ? s.targets[i] : -1;
@@ -874,7 +822,7 @@ final class VectorKernels implements CpuKernels {
             scalar.xentRow(s, i, x, xo, y, yo, g, go, out);
             return;
         }
-        xentRow(s, i, z, 0, y, yo, g, go, out, zmax, 1f, null, 0, false, sc);
+        xentRow(s, i, z, 0, y, yo, g, go, out, zmax, 1f, null, 0, false);
         if (s.stats) {
             out.max[i] = xmax;
             out.argmax[i] = rawArg;
@@ -929,9 +877,9 @@ final class VectorKernels implements CpuKernels {
 
     /** {@link #xentRow} with the row's 1/T given (1 for a soft-capped row's z). */
     private float xentRow(XentSpec s, int i, float[] x, int xo, float[] y, int yo, float[] g, int go, RowOutputs out,
-                          float xmax, float rowInvT, float[] nx, int nxo, boolean backward, Scratch sc) {
+                          float xmax, float rowInvT, float[] nx, int nxo, boolean backward) {
         final int k = s.k;
-        final Row r = sc.row.reset();
+        final Row r = new Row();
         r.next(x, xo, nx, nxo);
         r.backward = backward && k >= BACKWARD_K;
         r.invT = rowInvT;
@@ -959,9 +907,9 @@ final class VectorKernels implements CpuKernels {
         final float[] e = g != null && counted ? g : null;
         final boolean soft = !s.hard;
         final boolean needSum = s.needSum;
-        final float[] tmp = sc.tmp;
+        final float[] tmp = new float[L];
         final int ub = S.loopBound(k);
-        final float[] tail = ub < k ? tailExp(x, xo, k, invT, m, sc.tail) : null;
+        final float[] tail = ub < k ? tailExp(x, xo, k, invT, m) : null;
         if (s.stats) {
             statsPass(s, x, xo, y, yo, e, go, invT, m, tail, r, tmp);
         } else if (soft) {
@@ -1082,8 +1030,7 @@ final class VectorKernels implements CpuKernels {
         if (r.hasNext) {
             r.nextBlock(fromMaxKey(accM.reduceLanes(VectorOperators.MAX)), accZ.reduceLanes(VectorOperators.ADD), b, be);
         }
-        accL.intoArray(tmp, 0);
-        r.less += lanes(tmp);
+        r.less += lanes(accL, tmp);
         r.ties += (be - b) + accB.reduceLanes(VectorOperators.ADD);
         return true;
     }
@@ -1128,8 +1075,7 @@ final class VectorKernels implements CpuKernels {
                 r.nextBlock(fromMaxKey(accM.reduceLanes(VectorOperators.MAX)), accZ.reduceLanes(VectorOperators.ADD), b,
                         be);
             }
-            accL.intoArray(tmp, 0);
-            r.less += lanes(tmp);
+            r.less += lanes(accL, tmp);
             r.ties += (be - b) + accB.reduceLanes(VectorOperators.ADD);
         }
     }
@@ -1173,11 +1119,9 @@ final class VectorKernels implements CpuKernels {
                     accS = accS.add(zs.neg());
                 }
             }
-            accL.intoArray(tmp, 0);
-            r.less += lanes(tmp);
+            r.less += lanes(accL, tmp);
             r.ties += (be - b) + accB.reduceLanes(VectorOperators.ADD);
-            accS.intoArray(tmp, 0);
-            r.sumA += lanes(tmp);
+            r.sumA += lanes(accS, tmp);
         }
         passTail(s, x, xo, null, 0, e, eo, invT, m, tail, r);
     }
@@ -1218,13 +1162,10 @@ final class VectorKernels implements CpuKernels {
                 accT = accT.add(a);
                 accS = accS.add(a.mul(zs.neg()), a.compare(VectorOperators.NE, 0f));
             }
-            accL.intoArray(tmp, 0);
-            r.less += lanes(tmp);
+            r.less += lanes(accL, tmp);
             r.ties += (be - b) + accB.reduceLanes(VectorOperators.ADD);
-            accS.intoArray(tmp, 0);
-            r.sumA += lanes(tmp);
-            accT.intoArray(tmp, 0);
-            r.totalA += lanes(tmp);
+            r.sumA += lanes(accS, tmp);
+            r.totalA += lanes(accT, tmp);
         }
         passTail(s, x, xo, y, yo, e, eo, invT, m, tail, r);
     }
@@ -1278,17 +1219,13 @@ final class VectorKernels implements CpuKernels {
                 }
                 accE = accE.add(ev.mul(zs.neg()), ev.compare(VectorOperators.NE, 0f));
             }
-            accL.intoArray(tmp, 0);
-            r.less += lanes(tmp);
+            r.less += lanes(accL, tmp);
             r.ties += (be - b) + accB.reduceLanes(VectorOperators.ADD);
             if (needSum) {
-                accS.intoArray(tmp, 0);
-                r.sumA += lanes(tmp);
-                accT.intoArray(tmp, 0);
-                r.totalA += lanes(tmp);
+                r.sumA += lanes(accS, tmp);
+                r.totalA += lanes(accT, tmp);
             }
-            accE.intoArray(tmp, 0);
-            r.sumE += lanes(tmp);
+            r.sumE += lanes(accE, tmp);
         }
         passTail(s, x, xo, soft ? y : null, yo, e, eo, invT, m, tail, r);
     }
@@ -1488,7 +1425,7 @@ final class VectorKernels implements CpuKernels {
             final float temperature = (float) temperatures.applyAsDouble(i);
             if (!Float.isFinite(xmax)) {
                 runWhole(team, i, () -> softmaxRow(x, xoi, out, ooi, k, temperature, log, xmax, hasNext ? x : null,
-                        xoi + ldx, false, new Scratch()));
+                        xoi + ldx, false));
                 return;
             }
             final float invT = (float) (1.0 / temperature);
@@ -1579,7 +1516,7 @@ final class VectorKernels implements CpuKernels {
             final boolean counted = t != s.ignore;
             if (!Float.isFinite(xmax)) {
                 runWhole(team, i, () -> xentRow(s, i, x, xoi, null, 0, g, goi, out, xmax, hasNext ? x : null, xoi + ldx,
-                        false, new Scratch()));
+                        false));
                 return;
             }
             final float invT = (float) (1.0 / s.temperature(i));
@@ -1689,13 +1626,12 @@ final class VectorKernels implements CpuKernels {
         // Without the REFUSE check's maxima, each row's max comes from the previous row's pass.
         boolean pipelined = maxima == null;
         float next = pipelined ? firstRowMax(firstMax, done == r0, x, xo + done * ldx, k) : 0f;
-        Scratch sc = new Scratch();
         for (int i = done; i < r1; i++) {
             int nr = i + 1 < r1 ? i + 1 : ahead;
             boolean more = pipelined && nr >= 0;
             float xmax = pipelined ? next : maxima[i];
             next = softmaxRow(x, xo + i * ldx, out, oo + i * ldo, k, (float) temperatures.applyAsDouble(i), log, xmax,
-                    more ? x : null, xo + nr * ldx, pipelined && ((i - done) & 1) == 0, sc);
+                    more ? x : null, xo + nr * ldx, pipelined && ((i - done) & 1) == 0);
         }
         return pipelined && ahead >= 0 ? next : Float.NaN;
     }
@@ -1719,11 +1655,10 @@ final class VectorKernels implements CpuKernels {
                 return Float.NaN;
             }
             float next = firstRowMax(firstMax, true, x, xo + r0 * ldx, s.k);
-            Scratch sc = new Scratch();
             for (int i = r0; i < r1; i++) {
                 int nr = i + 1 < r1 ? i + 1 : ahead;
                 next = xentRow(s, i, x, xo + i * ldx, y, y == null ? 0 : yo + i * ldy, g, g == null ? 0 : go + i * ldg,
-                        out, next, nr >= 0 ? x : null, xo + nr * ldx, ((i - r0) & 1) == 0, sc);
+                        out, next, nr >= 0 ? x : null, xo + nr * ldx, ((i - r0) & 1) == 0);
             }
             return ahead >= 0 ? next : Float.NaN;
         }
