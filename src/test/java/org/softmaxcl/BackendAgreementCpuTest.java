@@ -8,6 +8,6 @@ import org.softmaxcl.testing.Backends;
 class BackendAgreementCpuTest extends BackendAgreement {
     @Override
     protected List<Backends> compared() {
-        return List.of(Backends.CPU_SCALAR, Backends.CPU_DEFAULT);
+        return List.of(Backends.CPU_SCALAR, Backends.CPU_FLOAT32, Backends.CPU_DEFAULT);
     }
 }

@@ -20,7 +20,7 @@ class FuzzCpuTest {
     void tenThousandCasesMatchTheOracleOrAreRefused() {
         int count = Integer.getInteger("softmaxcl.test.fuzzCases", 10_000);
         long seed = Long.getLong("softmaxcl.test.fuzzSeed", 2024);
-        Fuzz.Report r = Fuzz.run(seed, count, false, List.of(Backends.CPU_SCALAR.engine(), Backends.CPU_DEFAULT.engine()));
+        Fuzz.Report r = Fuzz.run(seed, count, false, List.of(Backends.CPU_SCALAR.engine(), Backends.CPU_FLOAT32.engine(), Backends.CPU_DEFAULT.engine()));
         System.out.println("fuzz cpu (seed " + seed + "): " + r);
         assertThat(r.failures()).isEmpty();
         assertThat(r.refused()).as("refusals happen").isPositive();

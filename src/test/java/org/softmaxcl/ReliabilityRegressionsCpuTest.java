@@ -10,6 +10,6 @@ import org.softmaxcl.testing.Backends;
 class ReliabilityRegressionsCpuTest extends ReliabilityRegressions {
     @Override
     List<Engine> engines() {
-        return List.of(Backends.CPU_SCALAR.engine(), Backends.CPU_DEFAULT.engine());
+        return List.of(Backends.CPU_SCALAR.engine(), Backends.CPU_FLOAT32.engine(), Backends.CPU_DEFAULT.engine());
     }
 }

@@ -1,5 +1,18 @@
 package org.softmaxcl.cpu;
 
+import static org.softmaxcl.cpu.FloatExp.BIAS_253;
+import static org.softmaxcl.cpu.FloatExp.C2;
+import static org.softmaxcl.cpu.FloatExp.C3;
+import static org.softmaxcl.cpu.FloatExp.C4;
+import static org.softmaxcl.cpu.FloatExp.C5;
+import static org.softmaxcl.cpu.FloatExp.C6;
+import static org.softmaxcl.cpu.FloatExp.LN2_HI;
+import static org.softmaxcl.cpu.FloatExp.LN2_LO;
+import static org.softmaxcl.cpu.FloatExp.LOG2E;
+import static org.softmaxcl.cpu.FloatExp.MAGIC;
+import static org.softmaxcl.cpu.FloatExp.TWO_M126;
+import static org.softmaxcl.cpu.FloatExp.ZERO_ARG;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -23,27 +36,11 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorExp {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-
-    private static final float LOG2E = 1.44269504088896341f;
-    private static final float LN2_HI = 0.693145751953125f;
-    private static final float LN2_LO = 1.42860682030941723212e-6f;
-    private static final float MAGIC = 12582912f; // 1.5 * 2^23
     /**
-     * Below this the result may be subnormal (ln 2^−126 = −87.34, and e^r may be below 1 near it),
-     * where adding n to the exponent bits is wrong: such lanes take {@link #subnormal}.
+     * Below this the result may be subnormal, where adding n to the exponent bits is wrong: such
+     * lanes take {@link #subnormal} ({@link FloatExp#MIN_ARG}; the constants are {@link FloatExp}'s).
      */
-    static final float MIN_ARG = -87f;
-    private static final float ZERO_ARG = -103.972084f; // ln(2^-150): below this exp rounds to 0
-    private static final float TWO_M126 = 0x1.0p-126f;
-    /**
-     * e^r ≈ 1 + r + r²·(C2 + C3·r + C4·r² + C5·r³ + C6·r⁴) on |r| ≤ ln2/2: the degree-4 polynomial
-     * closest to (e^r − 1 − r)/r² in relative error of e^r (weighted minimax, fitted by Lawson's
-     * iteration in float64, coefficients rounded to float): 3.1e-9 relative, against 5.3e-9 for the
-     * degree-7 Taylor polynomial, with two multiply-adds fewer.
-     */
-    private static final float C2 = 0.49999994f, C3 = 0.16666521f, C4 = 0.04166839f, C5 = 0.008368717f, C6 = 0.0013814599f;
-
-    private static final int BIAS_253 = 127 + 126;
+    static final float MIN_ARG = FloatExp.MIN_ARG;
 
     /**
      * The constant {@code v} in every lane, made where it is used. A static final vector is read
@@ -207,25 +204,8 @@ final class VectorExp {
         return (FloatVector) ((IntVector) t.reinterpretAsInts()).or(sign).reinterpretAsFloats();
     }
 
-    /** The same computation for one float (for row tails), bit-identical to a lane of {@link #exp}. */
+    /** The same computation for one float (for row tails), bit-identical to a lane of {@link #exp}: {@link FloatExp#exp}. */
     static float exp(float x) {
-        if (x < ZERO_ARG) {
-            return 0f;
-        }
-        float t = Math.fma(x, LOG2E, MAGIC);
-        float n = t - MAGIC;
-        float r = Math.fma(n, -LN2_HI, x);
-        r = Math.fma(n, -LN2_LO, r);
-        float r2 = r * r;
-        float a0 = Math.fma(r, C3, C2);
-        float a1 = Math.fma(r, C5, C4);
-        float b = Math.fma(r2, C6, a1);
-        float s = Math.fma(b, r2, a0);
-        float q = Math.fma(s, r, 1f);
-        float p = Math.fma(q, r, 1f);
-        if (x < MIN_ARG) {
-            return p * Float.intBitsToFloat((Float.floatToRawIntBits(t) + 127 + 126) << 23) * TWO_M126;
-        }
-        return Float.intBitsToFloat(Float.floatToRawIntBits(p) + (Float.floatToRawIntBits(t) << 23));
+        return FloatExp.exp(x);
     }
 }

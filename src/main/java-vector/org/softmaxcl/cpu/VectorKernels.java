@@ -1,5 +1,10 @@
 package org.softmaxcl.cpu;
 
+import static org.softmaxcl.cpu.RowSums.accumulate;
+import static org.softmaxcl.cpu.RowSums.finish;
+import static org.softmaxcl.cpu.RowSums.log1p;
+import static org.softmaxcl.cpu.RowSums.softCoef;
+import static org.softmaxcl.cpu.RowSums.targetGrad;
 import static org.softmaxcl.cpu.VectorExp.S;
 
 import jdk.incubator.vector.FloatVector;
@@ -579,30 +584,8 @@ final class VectorKernels implements CpuKernels {
         CpuKernels.super.backwardRows(done, r1, y, yo, ldy, g, go, ldg, dx, dxo, lddx, k, log);
     }
 
-    /** One row's state between the passes, and the constants of its gradient. */
-    private static final class Row {
-        float invT;
-        float m;
-        float xmax;
-        int argmax;
-        /** z_t − m for a counted hard target; z − m at the soft target's largest value (stats). */
-        float zsT;
-        int ty = -1;
-        double less;
-        long ties;
-        double sumA;
-        double totalA;
-        double sumE;
-        // derived by finish()
-        double dm1;
-        double logd;
-        double invd;
-        double nlpT;
-        double h;
-        double coefA;
-        double coefZ;
-        float alpha;
-        float beta;
+    /** A row's {@link RowSums}, and what pass 2 needs to read the next row's max on the side. */
+    private static final class Row extends RowSums {
         /** The row whose maximum pass 2 reads on the side (this row's own when there is no next). */
         float[] nx;
         int nxo;
@@ -611,18 +594,6 @@ final class VectorKernels implements CpuKernels {
         boolean backward;
         /** Max of nx over the blocks done so far. */
         float nmax = Float.NEGATIVE_INFINITY;
-
-        /**
-         * One element's term of d − 1 (tails and small K, element by element): e where zs is
-         * below 0, else a tie with the max (e = 1).
-         */
-        void term(float zs, float e) {
-            if (zs < 0f) {
-                less += e;
-            } else {
-                ties++;
-            }
-        }
 
         void next(float[] x, int xo, float[] nx, int nxo) {
             hasNext = nx != null;
@@ -651,88 +622,6 @@ final class VectorKernels implements CpuKernels {
             }
             return mx;
         }
-    }
-
-    /**
-     * From the sums of pass 2: the row's loss part, lse and statistics into {@code out} (unless
-     * null), and the gradient constants: dx_j = alpha·e_j − beta·a_j off the target.
-     */
-    private static void finish(XentSpec s, int i, int t, boolean counted, Row r, RowOutputs out) {
-        final double dm1 = r.less + (r.ties - 1);
-        r.dm1 = dm1;
-        r.logd = log1p(dm1);
-        r.invd = 1 / (1 + dm1);
-        final double lse = r.m + r.logd;
-        double ce = 0;
-        double bigA;
-        if (s.hard) {
-            if (counted) {
-                r.nlpT = -r.zsT + r.logd;
-                r.h = (1 - s.eps) * s.weight(t);
-                ce = r.h != 0 ? r.h * r.nlpT : 0;      // 0·∞ (a masked target) counts 0
-                if (s.eps != 0) {
-                    ce += s.smooth * (r.sumA + s.wSum * r.logd);
-                }
-            }
-            bigA = s.smooth * s.wSum + r.h;
-        } else {
-            ce = r.sumA + r.totalA * r.logd;
-            bigA = r.totalA;
-        }
-        if (out != null) {
-            out.ce[i] = counted ? (float) ce : 0f;
-            out.lse[i] = (float) lse;
-        }
-        if (s.stats && out != null) {
-            out.max[i] = r.xmax;
-            out.argmax[i] = r.argmax;
-            out.entropy[i] = (float) (r.sumE * r.invd + r.logd);
-            int tcol = s.hard ? t : r.ty;
-            if (counted && tcol >= 0) {
-                out.targetProb[i] = (float) Math.exp(s.hard ? -r.nlpT : r.zsT - r.logd);
-                out.hit[i] = r.argmax == tcol;
-            } else {
-                out.targetProb[i] = Float.NaN;
-                out.hit[i] = false;
-            }
-        }
-        final double rs = s.task.rowScale(i);
-        r.coefA = rs * s.ceScale;
-        r.coefZ = rs * s.zScale * 2 * s.zeta * lse;
-        r.alpha = (float) ((r.coefA * bigA + r.coefZ) * r.invd * r.invT);
-        r.beta = (float) (r.coefA * r.invT);
-    }
-
-    /**
-     * The target's gradient entry without cancellation: p_t = e_t/d, and p_t − 1 = −(Σ_{j≠t} e_j)/d,
-     * where that sum is d − 1 when t is a max (z_t − m = 0) and d − e_t ≥ 1 otherwise (the
-     * scalar kernel takes expm1 of −loss_t; this needs one exp, which the JIT inlines, and no
-     * expm1, a library call of about 40 ns).
-     */
-    private static float targetGrad(XentSpec s, int t, Row r) {
-        double eT = Math.exp(r.zsT);
-        double pT = eT * r.invd;
-        double others = r.zsT == 0f ? r.dm1 : (1 + r.dm1) - eT;
-        double gz = r.coefA * (s.smooth * (s.wSum * pT - s.weight(t)) - r.h * others * r.invd) + r.coefZ * pT;
-        return (float) (gz * r.invT);
-    }
-
-    /**
-     * log(1 + x) for 0 ≤ x < 2^53 (d − 1 of a row): log(u)·x/(u − 1) with u = 1 + x rounded, which
-     * cancels u's rounding error (Goldberg, "What every computer scientist should know about
-     * floating-point arithmetic", theorem 4), on the JIT's log intrinsic: within 2 ulp of
-     * {@link Math#log1p} over 20 million arguments (4 allowed in {@code RowLog1pTest}), where
-     * Math.log1p is a library call several times slower. A row's finish takes one; at K = 128
-     * that call was a fifth of the row's time.
-     */
-    static double log1p(double x) {
-        double u = 1 + x;
-        return u == 1 ? x : Math.log(u) * (x / (u - 1));
-    }
-
-    /** a_j of a soft target: w_j·((1−ε)·y_j + ε/K). */
-    private static float softCoef(XentSpec s, float yj, int j) {
-        return Math.fma(yj, (float) (1 - s.eps), (float) s.smooth) * (s.w != null ? s.w[j] : 1f);
     }
 
     @Override
@@ -1279,26 +1168,6 @@ final class VectorKernels implements CpuKernels {
         }
         for (; j < k; j++) {
             g[go + j] = Math.fma(g[go + j], alpha, softCoef(s, y[yo + j], j) * -beta);
-        }
-    }
-
-    /** Pass-2 bookkeeping of one element done one at a time (tails and small K). */
-    private static void accumulate(XentSpec s, Row r, float zs, float e, float yj, int j) {
-        r.term(zs, e);
-        if (s.needSum) {
-            float a;
-            if (s.hard) {
-                a = s.w != null ? s.w[j] : 1f;
-            } else {
-                a = softCoef(s, yj, j);
-                r.totalA += a;
-            }
-            if (a != 0f) {
-                r.sumA += a * -zs;
-            }
-        }
-        if (s.stats && e != 0f) {
-            r.sumE += e * -zs;
         }
     }
 

@@ -70,6 +70,14 @@ public final class CpuBackend implements Backend {
     }
 
     /**
+     * A backend on the plain-Java float32 kernels, the path of a JVM without the Vector API module
+     * (for tests and comparisons).
+     */
+    public static CpuBackend float32(int threads, String reason) {
+        return new CpuBackend(new Float32Kernels(), threads, reason);
+    }
+
+    /**
      * A backend on the Vector API kernels.
      *
      * @throws IllegalStateException when jdk.incubator.vector is not readable
@@ -78,7 +86,7 @@ public final class CpuBackend implements Backend {
         return new CpuBackend(CpuKernelsProvider.vector(), threads, reason);
     }
 
-    /** Name of the kernel path in use ("scalar", "vector-256", …). */
+    /** Name of the kernel path in use ("scalar", "scalar-float32", "vector-256", …). */
     public String kernelPath() {
         return kernels.name();
     }

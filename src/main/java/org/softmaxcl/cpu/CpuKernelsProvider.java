@@ -5,13 +5,14 @@ import java.lang.System.Logger.Level;
 /**
  * Chooses the CPU kernel path once per process, the Lucene way: the Vector API kernels when the
  * {@code jdk.incubator.vector} module is readable (the JVM was started with
- * {@code --add-modules jdk.incubator.vector}) and the scalar reference kernels otherwise, with
- * one log line saying which and, when the fast path is off, how to turn it on. A missing vector
- * class inside the jar is a packaging bug and is thrown, not hidden. The system property
- * {@value #PROPERTY} = {@code scalar} forces the scalar path.
+ * {@code --add-modules jdk.incubator.vector}) and the plain-Java float32 kernels
+ * ({@link Float32Kernels}) otherwise, with one log line saying which and, when the fast path is
+ * off, how to turn it on. A missing vector class inside the jar is a packaging bug and is thrown,
+ * not hidden. The system property {@value #PROPERTY} forces a path: {@code scalar} (the float64
+ * reference kernels), {@code float32} or {@code vector}.
  */
 public final class CpuKernelsProvider {
-    /** System property forcing a path: {@code scalar} or {@code vector}. */
+    /** System property forcing a path: {@code scalar}, {@code float32} or {@code vector}. */
     public static final String PROPERTY = "softmaxcl.cpu.kernels";
     private static final System.Logger LOG = System.getLogger(CpuKernelsProvider.class.getName());
 
@@ -22,7 +23,7 @@ public final class CpuKernelsProvider {
         return Holder.KERNELS;
     }
 
-    /** Name of the path in use ("scalar", "vector-256"). */
+    /** Name of the path in use ("scalar", "scalar-float32", "vector-256"). */
     public static String pathName() {
         return Holder.KERNELS.name();
     }
@@ -51,6 +52,10 @@ public final class CpuKernelsProvider {
             LOG.log(Level.INFO, "softmax-cl CPU kernels: scalar ({0}=scalar)", PROPERTY);
             return new ScalarKernels();
         }
+        if (forced.equalsIgnoreCase("float32")) {
+            LOG.log(Level.INFO, "softmax-cl CPU kernels: scalar-float32 ({0}=float32)", PROPERTY);
+            return new Float32Kernels();
+        }
         if (vectorModuleReadable()) {
             CpuKernels k = vector();
             LOG.log(Level.INFO, "softmax-cl CPU kernels: {0} (Vector API; {1})", k.name(), k.detail());
@@ -60,9 +65,9 @@ public final class CpuKernelsProvider {
             throw new IllegalStateException(PROPERTY + "=vector but jdk.incubator.vector is not readable: "
                     + "start the JVM with --add-modules jdk.incubator.vector");
         }
-        LOG.log(Level.INFO, "softmax-cl CPU kernels: scalar; for the Vector API path (several times faster) "
-                + "start the JVM with --add-modules jdk.incubator.vector");
-        return new ScalarKernels();
+        LOG.log(Level.INFO, "softmax-cl CPU kernels: scalar-float32; for the Vector API path (several times "
+                + "faster) start the JVM with --add-modules jdk.incubator.vector");
+        return new Float32Kernels();
     }
 
     private static final class Holder {

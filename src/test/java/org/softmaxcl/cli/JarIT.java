@@ -64,6 +64,9 @@ class JarIT {
             Run ok = java(module, "xent", "--logits", f.logitsFile.toString(), "--targets", f.hard64File.toString(),
                     "--backend", "cpu");
             assertThat(ok.code()).as(ok.toString()).isZero();
+            // One log line names the CPU kernel path; without the module, it says how to get the faster one.
+            assertThat(ok.err()).contains(module ? "softmax-cl CPU kernels: vector-"
+                    : "softmax-cl CPU kernels: scalar-float32; for the Vector API path");
             var json = MiniJson.parseObject(ok.out().trim());
             double api;
             try (Engine e = Engine.cpu()) {

@@ -20,6 +20,8 @@ import org.softmaxcl.opencl.OpenClBackend;
 public enum Backends {
     /** The scalar reference kernels on 2 threads. */
     CPU_SCALAR(() -> CpuBackend.scalar(2, "test")),
+    /** The plain-Java float32 kernels (the path without the Vector API module) on 2 threads. */
+    CPU_FLOAT32(() -> CpuBackend.float32(2, "test")),
     /** The CPU backend as {@code Engine.cpu()} builds it (the best kernel path), 2 threads. */
     CPU_DEFAULT(() -> new CpuBackend(2, "test")),
     /** OpenCL, kernel layout V0: a work-item per row. */
@@ -38,7 +40,7 @@ public enum Backends {
     OPENCL_V2_ROWS(() -> OpenClBackend.open(null, "v2:32:3", "test"));
 
     /** The CPU backends. */
-    public static final List<Backends> CPU = List.of(CPU_SCALAR, CPU_DEFAULT);
+    public static final List<Backends> CPU = List.of(CPU_SCALAR, CPU_FLOAT32, CPU_DEFAULT);
     /** The OpenCL backends every concern runs on: layouts V0, V1 and V2. */
     public static final List<Backends> OPENCL = List.of(OPENCL_V0, OPENCL_V1, OPENCL_V2);
     /**

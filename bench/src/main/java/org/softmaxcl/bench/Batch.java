@@ -40,17 +40,23 @@ final class Batch {
         return FloatMatrix.of(out, rows, cols);
     }
 
-    /** {@code cpu-vector}, {@code cpu-scalar} or {@code opencl}, on {@code threads} CPU threads. */
+    /**
+     * {@code cpu-vector}, {@code cpu-float32} (the plain-Java kernels of a JVM without the Vector
+     * API module), {@code cpu-scalar} (the float64 reference kernels) or {@code opencl}, on
+     * {@code threads} CPU threads.
+     */
     static Engine engine(String backend, int threads) {
         switch (backend) {
             case "cpu-vector":
                 return Engine.over(CpuBackend.vector(threads, "bench"));
+            case "cpu-float32":
+                return Engine.over(CpuBackend.float32(threads, "bench"));
             case "cpu-scalar":
                 return Engine.over(CpuBackend.scalar(threads, "bench"));
             case "opencl":
                 return Engine.over(OpenClBackend.open(null, null, "bench"));
             default:
-                throw new IllegalArgumentException("backend must be cpu-vector, cpu-scalar or opencl, got " + backend);
+                throw new IllegalArgumentException("backend must be cpu-vector, cpu-float32, cpu-scalar or opencl, got " + backend);
         }
     }
 

@@ -34,7 +34,7 @@ import org.softmaxcl.XentResult;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xmx8g"})
 public class XentBench {
-    @Param({"cpu-vector", "cpu-scalar", "opencl"})
+    @Param({"cpu-vector", "cpu-float32", "cpu-scalar", "opencl"})
     public String backend;
 
     @Param({"262144x10", "16384x1000", "2048x32000", "64x262144"})

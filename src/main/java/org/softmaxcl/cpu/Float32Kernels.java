@@ -1,0 +1,251 @@
+package org.softmaxcl.cpu;
+
+import static org.softmaxcl.cpu.RowSums.accumulate;
+import static org.softmaxcl.cpu.RowSums.finish;
+import static org.softmaxcl.cpu.RowSums.log1p;
+import static org.softmaxcl.cpu.RowSums.softCoef;
+import static org.softmaxcl.cpu.RowSums.targetGrad;
+
+import org.softmaxcl.backend.RowOutputs;
+
+/**
+ * The CPU kernels of a JVM without the Vector API module: the Vector API kernels' formulas one
+ * element at a time in plain Java. Float32 storage and arithmetic, e^(z − m) on {@link FloatExp}
+ * stored into the output and then scaled (one exponential per element where the
+ * {@link ScalarKernels reference} takes two in float64 through library calls), the sums in
+ * float64, and each row finished by {@link RowSums}, the code the vector kernels finish theirs
+ * with. So the results agree with the vector path's to float32 rounding (they differ only in the
+ * order the sums are added in), at several times the reference's speed.
+ *
+ * <p>Rows whose largest logit is NaN or ±∞ (or that hold only −∞), and soft-capped rows, go to
+ * the {@link ScalarKernels reference kernels}, whose semantics they keep. Stateless apart from
+ * that reference, so thread-safe.
+ */
+final class Float32Kernels implements CpuKernels {
+    private final ScalarKernels reference = new ScalarKernels();
+
+    @Override
+    public String name() {
+        return "scalar-float32";
+    }
+
+    /**
+     * max of x[xo..xo+k) with NaN propagated, as {@link Math#max} gives it, in four independent
+     * chains (one chain waits on each max's several instructions in turn).
+     */
+    @Override
+    public float rowMax(float[] x, int xo, int k) {
+        float m0 = Float.NEGATIVE_INFINITY, m1 = m0, m2 = m0, m3 = m0;
+        int j = 0;
+        for (; j + 4 <= k; j += 4) {
+            m0 = Math.max(m0, x[xo + j]);
+            m1 = Math.max(m1, x[xo + j + 1]);
+            m2 = Math.max(m2, x[xo + j + 2]);
+            m3 = Math.max(m3, x[xo + j + 3]);
+        }
+        for (; j < k; j++) {
+            m0 = Math.max(m0, x[xo + j]);
+        }
+        return Math.max(Math.max(m0, m1), Math.max(m2, m3));
+    }
+
+    @Override
+    public float rowMin(float[] x, int xo, int k) {
+        return reference.rowMin(x, xo, k);
+    }
+
+    /** Elements per block of {@link #expPass}: its float sums take at most BLOCK / 4 terms each. */
+    private static final int BLOCK = 256;
+
+    /**
+     * Pass 2 of softmax and the plain cross-entropy over the k elements of a row: e_j =
+     * exp(x_j·invT − m) into {@code e} (unless null), and d − 1's terms into r (as
+     * {@link RowSums#term} adds them): four elements per iteration into four float sums, added
+     * into a float64 sum once per {@link #BLOCK}, so that no one chain of dependent additions
+     * sets the pace.
+     */
+    private static void expPass(float[] x, int xo, float[] e, int eo, int k, float invT, float m, RowSums r) {
+        double less = 0;
+        long ties = 0;
+        int j = 0;
+        for (int b = 0; b + 4 <= k; b += BLOCK) {
+            float l0 = 0, l1 = 0, l2 = 0, l3 = 0;
+            int t = 0;
+            for (int be = Math.min(k & ~3, b + BLOCK); j < be; j += 4) {
+                float z0 = x[xo + j] * invT - m;
+                float z1 = x[xo + j + 1] * invT - m;
+                float z2 = x[xo + j + 2] * invT - m;
+                float z3 = x[xo + j + 3] * invT - m;
+                float e0 = FloatExp.exp(z0);
+                float e1 = FloatExp.exp(z1);
+                float e2 = FloatExp.exp(z2);
+                float e3 = FloatExp.exp(z3);
+                if (e != null) {
+                    e[eo + j] = e0;
+                    e[eo + j + 1] = e1;
+                    e[eo + j + 2] = e2;
+                    e[eo + j + 3] = e3;
+                }
+                l0 += z0 < 0f ? e0 : 0f;
+                l1 += z1 < 0f ? e1 : 0f;
+                l2 += z2 < 0f ? e2 : 0f;
+                l3 += z3 < 0f ? e3 : 0f;
+                t += (z0 < 0f ? 0 : 1) + (z1 < 0f ? 0 : 1) + (z2 < 0f ? 0 : 1) + (z3 < 0f ? 0 : 1);
+            }
+            less += (l0 + l1) + (l2 + l3);
+            ties += t;
+        }
+        for (; j < k; j++) {
+            float zs = x[xo + j] * invT - m;
+            float ej = FloatExp.exp(zs);
+            if (e != null) {
+                e[eo + j] = ej;
+            }
+            if (zs < 0f) {
+                less += ej;
+            } else {
+                ties++;
+            }
+        }
+        r.less += less;
+        r.ties += ties;
+    }
+
+    /** a[o..o+k) ·= f. */
+    private static void scale(float[] a, int o, int k, float f) {
+        for (int j = 0; j < k; j++) {
+            a[o + j] *= f;
+        }
+    }
+
+    /** The first j with x_j == v (−0 equal to +0), v a value of the row. */
+    private static int indexOf(float[] x, int xo, int k, float v) {
+        int j = 0;
+        while (x[xo + j] != v) {
+            j++;
+        }
+        return j;
+    }
+
+    @Override
+    public void softmaxRow(float[] x, int xo, float[] out, int oo, int k, float temperature, boolean log) {
+        float xmax = rowMax(x, xo, k);
+        if (!Float.isFinite(xmax)) {
+            reference.softmaxRow(x, xo, out, oo, k, temperature, log);
+            return;
+        }
+        float invT = (float) (1.0 / temperature);
+        float m = xmax * invT;
+        RowSums r = new RowSums();
+        expPass(x, xo, log ? null : out, oo, k, invT, m, r);
+        double dm1 = r.less + (r.ties - 1);
+        if (log) {
+            float logd = (float) log1p(dm1);
+            for (int j = 0; j < k; j++) {
+                out[oo + j] = (x[xo + j] * invT - m) - logd;
+            }
+        } else {
+            scale(out, oo, k, (float) (1.0 / (1.0 + dm1)));
+        }
+    }
+
+    @Override
+    public void backwardRow(float[] y, int yo, float[] g, int go, float[] dx, int dxo, int k, boolean log) {
+        double acc = 0;
+        for (int j = 0; j < k; j++) {
+            acc += log ? g[go + j] : (double) g[go + j] * y[yo + j];
+        }
+        float s = (float) acc;
+        for (int j = 0; j < k; j++) {
+            dx[dxo + j] = log ? Math.fma(FloatExp.exp(y[yo + j]), -s, g[go + j]) : y[yo + j] * (g[go + j] - s);
+        }
+    }
+
+    @Override
+    public void xentRow(XentSpec s, int i, float[] x, int xo, float[] y, int yo, float[] g, int go, RowOutputs out) {
+        xentRow(s, i, x, xo, y, yo, g, go, out, new RowSums());
+    }
+
+    /** Rows [r0, r1) as {@link #xentRow}, one {@link RowSums} for all of them (none made per row). */
+    @Override
+    public float xentRows(XentSpec s, int r0, int r1, float[] x, int xo, int ldx, float[] y, int yo, int ldy,
+                          float[] g, int go, int ldg, RowOutputs out, float firstMax, int ahead) {
+        RowSums r = new RowSums();
+        for (int i = r0; i < r1; i++) {
+            r.reset();
+            xentRow(s, i, x, xo + i * ldx, y, y == null ? 0 : yo + i * ldy, g, g == null ? 0 : go + i * ldg, out, r);
+        }
+        return Float.NaN;
+    }
+
+    /** {@link #xentRow} with a cleared {@link RowSums} to work in. */
+    private void xentRow(XentSpec s, int i, float[] x, int xo, float[] y, int yo, float[] g, int go, RowOutputs out,
+                         RowSums r) {
+        final int k = s.k;
+        final float xmax = s.rowMax != null ? s.rowMax[i] : rowMax(x, xo, k);
+        if (s.softcap > 0 || !Float.isFinite(xmax)) {
+            reference.xentRow(s, i, x, xo, y, yo, g, go, out);
+            return;
+        }
+        final float invT = (float) (1.0 / s.temperature(i));
+        final float m = xmax * invT;
+        r.invT = invT;
+        r.xmax = xmax;
+        r.m = m;
+        final int t = s.hard ? s.targets[i] : -1;
+        final boolean counted = !s.hard || t != s.ignore;
+        // Everything read from x after pass 2 is read now: pass 2 may overwrite x (in place).
+        if (s.hard && counted) {
+            r.zsT = x[xo + t] * invT - m;
+        }
+        if (s.stats) {
+            r.argmax = indexOf(x, xo, k, xmax);
+            if (!s.hard) {
+                r.ty = indexOf(y, yo, k, reference.rowMax(y, yo, k));
+                r.zsT = x[xo + r.ty] * invT - m;
+            }
+        }
+
+        // Pass 2: e_j = exp(z_j − m) into g, and the sums.
+        final float[] e = g != null && counted ? g : null;
+        if (!s.needSum && !s.stats) {
+            expPass(x, xo, e, go, k, invT, m, r);
+        } else {
+            for (int j = 0; j < k; j++) {
+                float zs = x[xo + j] * invT - m;
+                float ej = FloatExp.exp(zs);
+                if (e != null) {
+                    e[go + j] = ej;
+                }
+                accumulate(s, r, zs, ej, y != null ? y[yo + j] : 0f, j);
+            }
+        }
+        finish(s, i, t, counted, r, out);
+
+        // Pass 3, from the e_j stored in g: g_j = alpha·e_j − beta·a_j, the target's entry apart.
+        if (g == null) {
+            return;
+        }
+        if (!counted) {
+            java.util.Arrays.fill(g, go, go + k, 0f);
+            return;
+        }
+        final float alpha = r.alpha;
+        if (!s.needSum) {
+            scale(g, go, k, alpha);
+        } else if (s.hard) {
+            final float nbs = -(r.beta * (float) s.smooth);
+            for (int j = 0; j < k; j++) {
+                g[go + j] = Math.fma(g[go + j], alpha, (s.w != null ? s.w[j] : 1f) * nbs);
+            }
+        } else {
+            final float nb = -r.beta;
+            for (int j = 0; j < k; j++) {
+                g[go + j] = Math.fma(g[go + j], alpha, softCoef(s, y[yo + j], j) * nb);
+            }
+        }
+        if (s.hard) {
+            g[go + t] = targetGrad(s, t, r);
+        }
+    }
+}

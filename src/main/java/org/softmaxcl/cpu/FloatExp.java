@@ -1,0 +1,64 @@
+package org.softmaxcl.cpu;
+
+/**
+ * exp(x) for one float, built only from +, ×, fma and integer bit operations: the algorithm and
+ * constants of the Vector API kernels' {@code VectorExp} (which takes its constants from here),
+ * so a float gives the same bits as a lane of it, interpreted or compiled. Used where a row's
+ * elements go one at a time: the vector kernels' row tails and {@link Float32Kernels}.
+ *
+ * <p>Range reduction x = n·ln2 + r with |r| ≤ ln2/2 (n = round(x·log2 e) by the 1.5·2^23 trick,
+ * ln2 split in two parts, fma), then e^r by a degree-6 minimax polynomial (3.1e-9 relative), then
+ * the scale 2^n added into the exponent bits of e^r (exact). Below 1 ulp of the correctly rounded
+ * exp ({@code VectorExpTest}). Arguments below {@value #MIN_ARG} scale in two steps so that they
+ * come out as the subnormals they are; below 2^−150 the result is 0; −∞ gives 0, NaN gives NaN.
+ * Arguments must be ≤ 88.7 (softmax passes z − max ≤ 0): there is no upper clamp.
+ */
+final class FloatExp {
+    static final float LOG2E = 1.44269504088896341f;
+    static final float LN2_HI = 0.693145751953125f;
+    static final float LN2_LO = 1.42860682030941723212e-6f;
+    /** 1.5·2^23: x·log2 e + MAGIC holds round(x·log2 e) in its low mantissa bits. */
+    static final float MAGIC = 12582912f;
+    /**
+     * Below this the result may be subnormal (ln 2^−126 = −87.34, and e^r may be below 1 near it),
+     * where adding n to the exponent bits is wrong: such arguments scale in two steps.
+     */
+    static final float MIN_ARG = -87f;
+    /** ln(2^−150): below this exp rounds to 0. */
+    static final float ZERO_ARG = -103.972084f;
+    static final float TWO_M126 = 0x1.0p-126f;
+    /**
+     * e^r ≈ 1 + r + r²·(C2 + C3·r + C4·r² + C5·r³ + C6·r⁴) on |r| ≤ ln2/2: the degree-4 polynomial
+     * closest to (e^r − 1 − r)/r² in relative error of e^r (weighted minimax, fitted by Lawson's
+     * iteration in float64, coefficients rounded to float): 3.1e-9 relative, against 5.3e-9 for the
+     * degree-7 Taylor polynomial, with two multiply-adds fewer.
+     */
+    static final float C2 = 0.49999994f, C3 = 0.16666521f, C4 = 0.04166839f, C5 = 0.008368717f, C6 = 0.0013814599f;
+    /** 127 + 126: the exponent bias of 2^(n+126) in the two-step scale. */
+    static final int BIAS_253 = 127 + 126;
+
+    private FloatExp() {
+    }
+
+    /** e^x, bit-identical to a lane of {@code VectorExp.exp}. */
+    static float exp(float x) {
+        if (x < ZERO_ARG) {
+            return 0f;
+        }
+        float t = Math.fma(x, LOG2E, MAGIC);
+        float n = t - MAGIC;
+        float r = Math.fma(n, -LN2_HI, x);
+        r = Math.fma(n, -LN2_LO, r);
+        float r2 = r * r;
+        float a0 = Math.fma(r, C3, C2);
+        float a1 = Math.fma(r, C5, C4);
+        float b = Math.fma(r2, C6, a1);
+        float s = Math.fma(b, r2, a0);
+        float q = Math.fma(s, r, 1f);
+        float p = Math.fma(q, r, 1f);
+        if (x < MIN_ARG) {
+            return p * Float.intBitsToFloat((Float.floatToRawIntBits(t) + BIAS_253) << 23) * TWO_M126;
+        }
+        return Float.intBitsToFloat(Float.floatToRawIntBits(p) + (Float.floatToRawIntBits(t) << 23));
+    }
+}
