@@ -54,58 +54,53 @@ final class Float32Kernels implements CpuKernels {
         return reference.rowMin(x, xo, k);
     }
 
-    /** Elements per block of {@link #expPass}: its float sums take at most BLOCK / 4 terms each. */
-    private static final int BLOCK = 256;
+    /** Elements per chunk of {@link #expPass}: its two scratch rows stay in L1. */
+    private static final int CHUNK = 512;
+
+    /** A row's {@link RowSums} and the scratch rows of {@link #expPass}: one per range of rows. */
+    private static final class RowWork extends RowSums {
+        final float[] zs;
+        final float[] p;
+
+        RowWork(int k) {
+            zs = new float[Math.min(k, CHUNK)];
+            p = new float[zs.length];
+        }
+    }
 
     /**
      * Pass 2 of softmax and the plain cross-entropy over the k elements of a row: e_j =
      * exp(x_j·invT − m) into {@code e} (unless null), and d − 1's terms into r (as
-     * {@link RowSums#term} adds them): four elements per iteration into four float sums, added
-     * into a float64 sum once per {@link #BLOCK}, so that no one chain of dependent additions
-     * sets the pace.
+     * {@link RowSums#term} adds them). By chunks: the logits copied into a scratch row,
+     * {@link FloatExp#reducedRun} over it (vector instructions), then each element scaled by 2^n
+     * ({@link FloatExp#scaled}; below {@value FloatExp#MIN_ARG}, {@link FloatExp#exp}), the same
+     * bits as FloatExp.exp.
      */
-    private static void expPass(float[] x, int xo, float[] e, int eo, int k, float invT, float m, RowSums r) {
+    private static void expPass(float[] x, int xo, float[] e, int eo, int k, float invT, float m, RowWork r) {
+        final float[] zs = r.zs;
+        final float[] p = r.p;
         double less = 0;
         long ties = 0;
-        int j = 0;
-        for (int b = 0; b + 4 <= k; b += BLOCK) {
-            float l0 = 0, l1 = 0, l2 = 0, l3 = 0;
-            int t = 0;
-            for (int be = Math.min(k & ~3, b + BLOCK); j < be; j += 4) {
-                float z0 = x[xo + j] * invT - m;
-                float z1 = x[xo + j + 1] * invT - m;
-                float z2 = x[xo + j + 2] * invT - m;
-                float z3 = x[xo + j + 3] * invT - m;
-                float e0 = FloatExp.exp(z0);
-                float e1 = FloatExp.exp(z1);
-                float e2 = FloatExp.exp(z2);
-                float e3 = FloatExp.exp(z3);
+        for (int c = 0; c < k; c += CHUNK) {
+            final int n = Math.min(CHUNK, k - c);
+            System.arraycopy(x, xo + c, zs, 0, n);
+            FloatExp.reducedRun(zs, n, invT, m, p);
+            double lc = 0;
+            int tc = 0;
+            for (int i = 0; i < n; i++) {
+                float z = zs[i];
+                float ej = z < FloatExp.MIN_ARG ? FloatExp.exp(z) : FloatExp.scaled(p[i], z);
                 if (e != null) {
-                    e[eo + j] = e0;
-                    e[eo + j + 1] = e1;
-                    e[eo + j + 2] = e2;
-                    e[eo + j + 3] = e3;
+                    e[eo + c + i] = ej;
                 }
-                l0 += z0 < 0f ? e0 : 0f;
-                l1 += z1 < 0f ? e1 : 0f;
-                l2 += z2 < 0f ? e2 : 0f;
-                l3 += z3 < 0f ? e3 : 0f;
-                t += (z0 < 0f ? 0 : 1) + (z1 < 0f ? 0 : 1) + (z2 < 0f ? 0 : 1) + (z3 < 0f ? 0 : 1);
+                if (z < 0f) {
+                    lc += ej;
+                } else {
+                    tc++;
+                }
             }
-            less += (l0 + l1) + (l2 + l3);
-            ties += t;
-        }
-        for (; j < k; j++) {
-            float zs = x[xo + j] * invT - m;
-            float ej = FloatExp.exp(zs);
-            if (e != null) {
-                e[eo + j] = ej;
-            }
-            if (zs < 0f) {
-                less += ej;
-            } else {
-                ties++;
-            }
+            less += lc;
+            ties += tc;
         }
         r.less += less;
         r.ties += ties;
@@ -129,6 +124,24 @@ final class Float32Kernels implements CpuKernels {
 
     @Override
     public void softmaxRow(float[] x, int xo, float[] out, int oo, int k, float temperature, boolean log) {
+        softmaxRow(x, xo, out, oo, k, temperature, log, new RowWork(k));
+    }
+
+    /** Rows [r0, r1) as {@link #softmaxRow}, one {@link RowWork} for all of them (none made per row). */
+    @Override
+    public float softmaxRows(int r0, int r1, float[] x, int xo, int ldx, float[] out, int oo, int ldo, int k,
+                             java.util.function.IntToDoubleFunction temperatures, boolean log, float[] maxima,
+                             float firstMax, int ahead) {
+        RowWork r = new RowWork(k);
+        for (int i = r0; i < r1; i++) {
+            r.reset();
+            softmaxRow(x, xo + i * ldx, out, oo + i * ldo, k, (float) temperatures.applyAsDouble(i), log, r);
+        }
+        return Float.NaN;
+    }
+
+    /** {@link #softmaxRow} with a cleared {@link RowWork} to work in. */
+    private void softmaxRow(float[] x, int xo, float[] out, int oo, int k, float temperature, boolean log, RowWork r) {
         float xmax = rowMax(x, xo, k);
         if (!Float.isFinite(xmax)) {
             reference.softmaxRow(x, xo, out, oo, k, temperature, log);
@@ -136,7 +149,6 @@ final class Float32Kernels implements CpuKernels {
         }
         float invT = (float) (1.0 / temperature);
         float m = xmax * invT;
-        RowSums r = new RowSums();
         expPass(x, xo, log ? null : out, oo, k, invT, m, r);
         double dm1 = r.less + (r.ties - 1);
         if (log) {
@@ -163,14 +175,14 @@ final class Float32Kernels implements CpuKernels {
 
     @Override
     public void xentRow(XentSpec s, int i, float[] x, int xo, float[] y, int yo, float[] g, int go, RowOutputs out) {
-        xentRow(s, i, x, xo, y, yo, g, go, out, new RowSums());
+        xentRow(s, i, x, xo, y, yo, g, go, out, new RowWork(s.k));
     }
 
-    /** Rows [r0, r1) as {@link #xentRow}, one {@link RowSums} for all of them (none made per row). */
+    /** Rows [r0, r1) as {@link #xentRow}, one {@link RowWork} for all of them (none made per row). */
     @Override
     public float xentRows(XentSpec s, int r0, int r1, float[] x, int xo, int ldx, float[] y, int yo, int ldy,
                           float[] g, int go, int ldg, RowOutputs out, float firstMax, int ahead) {
-        RowSums r = new RowSums();
+        RowWork r = new RowWork(s.k);
         for (int i = r0; i < r1; i++) {
             r.reset();
             xentRow(s, i, x, xo + i * ldx, y, y == null ? 0 : yo + i * ldy, g, g == null ? 0 : go + i * ldg, out, r);
@@ -178,9 +190,9 @@ final class Float32Kernels implements CpuKernels {
         return Float.NaN;
     }
 
-    /** {@link #xentRow} with a cleared {@link RowSums} to work in. */
+    /** {@link #xentRow} with a cleared {@link RowWork} to work in. */
     private void xentRow(XentSpec s, int i, float[] x, int xo, float[] y, int yo, float[] g, int go, RowOutputs out,
-                         RowSums r) {
+                         RowWork r) {
         final int k = s.k;
         final float xmax = s.rowMax != null ? s.rowMax[i] : rowMax(x, xo, k);
         if (s.softcap > 0 || !Float.isFinite(xmax)) {
