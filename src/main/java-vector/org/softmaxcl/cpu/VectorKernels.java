@@ -2,6 +2,7 @@ package org.softmaxcl.cpu;
 
 import static org.softmaxcl.cpu.RowSums.accumulate;
 import static org.softmaxcl.cpu.RowSums.finish;
+import static org.softmaxcl.cpu.RowSums.finishRow;
 import static org.softmaxcl.cpu.RowSums.log1p;
 import static org.softmaxcl.cpu.RowSums.softCoef;
 import static org.softmaxcl.cpu.RowSums.targetGrad;
@@ -482,20 +483,8 @@ final class VectorKernels implements CpuKernels {
         r.xmax = xmax;
         r.m = m;
         r.zsT = zsT;
-        for (int j = ub; j < k; j++) {
-            float zs = x[xo + j] * invT - m;
-            float e = VectorExp.exp(zs);
-            if (ge != null) {
-                g[go + j] = e;
-            }
-            accumulate(s, r, zs, e, 0f, j);
-        }
-        finish(s, i, t, counted, r, out);
-        if (g == null) {
-            return;
-        }
-        if (!counted) {
-            java.util.Arrays.fill(g, go, go + k, 0f);
+        r.elementPass(s, x, xo, null, 0, ge, go, ub, k);
+        if (!finishRow(s, i, t, counted, r, out, g, go)) {
             return;
         }
         float alpha = r.alpha;
@@ -771,24 +760,12 @@ final class VectorKernels implements CpuKernels {
         final Row r = new Row();
         r.next(x, xo, nx, nxo);
         r.backward = backward && k >= BACKWARD_K;
-        r.invT = rowInvT;
-        r.xmax = xmax;
-        r.m = xmax * r.invT;
-        final float invT = r.invT;
-        final float m = r.m;
         final int t = s.hard ? s.targets[i] : -1;
         final boolean counted = !s.hard || t != s.ignore;
-        // Everything read from x after pass 2 is read now: pass 2 may overwrite x (in place).
-        if (s.hard && counted) {
-            r.zsT = x[xo + t] * invT - m;
-        }
-        if (s.stats) {
-            r.argmax = indexOf(x, xo, k, xmax);
-            if (!s.hard) {
-                r.ty = softTargetColumn(y, yo, k);
-                r.zsT = x[xo + r.ty] * invT - m;
-            }
-        }
+        r.start(s, t, counted, x, xo, xmax, rowInvT, s.stats ? indexOf(x, xo, k, xmax) : 0,
+                s.stats && !s.hard ? softTargetColumn(y, yo, k) : -1);
+        final float invT = r.invT;
+        final float m = r.m;
 
         // Pass 2: e_j = exp(z_j − m) into g, and the sums.
         // Each case has a pass of its own (see smoothPass on why they are not one loop), the row's

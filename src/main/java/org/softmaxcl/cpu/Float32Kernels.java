@@ -1,7 +1,6 @@
 package org.softmaxcl.cpu;
 
-import static org.softmaxcl.cpu.RowSums.accumulate;
-import static org.softmaxcl.cpu.RowSums.finish;
+import static org.softmaxcl.cpu.RowSums.finishRow;
 import static org.softmaxcl.cpu.RowSums.log1p;
 import static org.softmaxcl.cpu.RowSums.softCoef;
 import static org.softmaxcl.cpu.RowSums.targetGrad;
@@ -199,49 +198,25 @@ final class Float32Kernels implements CpuKernels {
             reference.xentRow(s, i, x, xo, y, yo, g, go, out);
             return;
         }
-        final float invT = (float) (1.0 / s.temperature(i));
-        final float m = xmax * invT;
-        r.invT = invT;
-        r.xmax = xmax;
-        r.m = m;
         final int t = s.hard ? s.targets[i] : -1;
         final boolean counted = !s.hard || t != s.ignore;
-        // Everything read from x after pass 2 is read now: pass 2 may overwrite x (in place).
-        if (s.hard && counted) {
-            r.zsT = x[xo + t] * invT - m;
-        }
-        if (s.stats) {
-            r.argmax = indexOf(x, xo, k, xmax);
-            if (!s.hard) {
-                r.ty = indexOf(y, yo, k, reference.rowMax(y, yo, k));
-                r.zsT = x[xo + r.ty] * invT - m;
-            }
-        }
+        r.start(s, t, counted, x, xo, xmax, (float) (1.0 / s.temperature(i)), s.stats ? indexOf(x, xo, k, xmax) : 0,
+                s.stats && !s.hard ? indexOf(y, yo, k, reference.rowMax(y, yo, k)) : -1);
+        final float invT = r.invT;
+        final float m = r.m;
 
         // Pass 2: e_j = exp(z_j − m) into g, and the sums.
         final float[] e = g != null && counted ? g : null;
         if (!s.needSum && !s.stats) {
             expPass(x, xo, e, go, k, invT, m, r);
         } else {
-            for (int j = 0; j < k; j++) {
-                float zs = x[xo + j] * invT - m;
-                float ej = FloatExp.exp(zs);
-                if (e != null) {
-                    e[go + j] = ej;
-                }
-                accumulate(s, r, zs, ej, y != null ? y[yo + j] : 0f, j);
-            }
+            r.elementPass(s, x, xo, y, yo, e, go, 0, k);
         }
-        finish(s, i, t, counted, r, out);
+        if (!finishRow(s, i, t, counted, r, out, g, go)) {
+            return;
+        }
 
         // Pass 3, from the e_j stored in g: g_j = alpha·e_j − beta·a_j, the target's entry apart.
-        if (g == null) {
-            return;
-        }
-        if (!counted) {
-            java.util.Arrays.fill(g, go, go + k, 0f);
-            return;
-        }
         final float alpha = r.alpha;
         if (!s.needSum) {
             scale(g, go, k, alpha);

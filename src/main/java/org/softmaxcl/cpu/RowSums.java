@@ -35,6 +35,29 @@ class RowSums {
     float alpha;
     float beta;
 
+    /**
+     * The row's set-up before pass 2: its 1/T, raw max and m = max·(1/T), and what the finish
+     * reads from x, read now because pass 2 may overwrite x (in place): z_t − m of a counted hard
+     * target; with statistics, the raw argmax and a soft target's column {@code ty} (both found by
+     * the caller; ignored without statistics) and z − m there.
+     */
+    void start(XentSpec s, int t, boolean counted, float[] x, int xo, float xmax, float rowInvT, int rawArgmax,
+               int softColumn) {
+        invT = rowInvT;
+        this.xmax = xmax;
+        m = xmax * rowInvT;
+        if (s.hard && counted) {
+            zsT = x[xo + t] * invT - m;
+        }
+        if (s.stats) {
+            argmax = rawArgmax;
+            if (!s.hard) {
+                ty = softColumn;
+                zsT = x[xo + ty] * invT - m;
+            }
+        }
+    }
+
     /** Clears what pass 2 and the row's set-up add to or may leave unset, for the next row. */
     void reset() {
         argmax = 0;
@@ -56,6 +79,23 @@ class RowSums {
             less += e;
         } else {
             ties++;
+        }
+    }
+
+    /**
+     * Pass 2 element by element over [from, to) of a row: e_j = exp(x_j·invT − m) on
+     * {@link FloatExp#exp} (the bits of a vector lane's) into {@code e} (unless null), and each
+     * element's terms ({@link #accumulate}; y_j read when {@code y} is not null). Uses this row's
+     * invT and m.
+     */
+    void elementPass(XentSpec s, float[] x, int xo, float[] y, int yo, float[] e, int eo, int from, int to) {
+        for (int j = from; j < to; j++) {
+            float zs = x[xo + j] * invT - m;
+            float ej = FloatExp.exp(zs);
+            if (e != null) {
+                e[eo + j] = ej;
+            }
+            accumulate(s, this, zs, ej, y != null ? y[yo + j] : 0f, j);
         }
     }
 
@@ -127,6 +167,18 @@ class RowSums {
         r.coefZ = rs * s.zScale * 2 * s.zeta * lse;
         r.alpha = (float) ((r.coefA * bigA + r.coefZ) * r.invd * r.invT);
         r.beta = (float) (r.coefA * r.invT);
+    }
+
+    /**
+     * {@link #finish}, then whether the gradient pass is to run: false without a gradient
+     * ({@code g} null) and for an ignored row, whose gradient row is zeroed here.
+     */
+    static boolean finishRow(XentSpec s, int i, int t, boolean counted, RowSums r, RowOutputs out, float[] g, int go) {
+        finish(s, i, t, counted, r, out);
+        if (g != null && !counted) {
+            java.util.Arrays.fill(g, go, go + s.k, 0f);
+        }
+        return g != null && counted;
     }
 
     /**
