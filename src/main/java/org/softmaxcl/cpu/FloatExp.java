@@ -82,7 +82,7 @@ final class FloatExp {
      * {@link #reduced}(zs[i]). Floating-point operations on arrays indexed from 0 only, so that C2
      * compiles the loop into vector instructions without the Vector API; {@link #scaled} finishes
      * each element. Two things keep JDK 17 from vectorizing such a loop, each measured (a scalar
-     * 2.0–2.4 ns per element against 0.22–0.39): the scale by 2^n (float-to-int bit moves are not
+     * 2.0–2.7 ns per element against 0.22–0.44, `bench/RESULTS.md`): the scale by 2^n (float-to-int bit moves are not
      * vectorized), and arrays indexed with different offsets (a row at {@code xo + i} beside
      * scratch at {@code i}), which is why the caller copies the logits into zs first.
      */
