@@ -158,6 +158,17 @@ final class LaneTile {
      */
     static final String GATHER_PROPERTY = "softmaxcl.cpu.laneGather";
 
+    /**
+     * Whether dense rows go out in memory order ({@link #expScaledRows}: the exponentials again
+     * from x, the per-row values spread by permutes) when rows move element by element too, not
+     * only with gathers: where vectors are 512 bits wide. Zen 4 (AVX-512, 2 threads, separate JVMs
+     * alternating, time against the table moves out of the tile): softmax 262144×10 0.78–0.90 (3 of
+     * 3), cross-entropy 262144×10 0.90–0.98 (4 of 4) and 32768×80 0.79–0.91 (4 of 4). With 256-bit
+     * vectors ({@code -XX:UseAVX=2} on the same host) softmax took 3× the time, so AVX2 keeps the
+     * table.
+     */
+    static final boolean OUT_IN_MEMORY_ORDER = S.vectorBitSize() >= 512;
+
     /** The default of {@link #GATHER_PROPERTY} on this JVM. */
     static boolean gatherByDefault() {
         return gather(System.getProperty(GATHER_PROPERTY, ""), S.vectorBitSize(), CpuVendor.id());

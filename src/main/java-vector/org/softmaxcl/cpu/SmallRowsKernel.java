@@ -18,9 +18,11 @@ import org.softmaxcl.backend.RowOutputs;
  * at K = 10, and a row's fixed costs (horizontal sums, log d) would cost more than the row itself.
  * With gathers ({@link LaneTile#GATHER_PROPERTY}, AVX-512) each column comes in by one gather
  * and each row's target entries move by one gather and one scatter per group, and the plain
- * gradient (hard targets, no smoothing) goes out in memory order as e·α, e computed again from x
- * ({@link LaneTile#expScaledRows}), for dense rows, or by one scatter per column for strided ones;
- * otherwise element by element.
+ * gradient (hard targets, no smoothing) goes out in memory order for dense rows, each vector
+ * gathered from the tile ({@link LaneTile#tileScaledRows}), or by one scatter per column for
+ * strided ones; otherwise element by element, but for the plain gradient of dense rows on 512-bit
+ * vectors ({@link LaneTile#OUT_IN_MEMORY_ORDER}), which goes out in memory order as e·α, e
+ * computed again from x ({@link LaneTile#expScaledRows}).
  *
  * <p>The loss, lse and gradient constants come from one finish in float32 lanes whether or not
  * row statistics are asked for (so asking for them changes no bit of either); the statistics are
@@ -53,7 +55,7 @@ final class SmallRowsKernel {
     private int[] xRows, yRows, gRows;
     /**
      * {@link LaneTile#rowOfElement} of k when x's and g's rows are dense and rows move by gathers
-     * (the gradient written in memory order), else null.
+     * or vectors are 512 bits wide (the gradient written in memory order), else null.
      */
     private int[] rowOf;
     /** 0, 1, …, L − 1. */
@@ -133,7 +135,8 @@ final class SmallRowsKernel {
             yRows = y != null ? LaneTile.rowOffsets(ldy) : null;
             gRows = g != null ? LaneTile.rowOffsets(ldg) : null;
         }
-        rowOf = gather && g != null && ldx == k && ldg == k ? LaneTile.rowOfElement(k) : null;
+        rowOf = (gather || LaneTile.OUT_IN_MEMORY_ORDER) && g != null && ldx == k && ldg == k
+                ? LaneTile.rowOfElement(k) : null;
         // Each group's logits are moved into their tile before the group before it runs, so the
         // gathers, on which nothing of that group waits, overlap its chain of dependent steps
         // (the same tile, the same bits; in place, the next rows are read before this group's
@@ -207,7 +210,10 @@ final class SmallRowsKernel {
         if (!s.needSum && cap == 0 && (gRows != null || rowOf != null)) {
             // e·alpha straight into the rows (dense: in memory order, each vector gathered from
             // the tile; else scattered by columns), then the targets' entries.
-            if (rowOf != null) {
+            if (rowOf != null && !gather) {   // e again from x: the tile would take a gather per vector
+                LaneTile.expScaledRows(x, xo + i0 * ldx, g, go + i0 * ldg, k, invT, !rowTemperatures && invT0 == 1f,
+                        mArr, alpha, rowOf, sums || first == LaneTile.EXACT);
+            } else if (rowOf != null) {
                 LaneTile.tileScaledRows(et, g, go + i0 * ldg, k, alpha, rowOf, perm);
             } else {
                 LaneTile.scaledFromTile(et, alpha, g, go + i0 * ldg, k, gRows);
@@ -247,7 +253,7 @@ final class SmallRowsKernel {
                 FloatVector.fromArray(S, zt, j).mul(FloatVector.fromArray(S, dzt, j)).intoArray(zt, j);
             }
         }
-        if (rowOf != null) {
+        if (rowOf != null && gather) {
             LaneTile.tileRows(zt, g, go + i0 * ldg, k, perm);   // dense: in memory order
         } else {
             LaneTile.fromTile(zt, g, go + i0 * ldg, ldg, k, perm, gRows);

@@ -67,9 +67,10 @@ final class SmallRowsSoftmax {
                 boolean log, ScalarKernels scalar) {
         int[] xRows = gather ? LaneTile.rowOffsets(ldx) : null;
         int[] oRows = gather ? LaneTile.rowOffsets(ldo) : null;
-        // Softmax of dense rows is written in memory order, e·(1/d) from x again (no scatter;
-        // 1/d as finishTile computes it: the same bits).
-        int[] rowOf = gather && !log && ldx == k && ldo == k ? LaneTile.rowOfElement(k) : null;
+        // Softmax of dense rows is written in memory order, e·(1/d) from x again (no scatter or table
+        // moves; 1/d as finishTile computes it: the same bits), with gathers or 512-bit vectors.
+        int[] rowOf = (gather || LaneTile.OUT_IN_MEMORY_ORDER) && !log && ldx == k && ldo == k
+                ? LaneTile.rowOfElement(k) : null;
         // Log-softmax of dense rows goes out in memory order too, by gathers from the tile.
         boolean logRows = gather && log && ldo == k;
         boolean unitT = true;   // every 1/T so far is 1
