@@ -30,6 +30,8 @@ final class SmallRowsSoftmax {
     private final int[] below = new int[L];
     /** 1/d per row (softmax written in memory order). */
     private final float[] invd = new float[L];
+    /** log d per row (log-softmax written in memory order). */
+    private final float[] logd = new float[L];
 
     SmallRowsSoftmax(int k, boolean gather) {
         this.k = k;
@@ -71,8 +73,11 @@ final class SmallRowsSoftmax {
         // moves; 1/d as finishTile computes it: the same bits), with gathers or 512-bit vectors.
         int[] rowOf = (gather || LaneTile.OUT_IN_MEMORY_ORDER) && !log && ldx == k && ldo == k
                 ? LaneTile.rowOfElement(k) : null;
-        // Log-softmax of dense rows goes out in memory order too, by gathers from the tile.
+        // Log-softmax of dense rows goes out in memory order too: by gathers from the tile, or,
+        // on 512-bit vectors without gathers, from x again (LaneTile.logRows).
         boolean logRows = gather && log && ldo == k;
+        int[] logOf = !gather && LaneTile.OUT_IN_MEMORY_ORDER && log && ldx == k && ldo == k
+                ? LaneTile.rowOfElement(k) : null;
         boolean unitT = true;   // every 1/T so far is 1
         int i0 = r0;
         for (; i0 + L <= r1; i0 += L) {
@@ -98,6 +103,11 @@ final class SmallRowsSoftmax {
                 FloatVector.broadcast(S, 1f).div(FloatVector.fromArray(S, dm1, 0).add(1f)).intoArray(invd, 0);
                 LaneTile.expScaledRows(x, xo + i0 * ldx, out, oo + i0 * ldo, k, invT, unitT, m, invd, rowOf,
                         first == LaneTile.EXACT);
+                continue;
+            }
+            if (logOf != null) {
+                VectorLog1p.log1p(FloatVector.fromArray(S, dm1, 0)).intoArray(logd, 0);
+                LaneTile.logRows(x, xo + i0 * ldx, out, oo + i0 * ldo, k, invT, unitT, m, logd, logOf);
                 continue;
             }
             if (log) {
