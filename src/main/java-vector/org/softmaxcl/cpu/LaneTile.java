@@ -305,6 +305,15 @@ final class LaneTile {
      */
     static void expScaledRows(float[] x, int xb, float[] a, int base, int k, float[] invT, boolean unitT, float[] m,
                               float[] f, int[] rowOf, boolean exact) {
+        fromLogits(x, xb, a, base, k, invT, unitT, m, f, rowOf, exact, false);
+    }
+
+    /**
+     * The loop of {@link #expScaledRows} (e·f) and {@link #logRows} (zs − f, with {@code log}):
+     * zs = x·invT − m per memory vector, the per-row values spread by permutes.
+     */
+    private static void fromLogits(float[] x, int xb, float[] a, int base, int k, float[] invT, boolean unitT,
+                                   float[] m, float[] f, int[] rowOf, boolean exact, boolean log) {
         IntVector vit = (IntVector) FloatVector.fromArray(S, invT, 0).reinterpretAsInts();
         IntVector vm = (IntVector) FloatVector.fromArray(S, m, 0).reinterpretAsInts();
         IntVector vf = (IntVector) FloatVector.fromArray(S, f, 0).reinterpretAsInts();
@@ -313,8 +322,9 @@ final class LaneTile {
             FloatVector xv = FloatVector.fromArray(S, x, xb + v * L);
             FloatVector zs = (unitT ? xv : xv.mul((FloatVector) vit.rearrange(row).reinterpretAsFloats()))
                     .sub((FloatVector) vm.rearrange(row).reinterpretAsFloats());
-            FloatVector e = exact ? VectorExp.exp(zs) : VectorExp.expNormal(zs);
-            e.mul((FloatVector) vf.rearrange(row).reinterpretAsFloats()).intoArray(a, base + v * L);
+            FloatVector fv = (FloatVector) vf.rearrange(row).reinterpretAsFloats();
+            FloatVector out = log ? zs.sub(fv) : (exact ? VectorExp.exp(zs) : VectorExp.expNormal(zs)).mul(fv);
+            out.intoArray(a, base + v * L);
         }
     }
 
@@ -331,16 +341,7 @@ final class LaneTile {
      */
     static void logRows(float[] x, int xb, float[] a, int base, int k, float[] invT, boolean unitT, float[] m,
                         float[] logd, int[] rowOf) {
-        IntVector vit = (IntVector) FloatVector.fromArray(S, invT, 0).reinterpretAsInts();
-        IntVector vm = (IntVector) FloatVector.fromArray(S, m, 0).reinterpretAsInts();
-        IntVector vl = (IntVector) FloatVector.fromArray(S, logd, 0).reinterpretAsInts();
-        for (int v = 0; v < k; v++) {
-            VectorShuffle<Integer> row = IntVector.fromArray(I, rowOf, v * L).toShuffle();
-            FloatVector xv = FloatVector.fromArray(S, x, xb + v * L);
-            FloatVector zs = (unitT ? xv : xv.mul((FloatVector) vit.rearrange(row).reinterpretAsFloats()))
-                    .sub((FloatVector) vm.rearrange(row).reinterpretAsFloats());
-            zs.sub((FloatVector) vl.rearrange(row).reinterpretAsFloats()).intoArray(a, base + v * L);
-        }
+        fromLogits(x, xb, a, base, k, invT, unitT, m, logd, rowOf, false, true);
     }
 
     /**

@@ -84,6 +84,8 @@ final class Float32Kernels implements CpuKernels {
             final int n = Math.min(CHUNK, k - c);
             System.arraycopy(x, xo + c, zs, 0, n);
             FloatExp.reducedRun(zs, n, invT, m, p);
+            // The chunk's sums in locals of their own: a sum live across the vector loop above
+            // was kept on the stack, each addition waiting on the one before through memory.
             double lc = 0;
             int tc = 0;
             for (int i = 0; i < n; i++) {
