@@ -1098,7 +1098,7 @@ final class VectorKernels implements CpuKernels {
 
     /**
      * The row's scalar tail [ub, k) after pass 2's vectors: e_j from {@link #tailExp}'s lanes (into
-     * {@code e} unless null) and its sums, element by element ({@link #accumulate}; y: soft targets).
+     * {@code e} unless null) and its sums, element by element ({@link RowSums#accumulate}; y: soft targets).
      */
     private static void passTail(XentSpec s, float[] x, int xo, float[] y, int yo, float[] e, int eo, float invT, float m,
                                  float[] tail, Row r) {
