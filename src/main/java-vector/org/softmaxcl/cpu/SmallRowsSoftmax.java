@@ -69,15 +69,13 @@ final class SmallRowsSoftmax {
                 boolean log, ScalarKernels scalar) {
         int[] xRows = gather ? LaneTile.rowOffsets(ldx) : null;
         int[] oRows = gather ? LaneTile.rowOffsets(ldo) : null;
-        // Softmax of dense rows is written in memory order, e·(1/d) from x again (no scatter or table
-        // moves; 1/d as finishTile computes it: the same bits), with gathers or 512-bit vectors.
-        int[] rowOf = (gather || LaneTile.OUT_IN_MEMORY_ORDER) && !log && ldx == k && ldo == k
+        // Dense rows are written in memory order from x again (no scatter or table moves; the
+        // same bits): softmax as e·(1/d) (1/d as finishTile computes it) with gathers or 512-bit
+        // vectors, log-softmax as zs − log d on 512-bit vectors without gathers (LaneTile.logRows).
+        int[] rowOf = (gather ? !log : LaneTile.OUT_IN_MEMORY_ORDER) && ldx == k && ldo == k
                 ? LaneTile.rowOfElement(k) : null;
-        // Log-softmax of dense rows goes out in memory order too: by gathers from the tile, or,
-        // on 512-bit vectors without gathers, from x again (LaneTile.logRows).
+        // With gathers, log-softmax of dense rows goes out in memory order by gathers from the tile.
         boolean logRows = gather && log && ldo == k;
-        int[] logOf = !gather && LaneTile.OUT_IN_MEMORY_ORDER && log && ldx == k && ldo == k
-                ? LaneTile.rowOfElement(k) : null;
         boolean unitT = true;   // every 1/T so far is 1
         int i0 = r0;
         for (; i0 + L <= r1; i0 += L) {
@@ -99,15 +97,15 @@ final class SmallRowsSoftmax {
                 LaneTile.expExact(xt, e, k, invT, m, less, below);
             }
             LaneTile.dm1(less, below, k, dm1);
-            if (rowOf != null) {
+            if (rowOf != null && !log) {
                 FloatVector.broadcast(S, 1f).div(FloatVector.fromArray(S, dm1, 0).add(1f)).intoArray(invd, 0);
                 LaneTile.expScaledRows(x, xo + i0 * ldx, out, oo + i0 * ldo, k, invT, unitT, m, invd, rowOf,
                         first == LaneTile.EXACT);
                 continue;
             }
-            if (logOf != null) {
+            if (rowOf != null) {
                 VectorLog1p.log1p(FloatVector.fromArray(S, dm1, 0)).intoArray(logd, 0);
-                LaneTile.logRows(x, xo + i0 * ldx, out, oo + i0 * ldo, k, invT, unitT, m, logd, logOf);
+                LaneTile.logRows(x, xo + i0 * ldx, out, oo + i0 * ldo, k, invT, unitT, m, logd, rowOf);
                 continue;
             }
             if (log) {

@@ -4,7 +4,6 @@ import static org.softmaxcl.cpu.RowSums.accumulate;
 import static org.softmaxcl.cpu.RowSums.finish;
 import static org.softmaxcl.cpu.RowSums.finishRow;
 import static org.softmaxcl.cpu.RowSums.log1p;
-import static org.softmaxcl.cpu.RowSums.softCoef;
 import static org.softmaxcl.cpu.RowSums.targetGrad;
 import static org.softmaxcl.cpu.VectorExp.S;
 
@@ -788,16 +787,11 @@ final class VectorKernels implements CpuKernels {
             passTail(s, x, xo, null, 0, e, go, invT, m, tail, r);
         }
         final float nextMax = r.nextMax(ub, k);
-        finish(s, i, t, counted, r, out);
+        if (!finishRow(s, i, t, counted, r, out, g, go)) {
+            return nextMax;
+        }
 
         // Pass 3, from the e_j stored in g.
-        if (g == null) {
-            return nextMax;
-        }
-        if (!counted) {
-            java.util.Arrays.fill(g, go, go + k, 0f);
-            return nextMax;
-        }
         final float alpha = r.alpha;
         final float beta = r.beta;
         if (!needSum) {
@@ -1122,9 +1116,7 @@ final class VectorKernels implements CpuKernels {
             FloatVector wv = w != null ? FloatVector.fromArray(S, w, j) : FloatVector.broadcast(S, 1f);
             FloatVector.fromArray(S, g, go + j).fma(va, wv.mul(vbs)).intoArray(g, go + j);
         }
-        for (; j < k; j++) {
-            g[go + j] = Math.fma(g[go + j], alpha, (w != null ? w[j] : 1f) * -bs);
-        }
+        RowSums.smoothGrad(g, go, j, k, alpha, bs, w);
     }
 
     /** Pass 3 for soft targets: g_j = alpha·e_j − beta·a_j, a_j = w_j·((1 − ε)·y_j + ε/K). */
@@ -1143,9 +1135,7 @@ final class VectorKernels implements CpuKernels {
             }
             FloatVector.fromArray(S, g, go + j).fma(va, a.mul(vnb)).intoArray(g, go + j);
         }
-        for (; j < k; j++) {
-            g[go + j] = Math.fma(g[go + j], alpha, softCoef(s, y[yo + j], j) * -beta);
-        }
+        RowSums.softGrad(s, g, go, y, yo, j, k, alpha, beta);
     }
 
     /**

@@ -2,7 +2,6 @@ package org.softmaxcl.cpu;
 
 import static org.softmaxcl.cpu.RowSums.finishRow;
 import static org.softmaxcl.cpu.RowSums.log1p;
-import static org.softmaxcl.cpu.RowSums.softCoef;
 import static org.softmaxcl.cpu.RowSums.targetGrad;
 
 import org.softmaxcl.backend.RowOutputs;
@@ -223,15 +222,9 @@ final class Float32Kernels implements CpuKernels {
         if (!s.needSum) {
             scale(g, go, k, alpha);
         } else if (s.hard) {
-            final float nbs = -(r.beta * (float) s.smooth);
-            for (int j = 0; j < k; j++) {
-                g[go + j] = Math.fma(g[go + j], alpha, (s.w != null ? s.w[j] : 1f) * nbs);
-            }
+            RowSums.smoothGrad(g, go, 0, k, alpha, r.beta * (float) s.smooth, s.w);
         } else {
-            final float nb = -r.beta;
-            for (int j = 0; j < k; j++) {
-                g[go + j] = Math.fma(g[go + j], alpha, softCoef(s, y[yo + j], j) * nb);
-            }
+            RowSums.softGrad(s, g, go, y, yo, 0, k, alpha, r.beta);
         }
         if (s.hard) {
             g[go + t] = targetGrad(s, t, r);

@@ -182,6 +182,26 @@ class RowSums {
     }
 
     /**
+     * Pass 3 for hard targets with smoothing over [from, to) of a row, element by element:
+     * g_j = alpha·e_j − bs·w_j (bs = beta·ε/K; w null: every w_j 1), e_j the value in g.
+     */
+    static void smoothGrad(float[] g, int go, int from, int to, float alpha, float bs, float[] w) {
+        for (int j = from; j < to; j++) {
+            g[go + j] = Math.fma(g[go + j], alpha, (w != null ? w[j] : 1f) * -bs);
+        }
+    }
+
+    /**
+     * Pass 3 for soft targets over [from, to) of a row, element by element: g_j = alpha·e_j −
+     * beta·a_j ({@link #softCoef}), e_j the value in g.
+     */
+    static void softGrad(XentSpec s, float[] g, int go, float[] y, int yo, int from, int to, float alpha, float beta) {
+        for (int j = from; j < to; j++) {
+            g[go + j] = Math.fma(g[go + j], alpha, softCoef(s, y[yo + j], j) * -beta);
+        }
+    }
+
+    /**
      * The target's gradient entry without cancellation: p_t = e_t/d, and p_t − 1 = −(Σ_{j≠t} e_j)/d,
      * where that sum is d − 1 when t is a max (z_t − m = 0) and d − e_t ≥ 1 otherwise (the
      * scalar kernel takes expm1 of −loss_t; this needs one exp, which the JIT inlines, and no
