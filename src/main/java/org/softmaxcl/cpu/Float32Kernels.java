@@ -13,7 +13,9 @@ import org.softmaxcl.backend.RowOutputs;
  * {@link ScalarKernels reference} takes two in float64 through library calls), the sums in
  * float64, and each row finished by {@link RowSums}, the code the vector kernels finish theirs
  * with. So the results agree with the vector path's to float32 rounding (they differ only in the
- * order the sums are added in), at several times the reference's speed.
+ * order the sums are added in), at several times the reference's speed. Rows of up to
+ * {@value #GROUP_MAX_K} elements run pass 2's vectorized part several rows at a time
+ * ({@link #groupPass}), with the bits of row-by-row calls.
  *
  * <p>Rows whose largest logit is NaN or ±∞ (or that hold only −∞), and soft-capped rows, go to
  * the {@link ScalarKernels reference kernels}, whose semantics they keep. Stateless apart from
@@ -53,17 +55,64 @@ final class Float32Kernels implements CpuKernels {
     }
 
     /** Elements per chunk of {@link #expPass}: its two scratch rows stay in L1. */
-    private static final int CHUNK = 512;
+    static final int CHUNK = 512;
 
     /** A row's {@link RowSums} and the scratch rows of {@link #expPass}: one per range of rows. */
     private static final class RowWork extends RowSums {
         final float[] zs;
         final float[] p;
+        /** Per row of a group ({@link #grouped}): its raw max and its 1/T; else null. */
+        final float[] maxes;
+        final float[] invTs;
+        /** What {@link #terms} summed. */
+        double chunkLess;
+        int chunkTies;
 
         RowWork(int k) {
-            zs = new float[Math.min(k, CHUNK)];
+            boolean groups = grouped(k);
+            zs = new float[groups ? CHUNK / k * k : Math.min(k, CHUNK)];
             p = new float[zs.length];
+            maxes = groups ? new float[CHUNK / k] : null;
+            invTs = groups ? new float[CHUNK / k] : null;
         }
+    }
+
+    /**
+     * Whether rows of k go through pass 2 several at a time: below this many elements a row's
+     * {@link FloatExp#reducedRun} is too short to run in vector instructions, and its call and
+     * copy cost more than the row (at K = 10, pass 2 row by row took 42 % of the cross-entropy's
+     * samples in `perf`).
+     */
+    static boolean grouped(int k) {
+        return k > 0 && k <= GROUP_MAX_K;
+    }
+
+    /** {@link #grouped} rows hold at most this many elements: a chunk takes four or more of them. */
+    static final int GROUP_MAX_K = CHUNK / 4;
+
+    /**
+     * Pass 2's first half for the rows [a, b) of a group (small K, {@link #grouped}): each row's
+     * raw max and 1/T into r's arrays, its zs = x·invT − m into r.zs at (i − a)·k, then
+     * {@link FloatExp#reducedRun} over all of them at once (vector instructions). Row i's zs and
+     * e^r then lie at (i − a)·k in r.zs and r.p for {@link #terms}. A row whose max is not finite
+     * gets its max and garbage zs: the caller sends it to the reference.
+     */
+    private void groupPass(int a, int b, float[] x, int xo, int ldx, int k, float[] maxima,
+                           java.util.function.IntToDoubleFunction temperatures, RowWork r) {
+        final float[] zs = r.zs;
+        for (int i = a; i < b; i++) {
+            final int o = xo + i * ldx;
+            final float xmax = maxima != null ? maxima[i] : rowMax(x, o, k);
+            final float invT = (float) (1.0 / temperatures.applyAsDouble(i));
+            final float m = xmax * invT;
+            r.maxes[i - a] = xmax;
+            r.invTs[i - a] = invT;
+            final int zo = (i - a) * k;
+            for (int j = 0; j < k; j++) {
+                zs[zo + j] = x[o + j] * invT - m;
+            }
+        }
+        FloatExp.reducedRun(zs, (b - a) * k, 1f, 0f, r.p);
     }
 
     /**
@@ -83,27 +132,39 @@ final class Float32Kernels implements CpuKernels {
             final int n = Math.min(CHUNK, k - c);
             System.arraycopy(x, xo + c, zs, 0, n);
             FloatExp.reducedRun(zs, n, invT, m, p);
-            // The chunk's sums in locals of their own: a sum live across the vector loop above
-            // was kept on the stack, each addition waiting on the one before through memory.
-            double lc = 0;
-            int tc = 0;
-            for (int i = 0; i < n; i++) {
-                float z = zs[i];
-                float ej = z < FloatExp.MIN_ARG ? FloatExp.exp(z) : FloatExp.scaled(p[i], z);
-                if (e != null) {
-                    e[eo + c + i] = ej;
-                }
-                if (z < 0f) {
-                    lc += ej;
-                } else {
-                    tc++;
-                }
-            }
-            less += lc;
-            ties += tc;
+            terms(zs, p, 0, n, e, eo + c, r);
+            less += r.chunkLess;
+            ties += r.chunkTies;
         }
         r.less += less;
         r.ties += ties;
+    }
+
+    /**
+     * e_j for the n elements of zs and p from zo (zs_j and e^r of it, {@link FloatExp#reducedRun}):
+     * 2^n·e^r ({@link FloatExp#scaled}; below {@value FloatExp#MIN_ARG}, {@link FloatExp#exp}), the
+     * same bits as FloatExp.exp, into e from eo (unless null); their terms of d − 1 into
+     * r.chunkLess and r.chunkTies. The sums are locals of this method: a sum live across the
+     * caller's vector loop was kept on the stack, each addition waiting on the one before through
+     * memory.
+     */
+    private static void terms(float[] zs, float[] p, int zo, int n, float[] e, int eo, RowWork r) {
+        double lc = 0;
+        int tc = 0;
+        for (int i = 0; i < n; i++) {
+            float z = zs[zo + i];
+            float ej = z < FloatExp.MIN_ARG ? FloatExp.exp(z) : FloatExp.scaled(p[zo + i], z);
+            if (e != null) {
+                e[eo + i] = ej;
+            }
+            if (z < 0f) {
+                lc += ej;
+            } else {
+                tc++;
+            }
+        }
+        r.chunkLess = lc;
+        r.chunkTies = tc;
     }
 
     /** a[o..o+k) ·= f. */
@@ -133,11 +194,45 @@ final class Float32Kernels implements CpuKernels {
                              java.util.function.IntToDoubleFunction temperatures, boolean log, float[] maxima,
                              float firstMax, int ahead) {
         RowWork r = new RowWork(k);
+        if (grouped(k)) {
+            final int per = CHUNK / k;
+            for (int a = r0; a < r1; a += per) {
+                final int b = Math.min(r1, a + per);
+                groupPass(a, b, x, xo, ldx, k, maxima, temperatures, r);
+                for (int i = a; i < b; i++) {
+                    final float xmax = r.maxes[i - a];
+                    if (!Float.isFinite(xmax)) {
+                        reference.softmaxRow(x, xo + i * ldx, out, oo + i * ldo, k,
+                                (float) temperatures.applyAsDouble(i), log);
+                    } else {
+                        softmaxFinish(r, (i - a) * k, out, oo + i * ldo, k, log);
+                    }
+                }
+            }
+            return Float.NaN;
+        }
         for (int i = r0; i < r1; i++) {
             r.reset();
             softmaxRow(x, xo + i * ldx, out, oo + i * ldo, k, (float) temperatures.applyAsDouble(i), log, r);
         }
         return Float.NaN;
+    }
+
+    /**
+     * A {@link #grouped} row's softmax from its zs and e^r at zo in r ({@link #groupPass}): e_j
+     * into out (not for log), d − 1, then out scaled by 1/d, or log-softmax's zs_j − log d.
+     */
+    private static void softmaxFinish(RowWork r, int zo, float[] out, int oo, int k, boolean log) {
+        terms(r.zs, r.p, zo, k, log ? null : out, oo, r);
+        double dm1 = r.chunkLess + (r.chunkTies - 1);
+        if (log) {
+            float logd = (float) log1p(dm1);
+            for (int j = 0; j < k; j++) {
+                out[oo + j] = r.zs[zo + j] - logd;
+            }
+        } else {
+            scale(out, oo, k, (float) (1.0 / (1.0 + dm1)));
+        }
     }
 
     /** {@link #softmaxRow} with a cleared {@link RowWork} to work in. */
@@ -182,12 +277,43 @@ final class Float32Kernels implements CpuKernels {
     @Override
     public float xentRows(XentSpec s, int r0, int r1, float[] x, int xo, int ldx, float[] y, int yo, int ldy,
                           float[] g, int go, int ldg, RowOutputs out, float firstMax, int ahead) {
-        RowWork r = new RowWork(s.k);
+        final int k = s.k;
+        RowWork r = new RowWork(k);
+        if (grouped(k) && plain(s)) {
+            final int per = CHUNK / k;
+            for (int a = r0; a < r1; a += per) {
+                final int b = Math.min(r1, a + per);
+                groupPass(a, b, x, xo, ldx, k, s.rowMax, s::temperature, r);
+                for (int i = a; i < b; i++) {
+                    final int rx = xo + i * ldx;
+                    final int rg = g == null ? 0 : go + i * ldg;
+                    final float xmax = r.maxes[i - a];
+                    if (!Float.isFinite(xmax)) {
+                        reference.xentRow(s, i, x, rx, null, 0, g, rg, out);
+                        continue;
+                    }
+                    r.reset();
+                    final int t = s.targets[i];
+                    final boolean counted = t != s.ignore;
+                    r.start(s, t, counted, x, rx, xmax, r.invTs[i - a], 0, -1);
+                    terms(r.zs, r.p, (i - a) * k, k, g != null && counted ? g : null, rg, r);
+                    r.less = r.chunkLess;
+                    r.ties = r.chunkTies;
+                    gradient(s, i, t, counted, r, out, g, rg, null, 0);
+                }
+            }
+            return Float.NaN;
+        }
         for (int i = r0; i < r1; i++) {
             r.reset();
             xentRow(s, i, x, xo + i * ldx, y, y == null ? 0 : yo + i * ldy, g, g == null ? 0 : go + i * ldg, out, r);
         }
         return Float.NaN;
+    }
+
+    /** Whether rows of s take {@link #expPass} (hard targets, no smoothing, no statistics, no soft-cap). */
+    private static boolean plain(XentSpec s) {
+        return !s.needSum && !s.stats && s.softcap == 0;
     }
 
     /** {@link #xentRow} with a cleared {@link RowWork} to work in. */
@@ -213,11 +339,19 @@ final class Float32Kernels implements CpuKernels {
         } else {
             r.elementPass(s, x, xo, y, yo, e, go, 0, k);
         }
+        gradient(s, i, t, counted, r, out, g, go, y, yo);
+    }
+
+    /**
+     * A row's finish after pass 2 ({@link RowSums#finishRow}), then pass 3 from the e_j stored in
+     * g: g_j = alpha·e_j − beta·a_j, the target's entry apart.
+     */
+    private static void gradient(XentSpec s, int i, int t, boolean counted, RowWork r, RowOutputs out, float[] g,
+                                 int go, float[] y, int yo) {
+        final int k = s.k;
         if (!finishRow(s, i, t, counted, r, out, g, go)) {
             return;
         }
-
-        // Pass 3, from the e_j stored in g: g_j = alpha·e_j − beta·a_j, the target's entry apart.
         final float alpha = r.alpha;
         if (!s.needSum) {
             scale(g, go, k, alpha);

@@ -1,0 +1,146 @@
+package org.softmaxcl.cpu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Random;
+import java.util.function.IntToDoubleFunction;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.softmaxcl.FloatMatrix;
+import org.softmaxcl.NonFinitePolicy;
+import org.softmaxcl.Reduction;
+import org.softmaxcl.Targets;
+import org.softmaxcl.XentOptions;
+import org.softmaxcl.backend.Checks;
+import org.softmaxcl.backend.RowOutputs;
+
+/**
+ * {@link Float32Kernels}' row ranges against its single rows: for small K ({@link
+ * Float32Kernels#grouped}) a range runs pass 2 over several rows at once, and must give the bits
+ * that row-by-row calls give, dense and strided, in place, with per-row temperatures and the rows
+ * that take other branches (an ignored target, a subnormal e, a −∞ mask, ties of the max, a NaN
+ * row and a +∞ row, which go to the reference kernels), over ranges that end inside a group.
+ * The engine-level suites run the same kernels against the float64 reference ({@code CPU_FLOAT32}).
+ */
+class Float32KernelsTest {
+    /** Two groups and a ragged end at K = 10, one partial group at K = 1, many groups at K ≥ 64. */
+    private static final int N = 2 * Float32Kernels.CHUNK / 8 + 7;
+
+    private static float[] logits(int n, int ld, int k, long seed) {
+        Random rnd = new Random(seed);
+        float[] x = new float[n * ld];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (rnd.nextGaussian() * 4);
+        }
+        for (int i = 0; i < n; i++) {
+            int o = i * ld;
+            switch (i % 9) {
+                case 1 -> x[o + k - 1] = k > 1 ? -200f : x[o + k - 1];                 // e underflows
+                case 2 -> x[o + k - 1] = k > 1 ? Float.NEGATIVE_INFINITY : x[o];      // a mask
+                case 3 -> {                                                           // ties of the max
+                    x[o] = 50f;
+                    x[o + k - 1] = 50f;
+                }
+                case 4 -> x[o + k / 2] = -86f + x[o];                                 // near the fast exp's edge
+                case 5 -> x[o + k / 3] = Float.NaN;                                   // a NaN row: the reference
+                case 7 -> x[o + k - 1] = Float.POSITIVE_INFINITY;                     // a +∞ max: the reference
+                default -> { }
+            }
+        }
+        return x;
+    }
+
+    private static float[] temperatures(int n) {
+        float[] t = new float[n];
+        for (int i = 0; i < n; i++) {
+            t[i] = 0.5f + (i % 5) * 0.37f;
+        }
+        return t;
+    }
+
+    private static int[] targets(int n, int k) {
+        int[] t = new int[n];
+        for (int i = 0; i < n; i++) {
+            t[i] = i % 11 == 6 ? -100 : (i * 37) % k;
+        }
+        return t;
+    }
+
+    @ParameterizedTest(name = "K = {0}")
+    @ValueSource(ints = {1, 2, 3, 10, 33, 64, Float32Kernels.GROUP_MAX_K, Float32Kernels.GROUP_MAX_K + 1})
+    void crossEntropyRangesGiveTheBitsOfSingleRows(int k) {
+        Float32Kernels kernels = new Float32Kernels();
+        int[] t = targets(N, k);
+        XentOptions opts = XentOptions.builder().reduction(Reduction.NONE).nonFinite(NonFinitePolicy.PROPAGATE)
+                .ignoreIndex(-100).rowTemperatures(temperatures(N)).build();
+        XentSpec s = new XentSpec(Checks.xent(FloatMatrix.of(new float[N * k], N, k), Targets.hard(t), opts, null), null);
+        assertThat(Float32Kernels.grouped(k)).isEqualTo(k <= Float32Kernels.GROUP_MAX_K);
+        for (int ld : new int[] {k, k + 3}) {
+            float[] x = logits(N, ld, k, 31L * k + ld);
+            float[] expectG = new float[N * ld];
+            RowOutputs expect = new RowOutputs(N, false);
+            for (int i = 0; i < N; i++) {
+                kernels.xentRow(s, i, x, i * ld, null, 0, expectG, i * ld, expect);
+            }
+            // two ranges, the first ending inside a group; out of place, then in place
+            for (boolean inPlace : new boolean[] {false, true}) {
+                float[] xs = x.clone();
+                float[] g = inPlace ? xs : new float[N * ld];
+                RowOutputs out = new RowOutputs(N, false);
+                int cut = N / 2 + 1;
+                kernels.xentRows(s, 0, cut, xs, 0, ld, null, 0, 0, g, 0, ld, out, Float.NaN, -1);
+                kernels.xentRows(s, cut, N, xs, 0, ld, null, 0, 0, g, 0, ld, out, Float.NaN, -1);
+                String what = "K = " + k + ", ld = " + ld + (inPlace ? ", in place" : "");
+                assertThat(bits(out.ce)).as("loss, " + what).containsExactly(bits(expect.ce));
+                assertThat(bits(out.lse)).as("lse, " + what).containsExactly(bits(expect.lse));
+                for (int i = 0; i < N; i++) {
+                    for (int j = 0; j < k; j++) {
+                        assertThat(Float.floatToIntBits(g[i * ld + j])).as("grad (%d, %d), %s", i, j, what)
+                                .isEqualTo(Float.floatToIntBits(expectG[i * ld + j]));
+                    }
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "K = {0}")
+    @ValueSource(ints = {1, 2, 5, 10, 64, Float32Kernels.GROUP_MAX_K, Float32Kernels.GROUP_MAX_K + 1})
+    void softmaxRangesGiveTheBitsOfSingleRows(int k) {
+        Float32Kernels kernels = new Float32Kernels();
+        float[] temps = temperatures(N);
+        IntToDoubleFunction temperature = i -> temps[i];
+        for (boolean log : new boolean[] {false, true}) {
+            for (int ld : new int[] {k, k + 2}) {
+                float[] x = logits(N, ld, k, 17L * k + ld);
+                float[] expect = new float[N * ld];
+                for (int i = 0; i < N; i++) {
+                    kernels.softmaxRow(x, i * ld, expect, i * ld, k, temps[i], log);
+                }
+                for (boolean inPlace : new boolean[] {false, true}) {
+                    float[] xs = x.clone();
+                    float[] out = inPlace ? xs : new float[N * ld];
+                    int cut = N / 3 + 1;
+                    kernels.softmaxRows(0, cut, xs, 0, ld, out, 0, ld, k, temperature, log, null, Float.NaN, -1);
+                    kernels.softmaxRows(cut, N, xs, 0, ld, out, 0, ld, k, temperature, log, null, Float.NaN, -1);
+                    for (int i = 0; i < N; i++) {
+                        for (int j = 0; j < k; j++) {
+                            assertThat(Float.floatToIntBits(out[i * ld + j]))
+                                    .as("%s (%d, %d), K = %d, ld = %d%s", log ? "log-softmax" : "softmax", i, j, k, ld,
+                                            inPlace ? ", in place" : "")
+                                    .isEqualTo(Float.floatToIntBits(expect[i * ld + j]));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static int[] bits(float[] v) {
+        int[] b = new int[v.length];
+        for (int i = 0; i < v.length; i++) {
+            b[i] = Float.floatToIntBits(v[i]);
+        }
+        return b;
+    }
+}
