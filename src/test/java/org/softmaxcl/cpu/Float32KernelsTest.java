@@ -136,6 +136,39 @@ class Float32KernelsTest {
         }
     }
 
+    /**
+     * {@link Float32Kernels#rowMax} (a compare and branch per element) against a fold of
+     * {@link Math#max}: NaN anywhere, zeros of both signs in either order, ±∞, all −∞, empty.
+     */
+    @ParameterizedTest(name = "K = {0}")
+    @ValueSource(ints = {0, 1, 2, 3, 7, 64, 1000})
+    void rowMaxIsMathMaxFolded(int k) {
+        Float32Kernels kernels = new Float32Kernels();
+        Random rnd = new Random(k);
+        float[] specials = {Float.NaN, -0f, 0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -1f, 1f,
+            Float.intBitsToFloat(0xFFC00001)};
+        for (int c = 0; c < 400; c++) {
+            float[] x = new float[k + 2];
+            for (int j = 0; j < x.length; j++) {
+                x[j] = switch (c % 4) {
+                    case 0 -> (float) rnd.nextGaussian();
+                    case 1 -> -Math.abs((float) rnd.nextGaussian());          // zeros below become the max
+                    case 2 -> Float.NEGATIVE_INFINITY;
+                    default -> (float) rnd.nextGaussian() * 100;
+                };
+            }
+            for (int h = rnd.nextInt(3); h > 0 && k > 0; h--) {
+                x[1 + rnd.nextInt(k)] = specials[rnd.nextInt(specials.length)];
+            }
+            float expect = Float.NEGATIVE_INFINITY;
+            for (int j = 1; j <= k; j++) {
+                expect = Math.max(expect, x[j]);
+            }
+            assertThat(Float.floatToIntBits(kernels.rowMax(x, 1, k))).as("case %d, K = %d", c, k)
+                    .isEqualTo(Float.floatToIntBits(expect));
+        }
+    }
+
     private static int[] bits(float[] v) {
         int[] b = new int[v.length];
         for (int i = 0; i < v.length; i++) {
