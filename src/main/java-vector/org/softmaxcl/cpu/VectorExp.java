@@ -10,6 +10,16 @@ import static org.softmaxcl.cpu.FloatExp.LN2_HI;
 import static org.softmaxcl.cpu.FloatExp.LN2_LO;
 import static org.softmaxcl.cpu.FloatExp.LOG2E;
 import static org.softmaxcl.cpu.FloatExp.MAGIC;
+import static org.softmaxcl.cpu.FloatExp.T11;
+import static org.softmaxcl.cpu.FloatExp.T13;
+import static org.softmaxcl.cpu.FloatExp.T15;
+import static org.softmaxcl.cpu.FloatExp.T17;
+import static org.softmaxcl.cpu.FloatExp.T3;
+import static org.softmaxcl.cpu.FloatExp.T5;
+import static org.softmaxcl.cpu.FloatExp.T7;
+import static org.softmaxcl.cpu.FloatExp.T9;
+import static org.softmaxcl.cpu.FloatExp.TANH_ONE;
+import static org.softmaxcl.cpu.FloatExp.TANH_SERIES;
 import static org.softmaxcl.cpu.FloatExp.TWO_M126;
 import static org.softmaxcl.cpu.FloatExp.ZERO_ARG;
 
@@ -169,19 +179,12 @@ final class VectorExp {
         return e.blend(0f, x.compare(VectorOperators.LT, ZERO_ARG));
     }
 
-    /** Below this |u|, {@link #tanh} sums its odd series; from it on, 1 − 2/(e^(2|u|) + 1). */
-    private static final float TANH_SERIES = 0.5f;
-    /** tanh(u) rounds to ±1 in float beyond this |u| (1 − tanh(10) = 4.1e-9, below half the float spacing under 1). */
-    private static final float TANH_ONE = 10f;
-    /** The odd series of tanh after u: u³·(T3 + u²·(T5 + ...)), Taylor's coefficients to u^17. */
-    private static final float T3 = -1f / 3, T5 = 2f / 15, T7 = -17f / 315, T9 = 62f / 2835, T11 = -1382f / 155925,
-            T13 = 21844f / 6081075, T15 = -929569f / 638512875, T17 = 6404582f / 10854718875f;
-
     /**
-     * tanh(u) for float lanes (the soft-cap's z = c·tanh(x/(T·c))): for |u| < {@value #TANH_SERIES}
+     * tanh(u) for float lanes (the soft-cap's z = c·tanh(x/(T·c))): for |u| < {@value FloatExp#TANH_SERIES}
      * the odd Taylor series to u^17 (truncation below 5e-9 relative there), else 1 − 2/(e^(2|u|) + 1)
-     * on {@link #exp}, |u| clamped to {@value #TANH_ONE}; the sign put back from u. NaN gives NaN,
-     * ±∞ gives ±1. Within 2 ulp of the correctly rounded tanh ({@code VectorTanhTest}).
+     * on {@link #exp}, |u| clamped to {@value FloatExp#TANH_ONE}; the sign put back from u. NaN gives NaN,
+     * ±∞ gives ±1. Within 2 ulp of the correctly rounded tanh ({@code VectorTanhTest}); its constants
+     * and a scalar twin with the same bits are {@link FloatExp#tanh}'s.
      */
     static FloatVector tanh(FloatVector u) {
         FloatVector a = u.abs();

@@ -17,8 +17,10 @@ import org.softmaxcl.backend.RowOutputs;
  * {@value #GROUP_MAX_K} elements run pass 2's vectorized part several rows at a time
  * ({@link #groupPass}), with the bits of row-by-row calls.
  *
- * <p>Rows whose largest logit is NaN or ±∞ (or that hold only −∞), and soft-capped rows, go to
- * the {@link ScalarKernels reference kernels}, whose semantics they keep. Stateless apart from
+ * <p>Rows whose largest logit is NaN or ±∞ (or that hold only −∞) go to the
+ * {@link ScalarKernels reference kernels}, whose semantics they keep. A soft-capped row runs on
+ * z = c·tanh(x/(T·c)) rounded to float ({@link FloatExp#tanh}), as the vector and OpenCL kernels
+ * do (the reference keeps z in float64). Stateless apart from
  * that reference, so thread-safe.
  */
 final class Float32Kernels implements CpuKernels {
@@ -82,6 +84,19 @@ final class Float32Kernels implements CpuKernels {
         /** Per row of a group ({@link #grouped}): its raw max and its 1/T; else null. */
         final float[] maxes;
         final float[] invTs;
+        /** A soft-capped row's z and ∂z/∂x ({@link #capped}); empty until a row needs them. */
+        float[] z = new float[0];
+        float[] dz = z;
+
+        /** {@link #z} at least k long (and {@link #dz}). */
+        float[] capped(int k) {
+            if (z.length < k) {
+                z = new float[k];
+                dz = new float[k];
+            }
+            return z;
+        }
+
         /** What {@link #terms} summed. */
         double chunkLess;
         int chunkTies;
@@ -339,13 +354,78 @@ final class Float32Kernels implements CpuKernels {
                          RowWork r) {
         final int k = s.k;
         final float xmax = s.rowMax != null ? s.rowMax[i] : rowMax(x, xo, k);
-        if (s.softcap > 0 || !Float.isFinite(xmax)) {
+        if (!Float.isFinite(xmax)) {
             reference.xentRow(s, i, x, xo, y, yo, g, go, out);
-            return;
+        } else if (s.softcap > 0) {
+            softcapRow(s, i, x, xo, y, yo, g, go, out, r, xmax);
+        } else {
+            xentRow(s, i, x, xo, y, yo, g, go, out, r, xmax, (float) (1.0 / s.temperature(i)));
         }
+    }
+
+    /**
+     * A row with a soft-cap c and a finite raw max {@code xmax}: z_j = c·tanh(x_j/(T·c))
+     * ({@link FloatExp#tanh}, the bits of the vector kernels' z) and ∂z_j/∂x_j = (1 − tanh²)/T into
+     * r's scratch rows, the cross-entropy of z at T = 1 as any other row's, and its gradient times
+     * ∂z/∂x. The statistics' max, argmax and hit follow the raw logits, as the other kernels'.
+     */
+    private void softcapRow(XentSpec s, int i, float[] x, int xo, float[] y, int yo, float[] g, int go,
+                            RowOutputs out, RowWork r, float xmax) {
+        final int k = s.k;
+        final int rawArg = s.stats ? indexOf(x, xo, k, xmax) : 0;   // before the pass: g may be x
+        final int tcol = !s.stats ? -1 : s.hard ? s.targets[i] : indexOf(y, yo, k, reference.rowMax(y, yo, k));
+        final float[] z = r.capped(k);
+        final float[] dz = r.dz;
+        final float invT = (float) (1.0 / s.temperature(i));
+        System.arraycopy(x, xo, z, 0, k);
+        capRow(z, dz, k, invT, (float) s.softcap);
+        xentRow(s, i, z, 0, y, yo, g, go, out, r, rowMax(z, 0, k), 1f);
+        if (s.stats) {
+            out.max[i] = xmax;
+            out.argmax[i] = rawArg;
+            out.hit[i] = (!s.hard || tcol != s.ignore) && tcol >= 0 && rawArg == tcol;
+        }
+        if (g != null && (!s.hard || s.targets[i] != s.ignore)) {
+            for (int j = 0; j < k; j++) {
+                g[go + j] *= dz[j];
+            }
+        }
+    }
+
+    /**
+     * In place over z[0..k) (the row's logits on entry): z_j = c·tanh(x_j·invT/c) and dz_j =
+     * (1 − tanh)(1 + tanh)·invT, the bits of the vector kernels' soft-cap. Three loops over arrays
+     * indexed from 0, two of which C2 vectorizes: the series form of tanh for every element
+     * ({@link FloatExp#tanhSeries}, u kept in dz), the exponential form for those with |u| ≥
+     * {@value FloatExp#TANH_SERIES} (and NaN) one at a time, then z and dz.
+     */
+    static void capRow(float[] z, float[] dz, int k, float invT, float c) {
+        final float invC = 1f / c;
+        for (int j = 0; j < k; j++) {
+            float u = z[j] * invT * invC;
+            dz[j] = u;
+            z[j] = FloatExp.tanhSeries(u);
+        }
+        for (int j = 0; j < k; j++) {
+            float u = dz[j];
+            if (!(Math.abs(u) < FloatExp.TANH_SERIES)) {
+                z[j] = FloatExp.tanhLarge(u);
+            }
+        }
+        for (int j = 0; j < k; j++) {
+            float th = z[j];
+            z[j] = th * c;
+            dz[j] = (1f - th) * (th + 1f) * invT;
+        }
+    }
+
+    /** {@link #xentRow} of a row whose max {@code xmax} is finite, at the given 1/T. */
+    private void xentRow(XentSpec s, int i, float[] x, int xo, float[] y, int yo, float[] g, int go, RowOutputs out,
+                         RowWork r, float xmax, float invTRow) {
+        final int k = s.k;
         final int t = s.hard ? s.targets[i] : -1;
         final boolean counted = !s.hard || t != s.ignore;
-        r.start(s, t, counted, x, xo, xmax, (float) (1.0 / s.temperature(i)), s.stats ? indexOf(x, xo, k, xmax) : 0,
+        r.start(s, t, counted, x, xo, xmax, invTRow, s.stats ? indexOf(x, xo, k, xmax) : 0,
                 s.stats && !s.hard ? indexOf(y, yo, k, reference.rowMax(y, yo, k)) : -1);
         final float invT = r.invT;
         final float m = r.m;

@@ -37,7 +37,54 @@ final class FloatExp {
     /** 127 + 126: the exponent bias of 2^(n+126) in the two-step scale. */
     static final int BIAS_253 = 127 + 126;
 
+    /** Below this |u|, {@link #tanh} sums its odd series; from it on, 1 − 2/(e^(2|u|) + 1). */
+    static final float TANH_SERIES = 0.5f;
+    /** tanh(u) rounds to ±1 in float beyond this |u| (1 − tanh(10) = 4.1e-9, below half the float spacing under 1). */
+    static final float TANH_ONE = 10f;
+    /** The odd series of tanh after u: u³·(T3 + u²·(T5 + ...)), Taylor's coefficients to u^17. */
+    static final float T3 = -1f / 3, T5 = 2f / 15, T7 = -17f / 315, T9 = 62f / 2835, T11 = -1382f / 155925,
+            T13 = 21844f / 6081075, T15 = -929569f / 638512875, T17 = 6404582f / 10854718875f;
+
     private FloatExp() {
+    }
+
+    /**
+     * tanh(u) for one float, bit-identical to a lane of {@code VectorExp.tanh} (the soft-cap's
+     * z = c·tanh(x/(T·c))): {@link #tanhSeries} for |u| &lt; {@value #TANH_SERIES}, else
+     * {@link #tanhLarge}. NaN gives NaN, ±∞ gives ±1.
+     */
+    static float tanh(float u) {
+        return Math.abs(u) < TANH_SERIES ? tanhSeries(u) : tanhLarge(u);
+    }
+
+    /**
+     * tanh(u) for |u| &lt; {@value #TANH_SERIES}: |u| + |u|³·(T3 + u²·(T5 + …)), the odd Taylor
+     * series to u^17 (truncation below 5e-9 relative), times ±1 for u's sign, where the ±1 is
+     * u·2^200 clamped to [−1, 1] (−0 for −0, so tanh(−0) = −0): the bits of a lane that puts the
+     * sign bit back, in floating-point operations only, which C2 vectorizes in a loop of its own
+     * (a sign moved as bits kept such a loop scalar: 1.5 against 0.2 ns per element).
+     */
+    static float tanhSeries(float u) {
+        float a = Math.abs(u);
+        float a2 = a * a;
+        float p = Math.fma(a2, T17, T15);
+        p = Math.fma(p, a2, T13);
+        p = Math.fma(p, a2, T11);
+        p = Math.fma(p, a2, T9);
+        p = Math.fma(p, a2, T7);
+        p = Math.fma(p, a2, T5);
+        p = Math.fma(p, a2, T3);
+        float sign = Math.max(-1f, Math.min(1f, u * 0x1p100f * 0x1p100f));
+        return Math.fma(a * a2, p, a) * sign;
+    }
+
+    /**
+     * tanh(u) for |u| ≥ {@value #TANH_SERIES} (and NaN): 1 − 2/(e^(2|u|) + 1) on {@link #exp}, |u|
+     * clamped to {@value #TANH_ONE}, with u's sign.
+     */
+    static float tanhLarge(float u) {
+        float t = 1f - 2f / (exp(Math.min(Math.abs(u), TANH_ONE) * 2f) + 1f);
+        return Float.intBitsToFloat(Float.floatToRawIntBits(t) | (Float.floatToRawIntBits(u) & Integer.MIN_VALUE));
     }
 
     /** e^x, bit-identical to a lane of {@code VectorExp.exp}. */

@@ -169,6 +169,37 @@ class Float32KernelsTest {
         }
     }
 
+    /**
+     * {@link Float32Kernels#capRow} (the soft-cap in three loops, two vectorized by C2) against
+     * z = c·tanh(x·invT/c) and dz = (1 − tanh)(1 + tanh)·invT element by element on
+     * {@link FloatExp#tanh} (whose bits are a vector lane's, {@code VectorTanhTest}): logits on
+     * both sides of the series' range, beyond the clamp, ±0, ±∞ and NaN.
+     */
+    @ParameterizedTest(name = "K = {0}")
+    @ValueSource(ints = {1, 7, 10, 1000})
+    void softcapRowIsTanhElementByElement(int k) {
+        Random rnd = new Random(k);
+        float[] specials = {0f, -0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 15f, -15.000001f, 400f};
+        for (float c : new float[] {30f, 1.5f}) {
+            for (float invT : new float[] {1f, 0.37f}) {
+                float[] x = new float[k];
+                for (int j = 0; j < k; j++) {
+                    x[j] = j % 5 == 4 ? specials[(j / 5) % specials.length] : (float) (rnd.nextGaussian() * 20);
+                }
+                float[] z = x.clone();
+                float[] dz = new float[k];
+                Float32Kernels.capRow(z, dz, k, invT, c);
+                for (int j = 0; j < k; j++) {
+                    float th = FloatExp.tanh(x[j] * invT * (1f / c));
+                    assertThat(Float.floatToRawIntBits(z[j])).as("z at x = %s, c = %s, 1/T = %s", x[j], c, invT)
+                            .isEqualTo(Float.floatToRawIntBits(th * c));
+                    assertThat(Float.floatToRawIntBits(dz[j])).as("dz at x = %s, c = %s, 1/T = %s", x[j], c, invT)
+                            .isEqualTo(Float.floatToRawIntBits((1f - th) * (th + 1f) * invT));
+                }
+            }
+        }
+    }
+
     private static int[] bits(float[] v) {
         int[] b = new int[v.length];
         for (int i = 0; i < v.length; i++) {

@@ -51,6 +51,36 @@ class VectorTanhTest {
         assertThat(worst).as("largest error in ulp, at u = %s", worstAt).isLessThanOrEqualTo(2.0);
     }
 
+    /** {@link FloatExp#tanh} (the float32 kernels' soft-cap) gives a lane's bits, special values included. */
+    @Test
+    void scalarTwinGivesTheSameBits() {
+        int hi = Float.floatToRawIntBits(12f);
+        float[] in = new float[L * 4096];
+        long checked = 0;
+        for (long bits = 0; bits <= hi; ) {
+            for (int c = 0; c < in.length; c++, bits += 389) {
+                float u = Float.intBitsToFloat((int) Math.min(bits, hi));
+                in[c] = (c & 1) == 0 ? u : -u;
+            }
+            in[0] = Float.NaN;
+            in[1] = Float.POSITIVE_INFINITY;
+            in[2] = Float.NEGATIVE_INFINITY;
+            in[3] = 0.5f;
+            in[4] = -Math.nextDown(0.5f);
+            in[5] = 10f;
+            in[6] = -30f;
+            float[] out = tanh(in);
+            for (int c = 0; c < in.length; c++, checked++) {
+                int got = Float.floatToRawIntBits(FloatExp.tanh(in[c]));
+                if (got != Float.floatToRawIntBits(out[c])) {
+                    assertThat(Float.intBitsToFloat(got)).as("tanh(%s): scalar against lane", in[c]).isEqualTo(out[c]);
+                    assertThat(got).as("tanh(%s): bits", in[c]).isEqualTo(Float.floatToRawIntBits(out[c]));
+                }
+            }
+        }
+        assertThat(checked).isGreaterThan(2_000_000L);
+    }
+
     @Test
     void specialValuesAndSymmetry() {
         float[] in = new float[L * 2];
