@@ -157,20 +157,48 @@ final class Float32Kernels implements CpuKernels {
      * bits as FloatExp.exp.
      */
     private static void expPass(float[] x, int xo, float[] e, int eo, int k, float invT, float m, RowWork r) {
+        expPass(null, x, xo, null, 0, e, eo, k, invT, m, r);
+    }
+
+    /**
+     * {@link #expPass}, and for a cross-entropy row with smoothing, soft targets or statistics
+     * ({@code s} not null) also the sums of {@link RowSums#extra} (y_j read when y is not null),
+     * chunk by chunk after the e_j (the chunk's e_j kept in the scratch row when e is null).
+     */
+    private static void expPass(XentSpec s, float[] x, int xo, float[] y, int yo, float[] e, int eo, int k,
+                                float invT, float m, RowWork r) {
         final float[] zs = r.zs;
         final float[] p = r.p;
+        final boolean extra = s != null && (s.needSum || s.stats);
         double less = 0;
         long ties = 0;
         for (int c = 0; c < k; c += CHUNK) {
             final int n = Math.min(CHUNK, k - c);
             System.arraycopy(x, xo + c, zs, 0, n);
             FloatExp.reducedRun(zs, n, invT, m, p);
-            terms(zs, p, 0, n, e, eo + c, r);
+            final float[] ec = e != null || !extra ? e : p;
+            final int eco = e != null ? eo + c : 0;
+            terms(zs, p, 0, n, ec, eco, r);
             less += r.chunkLess;
             ties += r.chunkTies;
+            if (extra) {
+                extraTerms(s, zs, ec, eco, y, yo + c, c, n, r);
+            }
         }
         r.less += less;
         r.ties += ties;
+    }
+
+    /**
+     * {@link RowSums#extra} over the n elements of a chunk that starts at column j0: zs_j in zs
+     * from 0, e_j in e from eo, y_j in y from yo (unless y is null). (Sums kept in locals instead
+     * of r's fields measured the same.)
+     */
+    private static void extraTerms(XentSpec s, float[] zs, float[] e, int eo, float[] y, int yo, int j0, int n,
+                                   RowWork r) {
+        for (int i = 0; i < n; i++) {
+            RowSums.extra(s, r, zs[i], e[eo + i], y != null ? y[yo + i] : 0f, j0 + i);
+        }
     }
 
     /**
@@ -432,11 +460,7 @@ final class Float32Kernels implements CpuKernels {
 
         // Pass 2: e_j = exp(z_j − m) into g, and the sums.
         final float[] e = g != null && counted ? g : null;
-        if (!s.needSum && !s.stats) {
-            expPass(x, xo, e, go, k, invT, m, r);
-        } else {
-            r.elementPass(s, x, xo, y, yo, e, go, 0, k);
-        }
+        expPass(s, x, xo, y, yo, e, go, k, invT, m, r);
         gradient(s, i, t, counted, r, out, g, go, y, yo);
     }
 

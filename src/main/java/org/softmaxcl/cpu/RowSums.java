@@ -102,6 +102,15 @@ class RowSums {
     /** Pass-2 bookkeeping of one element done one at a time (tails and small K). */
     static void accumulate(XentSpec s, RowSums r, float zs, float e, float yj, int j) {
         r.term(zs, e);
+        extra(s, r, zs, e, yj, j);
+    }
+
+    /**
+     * The sums beyond d − 1 of one element (smoothing and soft targets: Σ a_j·(m − z_j), and
+     * Σ a_j for soft targets; statistics: Σ e_j·(m − z_j)), added to r's ({@code Float32Kernels}
+     * calls it after its exponentials of a chunk).
+     */
+    static void extra(XentSpec s, RowSums r, float zs, float e, float yj, int j) {
         if (s.needSum) {
             float a;
             if (s.hard) {
