@@ -141,7 +141,7 @@ class Float32KernelsTest {
      * {@link Math#max}: NaN anywhere, zeros of both signs in either order, ±∞, all −∞, empty.
      */
     @ParameterizedTest(name = "K = {0}")
-    @ValueSource(ints = {0, 1, 2, 3, 7, 64, 1000})
+    @ValueSource(ints = {0, 1, 2, 3, 7, 64, Float32Kernels.BRANCH_MAX_K - 1, Float32Kernels.BRANCH_MAX_K, 1000})
     void rowMaxIsMathMaxFolded(int k) {
         Float32Kernels kernels = new Float32Kernels();
         Random rnd = new Random(k);
