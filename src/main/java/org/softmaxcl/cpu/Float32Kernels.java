@@ -190,7 +190,7 @@ final class Float32Kernels implements CpuKernels {
             less += r.chunkLess;
             ties += r.chunkTies;
             if (extra) {
-                extraTerms(s, zs, ec, eco, y, yo + c, c, n, r);
+                extraTerms(s, zs, 0, ec, eco, y, yo + c, c, n, r);
             }
         }
         r.less += less;
@@ -199,13 +199,13 @@ final class Float32Kernels implements CpuKernels {
 
     /**
      * {@link RowSums#extra} over the n elements of a chunk that starts at column j0: zs_j in zs
-     * from 0, e_j in e from eo, y_j in y from yo (unless y is null). (Sums kept in locals instead
+     * from zo, e_j in e from eo, y_j in y from yo (unless y is null). (Sums kept in locals instead
      * of r's fields measured the same.)
      */
-    private static void extraTerms(XentSpec s, float[] zs, float[] e, int eo, float[] y, int yo, int j0, int n,
+    private static void extraTerms(XentSpec s, float[] zs, int zo, float[] e, int eo, float[] y, int yo, int j0, int n,
                                    RowWork r) {
         for (int i = 0; i < n; i++) {
-            RowSums.extra(s, r, zs[i], e[eo + i], y != null ? y[yo + i] : 0f, j0 + i);
+            RowSums.extra(s, r, zs[zo + i], e[eo + i], y != null ? y[yo + i] : 0f, j0 + i);
         }
     }
 
@@ -348,27 +348,22 @@ final class Float32Kernels implements CpuKernels {
                           float[] g, int go, int ldg, RowOutputs out, float firstMax, int ahead) {
         final int k = s.k;
         RowWork r = new RowWork(k);
-        if (grouped(k) && plain(s)) {
+        if (grouped(k) && s.softcap == 0) {
             final int per = CHUNK / k;
             for (int a = r0; a < r1; a += per) {
                 final int b = Math.min(r1, a + per);
                 groupPass(a, b, x, xo, ldx, k, s.rowMax, s::temperature, r);
                 for (int i = a; i < b; i++) {
                     final int rx = xo + i * ldx;
+                    final int ry = y == null ? 0 : yo + i * ldy;
                     final int rg = g == null ? 0 : go + i * ldg;
                     final float xmax = r.maxes[i - a];
-                    if (!Float.isFinite(xmax)) {
-                        reference.xentRow(s, i, x, rx, null, 0, g, rg, out);
-                        continue;
-                    }
                     r.reset();
-                    final int t = s.targets[i];
-                    final boolean counted = t != s.ignore;
-                    r.start(s, t, counted, x, rx, xmax, r.invTs[i - a], 0, -1);
-                    terms(r.zs, r.p, (i - a) * k, k, g != null && counted ? g : null, rg, r);
-                    r.less = r.chunkLess;
-                    r.ties = r.chunkTies;
-                    gradient(s, i, t, counted, r, out, g, rg, null, 0);
+                    if (!Float.isFinite(xmax)) {
+                        reference.xentRow(s, i, x, rx, y, ry, g, rg, out);
+                    } else {
+                        xentRow(s, i, x, rx, y, ry, g, rg, out, r, xmax, r.invTs[i - a], (i - a) * k);
+                    }
                 }
             }
             return Float.NaN;
@@ -378,11 +373,6 @@ final class Float32Kernels implements CpuKernels {
             xentRow(s, i, x, xo + i * ldx, y, y == null ? 0 : yo + i * ldy, g, g == null ? 0 : go + i * ldg, out, r);
         }
         return Float.NaN;
-    }
-
-    /** Whether rows of s take {@link #expPass} (hard targets, no smoothing, no statistics, no soft-cap). */
-    private static boolean plain(XentSpec s) {
-        return !s.needSum && !s.stats && s.softcap == 0;
     }
 
     /** {@link #xentRow} with a cleared {@link RowWork} to work in. */
@@ -458,17 +448,37 @@ final class Float32Kernels implements CpuKernels {
     /** {@link #xentRow} of a row whose max {@code xmax} is finite, at the given 1/T. */
     private void xentRow(XentSpec s, int i, float[] x, int xo, float[] y, int yo, float[] g, int go, RowOutputs out,
                          RowWork r, float xmax, float invTRow) {
+        xentRow(s, i, x, xo, y, yo, g, go, out, r, xmax, invTRow, -1);
+    }
+
+    /**
+     * {@link #xentRow} of a row whose max {@code xmax} is finite, at the given 1/T; its zs and
+     * e^r at {@code zo} in r.zs and r.p when a {@link #groupPass} made them (else zo is −1 and
+     * {@link #expPass} makes them by chunks).
+     */
+    private void xentRow(XentSpec s, int i, float[] x, int xo, float[] y, int yo, float[] g, int go, RowOutputs out,
+                         RowWork r, float xmax, float invTRow, int zo) {
         final int k = s.k;
         final int t = s.hard ? s.targets[i] : -1;
         final boolean counted = !s.hard || t != s.ignore;
         r.start(s, t, counted, x, xo, xmax, invTRow, s.stats ? indexOf(x, xo, k, xmax) : 0,
                 s.stats && !s.hard ? indexOf(y, yo, k, reference.rowMax(y, yo, k)) : -1);
-        final float invT = r.invT;
-        final float m = r.m;
 
         // Pass 2: e_j = exp(z_j − m) into g, and the sums.
         final float[] e = g != null && counted ? g : null;
-        expPass(s, x, xo, y, yo, e, go, k, invT, m, r);
+        if (zo < 0) {
+            expPass(s, x, xo, y, yo, e, go, k, r.invT, r.m, r);
+        } else {
+            final boolean extra = s.needSum || s.stats;
+            final float[] ec = e != null || !extra ? e : r.p;   // e_j over their e^r when not stored
+            final int eco = e != null ? go : zo;
+            terms(r.zs, r.p, zo, k, ec, eco, r);
+            r.less = r.chunkLess;
+            r.ties = r.chunkTies;
+            if (extra) {
+                extraTerms(s, r.zs, zo, ec, eco, y, yo, 0, k, r);
+            }
+        }
         gradient(s, i, t, counted, r, out, g, go, y, yo);
     }
 

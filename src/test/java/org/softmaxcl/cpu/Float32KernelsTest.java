@@ -5,7 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.Random;
 import java.util.function.IntToDoubleFunction;
 
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.softmaxcl.FloatMatrix;
 import org.softmaxcl.NonFinitePolicy;
@@ -67,33 +72,79 @@ class Float32KernelsTest {
         return t;
     }
 
-    @ParameterizedTest(name = "K = {0}")
-    @ValueSource(ints = {1, 2, 3, 10, 33, 64, Float32Kernels.GROUP_MAX_K, Float32Kernels.GROUP_MAX_K + 1})
-    void crossEntropyRangesGiveTheBitsOfSingleRows(int k) {
+    /** The options whose rows a range may group: none, smoothing with class weights, statistics, soft targets, soft-cap (not grouped). */
+    private static final String[] OPTIONS = {"plain", "smooth", "stats", "soft", "softcap"};
+
+    private static Stream<Arguments> xentCases() {
+        int[] ks = {1, 2, 3, 10, 33, 64, Float32Kernels.GROUP_MAX_K, Float32Kernels.GROUP_MAX_K + 1};
+        return Stream.of(OPTIONS).flatMap(o -> IntStream.of(ks).mapToObj(k -> Arguments.of(o, k)));
+    }
+
+    private static float[] softTargets(int n, int ld, int k, long seed) {
+        Random rnd = new Random(seed);
+        float[] y = new float[n * ld];
+        for (int i = 0; i < n; i++) {
+            double sum = 0;
+            for (int j = 0; j < k; j++) {
+                y[i * ld + j] = j % 4 == 1 ? 0f : rnd.nextFloat();
+                sum += y[i * ld + j];
+            }
+            for (int j = 0; j < k; j++) {
+                y[i * ld + j] = sum > 0 ? (float) (y[i * ld + j] / sum) : 1f / k;
+            }
+        }
+        return y;
+    }
+
+    @ParameterizedTest(name = "{0}, K = {1}")
+    @MethodSource("xentCases")
+    void crossEntropyRangesGiveTheBitsOfSingleRows(String option, int k) {
         Float32Kernels kernels = new Float32Kernels();
-        int[] t = targets(N, k);
-        XentOptions opts = XentOptions.builder().reduction(Reduction.NONE).nonFinite(NonFinitePolicy.PROPAGATE)
-                .ignoreIndex(-100).rowTemperatures(temperatures(N)).build();
-        XentSpec s = new XentSpec(Checks.xent(FloatMatrix.of(new float[N * k], N, k), Targets.hard(t), opts, null), null);
+        boolean soft = option.equals("soft");
+        float[] w = new float[k];
+        for (int j = 0; j < k; j++) {
+            w[j] = 0.5f + (j % 3);
+        }
+        XentOptions.Builder b = XentOptions.builder().reduction(Reduction.NONE).nonFinite(NonFinitePolicy.PROPAGATE)
+                .rowTemperatures(temperatures(N));
+        switch (option) {
+            case "smooth" -> b.labelSmoothing(0.1f).classWeights(w).ignoreIndex(-100);
+            case "stats" -> b.rowStats(true).ignoreIndex(-100);
+            case "soft" -> b.labelSmoothing(0.05f);
+            case "softcap" -> b.softcap(4f).ignoreIndex(-100);
+            default -> b.ignoreIndex(-100);
+        }
+        XentOptions opts = b.build();
+        boolean stats = opts.rowStats();
         assertThat(Float32Kernels.grouped(k)).isEqualTo(k <= Float32Kernels.GROUP_MAX_K);
         for (int ld : new int[] {k, k + 3}) {
             float[] x = logits(N, ld, k, 31L * k + ld);
+            float[] y = soft ? softTargets(N, ld, k, k + ld) : null;
+            Targets targets = soft ? Targets.soft(FloatMatrix.of(y, 0, N, k, ld)) : Targets.hard(targets(N, k));
+            XentSpec s = new XentSpec(Checks.xent(FloatMatrix.of(new float[N * k], N, k), targets, opts, null), null);
             float[] expectG = new float[N * ld];
-            RowOutputs expect = new RowOutputs(N, false);
+            RowOutputs expect = new RowOutputs(N, stats);
             for (int i = 0; i < N; i++) {
-                kernels.xentRow(s, i, x, i * ld, null, 0, expectG, i * ld, expect);
+                kernels.xentRow(s, i, x, i * ld, y, i * ld, expectG, i * ld, expect);
             }
             // two ranges, the first ending inside a group; out of place, then in place
             for (boolean inPlace : new boolean[] {false, true}) {
                 float[] xs = x.clone();
                 float[] g = inPlace ? xs : new float[N * ld];
-                RowOutputs out = new RowOutputs(N, false);
+                RowOutputs out = new RowOutputs(N, stats);
                 int cut = N / 2 + 1;
-                kernels.xentRows(s, 0, cut, xs, 0, ld, null, 0, 0, g, 0, ld, out, Float.NaN, -1);
-                kernels.xentRows(s, cut, N, xs, 0, ld, null, 0, 0, g, 0, ld, out, Float.NaN, -1);
-                String what = "K = " + k + ", ld = " + ld + (inPlace ? ", in place" : "");
+                kernels.xentRows(s, 0, cut, xs, 0, ld, y, 0, ld, g, 0, ld, out, Float.NaN, -1);
+                kernels.xentRows(s, cut, N, xs, 0, ld, y, 0, ld, g, 0, ld, out, Float.NaN, -1);
+                String what = option + ", K = " + k + ", ld = " + ld + (inPlace ? ", in place" : "");
                 assertThat(bits(out.ce)).as("loss, " + what).containsExactly(bits(expect.ce));
                 assertThat(bits(out.lse)).as("lse, " + what).containsExactly(bits(expect.lse));
+                if (stats) {
+                    assertThat(bits(out.entropy)).as("entropy, " + what).containsExactly(bits(expect.entropy));
+                    assertThat(bits(out.targetProb)).as("target p, " + what).containsExactly(bits(expect.targetProb));
+                    assertThat(bits(out.max)).as("max, " + what).containsExactly(bits(expect.max));
+                    assertThat(out.argmax).as("argmax, " + what).containsExactly(expect.argmax);
+                    assertThat(out.hit).as("hit, " + what).containsExactly(expect.hit);
+                }
                 for (int i = 0; i < N; i++) {
                     for (int j = 0; j < k; j++) {
                         assertThat(Float.floatToIntBits(g[i * ld + j])).as("grad (%d, %d), %s", i, j, what)
