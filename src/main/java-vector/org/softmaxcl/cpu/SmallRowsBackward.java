@@ -80,7 +80,7 @@ final class SmallRowsBackward {
             FloatVector neg = sum.blend(sum.add(err), sum.abs().compare(VectorOperators.LT, Float.POSITIVE_INFINITY)).neg();
             for (int j = 0; j < k; j++) {
                 FloatVector gv = FloatVector.fromArray(S, gt, j * L);
-                VectorExp.exp(FloatVector.fromArray(S, yt, j * L)).fma(neg, gv).intoArray(gt, j * L);
+                VectorExp.expAny(FloatVector.fromArray(S, yt, j * L)).fma(neg, gv).intoArray(gt, j * L);
             }
             return;
         }

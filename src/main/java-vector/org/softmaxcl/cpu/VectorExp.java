@@ -107,6 +107,15 @@ final class VectorExp {
 
     private static volatile float SINK;
 
+    /**
+     * {@link #exp} for any argument (log-softmax's backward takes e^y of whatever the caller
+     * passes): +∞ from {@link FloatExp#OVERFLOW_ARG} on, where the scale by 2^n would leave the
+     * exponent's range; NaN stays NaN.
+     */
+    static FloatVector expAny(FloatVector x) {
+        return exp(x).blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GE, FloatExp.OVERFLOW_ARG));
+    }
+
     static FloatVector exp(FloatVector x) {
         VectorMask<Float> tiny = x.compare(VectorOperators.LT, MIN_ARG);
         FloatVector t = x.fma(LOG2E, MAGIC);

@@ -553,11 +553,11 @@ final class VectorKernels implements CpuKernels {
         for (; j < ub; j += L) {
             FloatVector gv = FloatVector.fromArray(S, g, go + j);
             FloatVector yv = FloatVector.fromArray(S, y, yo + j);
-            FloatVector r = log ? VectorExp.exp(yv).fma(vs.neg(), gv) : yv.mul(gv.sub(vs));
+            FloatVector r = log ? VectorExp.expAny(yv).fma(vs.neg(), gv) : yv.mul(gv.sub(vs));
             r.intoArray(dx, dxo + j);
         }
         for (; j < k; j++) {
-            dx[dxo + j] = log ? Math.fma(VectorExp.exp(y[yo + j]), -s, g[go + j]) : y[yo + j] * (g[go + j] - s);
+            dx[dxo + j] = log ? Math.fma(FloatExp.expAny(y[yo + j]), -s, g[go + j]) : y[yo + j] * (g[go + j] - s);
         }
     }
 

@@ -333,7 +333,7 @@ final class Float32Kernels implements CpuKernels {
         }
         float s = (float) acc;
         for (int j = 0; j < k; j++) {
-            dx[dxo + j] = log ? Math.fma(FloatExp.exp(y[yo + j]), -s, g[go + j]) : y[yo + j] * (g[go + j] - s);
+            dx[dxo + j] = log ? Math.fma(FloatExp.expAny(y[yo + j]), -s, g[go + j]) : y[yo + j] * (g[go + j] - s);
         }
     }
 

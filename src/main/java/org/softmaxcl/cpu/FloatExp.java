@@ -24,6 +24,11 @@ final class FloatExp {
      * where adding n to the exponent bits is wrong: such arguments scale in two steps.
      */
     static final float MIN_ARG = -87f;
+    /**
+     * The smallest float whose exp rounds to +∞ (e^88.72283 is the largest finite one): from it
+     * on, the scale by 2^n would leave the exponent's range, so {@link #expAny} gives +∞ there.
+     */
+    static final float OVERFLOW_ARG = 88.72284f;
     /** ln(2^−150): below this exp rounds to 0. */
     static final float ZERO_ARG = -103.972084f;
     static final float TWO_M126 = 0x1.0p-126f;
@@ -85,6 +90,15 @@ final class FloatExp {
     static float tanhLarge(float u) {
         float t = 1f - 2f / (exp(Math.min(Math.abs(u), TANH_ONE) * 2f) + 1f);
         return Float.intBitsToFloat(Float.floatToRawIntBits(t) | (Float.floatToRawIntBits(u) & Integer.MIN_VALUE));
+    }
+
+    /**
+     * e^x for any x (log-softmax's backward takes e^y of whatever the caller passes): {@link #exp},
+     * and +∞ from {@value #OVERFLOW_ARG} on, where exp's result would be garbage. Bit-identical
+     * to a lane of {@code VectorExp.expAny}.
+     */
+    static float expAny(float x) {
+        return x >= OVERFLOW_ARG ? Float.POSITIVE_INFINITY : exp(x);
     }
 
     /** e^x, bit-identical to a lane of {@code VectorExp.exp}. */
