@@ -40,9 +40,9 @@ import jdk.incubator.vector.VectorSpecies;
  * with one integer add (exact, the same bits as multiplying by 2^n, one instruction fewer). Measured error below
  * 1 ulp. Arguments below {@value #MIN_ARG} (results near or below 2^−126, rare in practice) take
  * a slower path that scales in two steps so they come out as the subnormals they are; below
- * 2^−150 they are 0, −∞ gives 0 and NaN gives NaN. Arguments must be ≤ 88.7 (softmax only ever
- * passes z − max ≤ 0): Java's min and max cost several instructions each on x86, so there is no
- * upper clamp.
+ * 2^−150 they are 0, −∞ gives 0 and the default NaN gives NaN ({@link #expAny}: any NaN).
+ * Arguments must be ≤ 88.7 (softmax only ever passes z − max ≤ 0): Java's min and max cost
+ * several instructions each on x86, so there is no upper clamp ({@link #expAny} has one).
  */
 final class VectorExp {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -109,11 +109,11 @@ final class VectorExp {
 
     /**
      * {@link #exp} for any argument (log-softmax's backward takes e^y of whatever the caller
-     * passes): +∞ from {@link FloatExp#OVERFLOW_ARG} on, where the scale by 2^n would leave the
-     * exponent's range; NaN stays NaN.
+     * passes): x + ∞ where x is not below {@link FloatExp#OVERFLOW_ARG}, so +∞ where the scale by
+     * 2^n would leave the exponent's range, and NaN for any NaN ({@link FloatExp#expAny}).
      */
     static FloatVector expAny(FloatVector x) {
-        return exp(x).blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GE, FloatExp.OVERFLOW_ARG));
+        return x.add(Float.POSITIVE_INFINITY).blend(exp(x), x.compare(VectorOperators.LT, FloatExp.OVERFLOW_ARG));
     }
 
     static FloatVector exp(FloatVector x) {
@@ -191,7 +191,7 @@ final class VectorExp {
     /**
      * tanh(u) for float lanes (the soft-cap's z = c·tanh(x/(T·c))): for |u| < {@value FloatExp#TANH_SERIES}
      * the odd Taylor series to u^17 (truncation below 5e-9 relative there), else 1 − 2/(e^(2|u|) + 1)
-     * on {@link #exp}, |u| clamped to {@value FloatExp#TANH_ONE}; the sign put back from u. NaN gives NaN,
+     * on {@link #exp}, |u| clamped to {@value FloatExp#TANH_ONE}; the sign put back from u. The default NaN gives NaN,
      * ±∞ gives ±1. Within 2 ulp of the correctly rounded tanh ({@code VectorTanhTest}); its constants
      * and a scalar twin with the same bits are {@link FloatExp#tanh}'s.
      */

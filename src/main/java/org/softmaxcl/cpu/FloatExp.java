@@ -10,7 +10,8 @@ package org.softmaxcl.cpu;
  * ln2 split in two parts, fma), then e^r by a degree-6 minimax polynomial (3.1e-9 relative), then
  * the scale 2^n added into the exponent bits of e^r (exact). Below 1 ulp of the correctly rounded
  * exp ({@code VectorExpTest}). Arguments below {@value #MIN_ARG} scale in two steps so that they
- * come out as the subnormals they are; below 2^−150 the result is 0; −∞ gives 0, NaN gives NaN.
+ * come out as the subnormals they are; below 2^−150 the result is 0; −∞ gives 0, the default NaN
+ * gives NaN (a NaN with low payload bits may not: {@link #expAny} takes any argument).
  * Arguments must be ≤ 88.7 (softmax passes z − max ≤ 0): there is no upper clamp.
  */
 final class FloatExp {
@@ -56,7 +57,7 @@ final class FloatExp {
     /**
      * tanh(u) for one float, bit-identical to a lane of {@code VectorExp.tanh} (the soft-cap's
      * z = c·tanh(x/(T·c))): {@link #tanhSeries} for |u| &lt; {@value #TANH_SERIES}, else
-     * {@link #tanhLarge}. NaN gives NaN, ±∞ gives ±1.
+     * {@link #tanhLarge}. The default NaN gives NaN, ±∞ gives ±1.
      */
     static float tanh(float u) {
         return Math.abs(u) < TANH_SERIES ? tanhSeries(u) : tanhLarge(u);
@@ -94,11 +95,12 @@ final class FloatExp {
 
     /**
      * e^x for any x (log-softmax's backward takes e^y of whatever the caller passes): {@link #exp},
-     * and +∞ from {@value #OVERFLOW_ARG} on, where exp's result would be garbage. Bit-identical
-     * to a lane of {@code VectorExp.expAny}.
+     * +∞ from {@value #OVERFLOW_ARG} on, where exp's result would be garbage, and NaN for any NaN
+     * (exp's scale adds the low bits of a NaN's payload into the exponent: 0x7FC001FF came out as a
+     * number). Bit-identical to a lane of {@code VectorExp.expAny}.
      */
     static float expAny(float x) {
-        return x >= OVERFLOW_ARG ? Float.POSITIVE_INFINITY : exp(x);
+        return x < OVERFLOW_ARG ? exp(x) : x + Float.POSITIVE_INFINITY;
     }
 
     /** e^x, bit-identical to a lane of {@code VectorExp.exp}. */

@@ -14,12 +14,14 @@ import org.junit.jupiter.params.provider.ValueSource;
  * 2^n in the exponent bits, which for y from {@link FloatExp#OVERFLOW_ARG} on would leave the
  * exponent's range and give garbage (e^100 came out as −2.3e-34); it must give +∞ there, as
  * float's exp does, so dx is −∞·sign(Σg). Just below, e^y is the largest finite floats (whose
- * product with Σg may still round to −∞, as in float64 rounded to float); NaN
+ * product with Σg may still round to −∞, as in float64 rounded to float); NaN, whatever its
+ * payload (the exponent-bit scale once turned 0x7FC001FF into a negative number),
  * stays NaN and −∞ gives dx = g. Rows of 3, 10 (lanes on rows), 40 and 1000 elements.
  */
 class LogSoftmaxBackwardRangeTest {
     private static final float[] SPECIAL = {100f, FloatExp.OVERFLOW_ARG, Math.nextDown(FloatExp.OVERFLOW_ARG), 88f,
-        Float.POSITIVE_INFINITY, Float.NaN, Float.NEGATIVE_INFINITY, 0f, -3f};
+        Float.POSITIVE_INFINITY, Float.NaN, Float.NEGATIVE_INFINITY, 0f, -3f, Float.intBitsToFloat(0x7FC001FF),
+        Float.intBitsToFloat(0xFF800101)};
 
     @ParameterizedTest(name = "K = {0}")
     @ValueSource(ints = {3, 10, 40, 1000})
