@@ -128,6 +128,9 @@ final class Float32Kernels implements CpuKernels {
         return k > 0 && k <= GROUP_MAX_K;
     }
 
+    /** T = 1 for every row: soft-capped groups run pass 2 on z. */
+    private static final java.util.function.IntToDoubleFunction UNIT_T = i -> 1.0;
+
     /** {@link #grouped} rows hold at most this many elements: a chunk takes four or more of them. */
     static final int GROUP_MAX_K = CHUNK / 4;
 
@@ -449,21 +452,34 @@ final class Float32Kernels implements CpuKernels {
                           float[] g, int go, int ldg, RowOutputs out, float firstMax, int ahead) {
         final int k = s.k;
         RowWork r = new RowWork(k);
-        if (grouped(k) && s.softcap == 0) {
+        final boolean capped = s.softcap > 0;
+        if (grouped(k) && !(capped && s.task.opts().hasRowTemperatures())) {
             final int per = CHUNK / k;
             for (int a = r0; a < r1; a += per) {
                 final int b = Math.min(r1, a + per);
-                groupPass(a, b, x, xo, ldx, k, s.rowMax, s::temperature, r);
+                if (capped) {   // the group's rows capped at once (one T), then pass 2 on z at T = 1
+                    final float[] z = r.capped(r.zs.length);
+                    for (int i = a; i < b; i++) {
+                        System.arraycopy(x, xo + i * ldx, z, (i - a) * k, k);
+                    }
+                    capRow(z, r.dz, (b - a) * k, (float) (1.0 / s.temperature(a)), (float) s.softcap);
+                    groupPass(a, b, z, -a * k, k, k, null, UNIT_T, r);
+                } else {
+                    groupPass(a, b, x, xo, ldx, k, s.rowMax, s::temperature, r);
+                }
                 for (int i = a; i < b; i++) {
                     final int rx = xo + i * ldx;
                     final int ry = y == null ? 0 : yo + i * ldy;
                     final int rg = g == null ? 0 : go + i * ldg;
-                    final float xmax = r.maxes[i - a];
+                    final int zo = (i - a) * k;
+                    final float xmax = !capped ? r.maxes[i - a] : s.rowMax != null ? s.rowMax[i] : rowMax(x, rx, k);
                     r.reset();
                     if (!Float.isFinite(xmax)) {
                         reference.xentRow(s, i, x, rx, y, ry, g, rg, out);
+                    } else if (capped) {
+                        cappedRow(s, i, x, rx, y, ry, g, rg, out, r, xmax, zo, r.maxes[i - a], zo);
                     } else {
-                        xentRow(s, i, x, rx, y, ry, g, rg, out, r, xmax, r.invTs[i - a], (i - a) * k);
+                        xentRow(s, i, x, rx, y, ry, g, rg, out, r, xmax, r.invTs[i - a], zo);
                     }
                 }
             }
@@ -499,14 +515,25 @@ final class Float32Kernels implements CpuKernels {
     private void softcapRow(XentSpec s, int i, float[] x, int xo, float[] y, int yo, float[] g, int go,
                             RowOutputs out, RowWork r, float xmax) {
         final int k = s.k;
+        final float[] z = r.capped(k);
+        System.arraycopy(x, xo, z, 0, k);
+        capRow(z, r.dz, k, (float) (1.0 / s.temperature(i)), (float) s.softcap);
+        cappedRow(s, i, x, xo, y, yo, g, go, out, r, xmax, 0, rowMax(z, 0, k), -1);
+    }
+
+    /**
+     * The cross-entropy of a soft-capped row whose z and ∂z/∂x lie at {@code zo} in r.z and r.dz
+     * ({@link #capRow}) and whose raw logits (finite max {@code xmax}) are at xo in x: the pass on
+     * z at T = 1 ({@code groupZo}: as {@link #xentRow}'s zo), the statistics' max, argmax and hit
+     * from the raw logits, then the gradient times ∂z/∂x.
+     */
+    private void cappedRow(XentSpec s, int i, float[] x, int xo, float[] y, int yo, float[] g, int go,
+                           RowOutputs out, RowWork r, float xmax, int zo, float zmax, int groupZo) {
+        final int k = s.k;
         final int rawArg = s.stats ? indexOf(x, xo, k, xmax) : 0;   // before the pass: g may be x
         final int tcol = !s.stats ? -1 : s.hard ? s.targets[i] : indexOf(y, yo, k, reference.rowMax(y, yo, k));
-        final float[] z = r.capped(k);
         final float[] dz = r.dz;
-        final float invT = (float) (1.0 / s.temperature(i));
-        System.arraycopy(x, xo, z, 0, k);
-        capRow(z, dz, k, invT, (float) s.softcap);
-        xentRow(s, i, z, 0, y, yo, g, go, out, r, rowMax(z, 0, k), 1f);
+        xentRow(s, i, r.z, zo, y, yo, g, go, out, r, zmax, 1f, groupZo);
         if (s.stats) {
             out.max[i] = xmax;
             out.argmax[i] = rawArg;
@@ -514,7 +541,7 @@ final class Float32Kernels implements CpuKernels {
         }
         if (g != null && (!s.hard || s.targets[i] != s.ignore)) {
             for (int j = 0; j < k; j++) {
-                g[go + j] *= dz[j];
+                g[go + j] *= dz[zo + j];
             }
         }
     }

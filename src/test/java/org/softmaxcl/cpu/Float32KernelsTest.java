@@ -72,8 +72,12 @@ class Float32KernelsTest {
         return t;
     }
 
-    /** The options whose rows a range may group: none, smoothing with class weights, statistics, soft targets, soft-cap (not grouped). */
-    private static final String[] OPTIONS = {"plain", "smooth", "stats", "soft", "softcap"};
+    /**
+     * The options whose rows a range may group: none, smoothing with class weights, statistics,
+     * soft targets, a soft-cap with statistics at one temperature (grouped) and with per-row ones
+     * (row by row).
+     */
+    private static final String[] OPTIONS = {"plain", "smooth", "stats", "soft", "softcap", "softcapRowT"};
 
     private static Stream<Arguments> xentCases() {
         int[] ks = {1, 2, 3, 10, 33, 64, Float32Kernels.GROUP_MAX_K, Float32Kernels.GROUP_MAX_K + 1};
@@ -105,13 +109,16 @@ class Float32KernelsTest {
         for (int j = 0; j < k; j++) {
             w[j] = 0.5f + (j % 3);
         }
-        XentOptions.Builder b = XentOptions.builder().reduction(Reduction.NONE).nonFinite(NonFinitePolicy.PROPAGATE)
-                .rowTemperatures(temperatures(N));
+        XentOptions.Builder b = XentOptions.builder().reduction(Reduction.NONE).nonFinite(NonFinitePolicy.PROPAGATE);
+        if (!option.equals("softcap")) {
+            b.rowTemperatures(temperatures(N));
+        }
         switch (option) {
             case "smooth" -> b.labelSmoothing(0.1f).classWeights(w).ignoreIndex(-100);
             case "stats" -> b.rowStats(true).ignoreIndex(-100);
             case "soft" -> b.labelSmoothing(0.05f);
-            case "softcap" -> b.softcap(4f).ignoreIndex(-100);
+            case "softcap" -> b.temperature(0.7f).softcap(4f).rowStats(true).ignoreIndex(-100);
+            case "softcapRowT" -> b.softcap(4f).ignoreIndex(-100);
             default -> b.ignoreIndex(-100);
         }
         XentOptions opts = b.build();
