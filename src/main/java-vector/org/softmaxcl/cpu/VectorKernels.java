@@ -701,9 +701,7 @@ final class VectorKernels implements CpuKernels {
         }
         xentRow(s, i, z, 0, y, yo, g, go, out, zmax, 1f, null, 0, false);
         if (s.stats) {
-            out.max[i] = xmax;
-            out.argmax[i] = rawArg;
-            out.hit[i] = (!s.hard || tcol != s.ignore) && tcol >= 0 && rawArg == tcol;
+            RowSums.rawStats(s, i, out, xmax, rawArg, tcol);
         }
         if (g != null && (!s.hard || s.targets[i] != s.ignore)) {
             chain(g, go, dz, k);

@@ -109,6 +109,8 @@ final class Float32Backward {
             System.arraycopy(y, yo + c, zs, 0, n);
             FloatExp.reducedRun(zs, n, 1f, 0f, p);
             for (int i = 0; i < n; i++) {
+                // expAny from the reduced polynomial, written out: through a helper of FloatExp
+                // that called fromReduced (the same bits) this loop took 1.10–1.14× the time.
                 final float z = zs[i];
                 final float e = !(z < FloatExp.OVERFLOW_ARG) ? z + Float.POSITIVE_INFINITY   // +∞, or NaN
                         : z < FloatExp.MIN_ARG ? FloatExp.exp(z) : FloatExp.scaled(p[i], z);

@@ -235,7 +235,7 @@ final class Float32Kernels implements CpuKernels {
         int tc = 0;
         for (int i = 0; i < n; i++) {
             float z = zs[zo + i];
-            float ej = z < FloatExp.MIN_ARG ? FloatExp.exp(z) : FloatExp.scaled(p[zo + i], z);
+            float ej = FloatExp.fromReduced(p[zo + i], z);
             if (e != null) {
                 e[eo + i] = ej;
             }
@@ -306,11 +306,19 @@ final class Float32Kernels implements CpuKernels {
      */
     private static void softmaxFinish(RowWork r, int zo, float[] out, int oo, int k, boolean log) {
         terms(r.zs, r.p, zo, k, log ? null : out, oo, r);
-        double dm1 = r.chunkLess + (r.chunkTies - 1);
+        softmaxOut(r.chunkLess + (r.chunkTies - 1), r.zs, zo, 1f, 0f, out, oo, k, log);
+    }
+
+    /**
+     * A row's output from its d − 1: out (holding e_j) scaled by 1/d, or log-softmax's
+     * (x_j·invT − m) − log d from x at xo (zs itself at invT = 1, m = 0: the same bits).
+     */
+    private static void softmaxOut(double dm1, float[] x, int xo, float invT, float m, float[] out, int oo, int k,
+                                   boolean log) {
         if (log) {
             float logd = (float) log1p(dm1);
             for (int j = 0; j < k; j++) {
-                out[oo + j] = r.zs[zo + j] - logd;
+                out[oo + j] = (x[xo + j] * invT - m) - logd;
             }
         } else {
             scale(out, oo, k, (float) (1.0 / (1.0 + dm1)));
@@ -327,15 +335,7 @@ final class Float32Kernels implements CpuKernels {
         float invT = (float) (1.0 / temperature);
         float m = xmax * invT;
         expPass(x, xo, log ? null : out, oo, k, invT, m, r);
-        double dm1 = r.less + (r.ties - 1);
-        if (log) {
-            float logd = (float) log1p(dm1);
-            for (int j = 0; j < k; j++) {
-                out[oo + j] = (x[xo + j] * invT - m) - logd;
-            }
-        } else {
-            scale(out, oo, k, (float) (1.0 / (1.0 + dm1)));
-        }
+        softmaxOut(r.less + (r.ties - 1), x, xo, invT, m, out, oo, k, log);
     }
 
     @Override
@@ -444,9 +444,7 @@ final class Float32Kernels implements CpuKernels {
         final float[] dz = r.dz;
         xentRow(s, i, r.z, zo, y, yo, g, go, out, r, zmax, 1f, groupZo);
         if (s.stats) {
-            out.max[i] = xmax;
-            out.argmax[i] = rawArg;
-            out.hit[i] = (!s.hard || tcol != s.ignore) && tcol >= 0 && rawArg == tcol;
+            RowSums.rawStats(s, i, out, xmax, rawArg, tcol);
         }
         if (g != null && (!s.hard || s.targets[i] != s.ignore)) {
             for (int j = 0; j < k; j++) {

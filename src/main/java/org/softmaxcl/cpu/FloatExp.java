@@ -103,6 +103,15 @@ final class FloatExp {
         return x < OVERFLOW_ARG ? exp(x) : x + Float.POSITIVE_INFINITY;
     }
 
+    /**
+     * {@link #exp}(x) from p = {@link #reduced}(x) already computed (by {@link #reducedRun}): the
+     * scale by 2^n, and below {@value #MIN_ARG} exp itself (its two-step scale; rare). The same
+     * bits as exp(x) for x ≤ 88.7.
+     */
+    static float fromReduced(float p, float x) {
+        return x < MIN_ARG ? exp(x) : scaled(p, x);
+    }
+
     /** e^x, bit-identical to a lane of {@code VectorExp.exp}. */
     static float exp(float x) {
         if (x < ZERO_ARG) {

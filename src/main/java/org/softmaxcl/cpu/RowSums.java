@@ -179,6 +179,17 @@ class RowSums {
     }
 
     /**
+     * A soft-capped row's statistics after its pass on z: max, argmax and hit follow the raw
+     * logits (a saturating cap ties z), as the reference kernels' do. {@code rawArg} is the raw
+     * argmax, {@code tcol} the target's column (a soft target's largest; −1 for none).
+     */
+    static void rawStats(XentSpec s, int i, RowOutputs out, float xmax, int rawArg, int tcol) {
+        out.max[i] = xmax;
+        out.argmax[i] = rawArg;
+        out.hit[i] = (!s.hard || tcol != s.ignore) && tcol >= 0 && rawArg == tcol;
+    }
+
+    /**
      * {@link #finish}, then whether the gradient pass is to run: false without a gradient
      * ({@code g} null) and for an ignored row, whose gradient row is zeroed here.
      */
