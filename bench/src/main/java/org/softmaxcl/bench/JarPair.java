@@ -23,7 +23,7 @@ import java.util.SplittableRandom;
  * The operations (xent, softmax, logsoftmax, softmaxbackward, logsoftmaxbackward: the backward pass
  * of that output with the logits as the incoming gradient) run on the CPU backend with non-finite logits propagated ({@code -Dnf=REFUSE}
  * checks them); the cross-entropy's options are {@link XentBench}'s ({@code -Dopts=smooth}, soft,
- * stats or softcap; plain by default), its logits 3·N(0, 1), or with {@code -Dspikes=true}
+ * stats, softcap, or softcapRowT: the soft-cap with a temperature per row; plain by default), its logits 3·N(0, 1), or with {@code -Dspikes=true}
  * {@link Batch}'s (2·N(0, 1), one in 64 raised by 20, as the JMH benchmarks have them); the jars are shaded library jars ({@code target/softmax-cl.jar} of each build).
  * A jar written {@code path.jar@name=value,name=value} has those system properties set just
  * before its build starts (and left set), so one build can be paired with itself under another
@@ -81,6 +81,14 @@ public final class JarPair {
                 case "smooth" -> bc.getMethod("labelSmoothing", float.class).invoke(builder, 0.1f);
                 case "stats" -> bc.getMethod("rowStats", boolean.class).invoke(builder, true);
                 case "softcap" -> bc.getMethod("softcap", float.class).invoke(builder, 30f);
+                case "softcapRowT" -> {   // the soft-cap at a temperature per row, 0.5 to 2
+                    bc.getMethod("softcap", float.class).invoke(builder, 30f);
+                    float[] temps = new float[n];
+                    for (int i = 0; i < n; i++) {
+                        temps[i] = 0.5f + 1.5f * (i % 7) / 6f;
+                    }
+                    bc.getMethod("rowTemperatures", float[].class).invoke(builder, (Object) temps);
+                }
                 case "soft" -> {   // as XentBench: 0.9 on the hard target, the rest spread evenly
                     float[] y = new float[n * k];
                     Arrays.fill(y, 0.1f / (k - 1));
@@ -89,7 +97,8 @@ public final class JarPair {
                     }
                     targets = targetsC.getMethod("soft", matrixC).invoke(null, of.invoke(null, y, n, k));
                 }
-                default -> throw new IllegalArgumentException("opts must be plain, smooth, soft, stats or softcap, got " + options);
+                default -> throw new IllegalArgumentException(
+                        "opts must be plain, smooth, soft, stats, softcap or softcapRowT, got " + options);
             }
             Object opts = builder.getClass().getMethod("build").invoke(builder);
             Method m = engineC.getMethod("crossEntropyWithGradient", matrixC, targetsC, xoC, matrixC);
