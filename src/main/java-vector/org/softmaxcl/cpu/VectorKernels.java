@@ -118,6 +118,17 @@ final class VectorKernels implements CpuKernels {
         return "vector-" + S.vectorBitSize();
     }
 
+    /**
+     * 2^17: on a 2-vCPU VM a parked pool thread takes about 60 µs to start, and calls of 41K–128K
+     * elements (44–96 µs on one thread) took 1.10–1.16× the time on two (a late helper's chunk
+     * ends after the caller would have), while from 164K elements two threads took 0.64–0.92×
+     * (bench/RESULTS.md).
+     */
+    @Override
+    public long parallelMinElements() {
+        return 1L << 17;
+    }
+
     @Override
     public String detail() {
         String vendor = CpuVendor.id();

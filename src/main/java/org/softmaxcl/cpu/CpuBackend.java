@@ -37,30 +37,66 @@ public final class CpuBackend implements Backend {
      * each row once more for its max (see {@link #keepMaxima}).
      */
     static final int KEEP_MAXIMA_FROM_K = 64;
-    /** Below this many elements a call runs on the caller's thread. */
-    static final long PARALLEL_MIN_ELEMENTS = 1 << 15;
+    /**
+     * System property: below this many elements (N·K) a call runs on the caller's thread alone
+     * (default {@link CpuKernels#parallelMinElements}: 2^17 on the Vector API kernels, 2^15 on
+     * the others; the test suite sets 32768 so that its mid-size batches run on several threads
+     * whichever kernels run).
+     */
+    public static final String PARALLEL_MIN_PROPERTY = "softmaxcl.cpu.parallelMinElements";
+
+    /**
+     * {@link #PARALLEL_MIN_PROPERTY}'s value: {@code byDefault} when unset, else a whole number ≥ 0.
+     *
+     * @throws IllegalArgumentException naming the property and its value when it is not
+     */
+    static long parallelMinElements(String value, long byDefault) {
+        if (value == null) {
+            return byDefault;
+        }
+        try {
+            long v = Long.parseLong(value.trim());
+            if (v >= 0) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(PARALLEL_MIN_PROPERTY + " must be an integer >= 0, got '" + value + "'");
+    }
 
     private final CpuKernels kernels;
     private final int threads;
     private final String reason;
+    /** Calls of fewer elements run on the caller's thread ({@link #PARALLEL_MIN_PROPERTY}). */
+    private final long parallelMinElements;
     private final ExecutorService pool;
     private volatile boolean closed;
 
     /**
      * @param threads number of threads (≥ 1) a call may use
      * @param reason  why the engine runs on the CPU (for the report)
+     * @throws IllegalArgumentException when threads &lt; 1, or {@link #PARALLEL_MIN_PROPERTY} is
+     *                                  set to anything but a whole number ≥ 0
      */
     public CpuBackend(int threads, String reason) {
         this(CpuKernelsProvider.kernels(), threads, reason);
     }
 
     CpuBackend(CpuKernels kernels, int threads, String reason) {
+        this(kernels, threads, reason,
+                parallelMinElements(System.getProperty(PARALLEL_MIN_PROPERTY), kernels.parallelMinElements()));
+    }
+
+    /** With calls of fewer than {@code parallelMinElements} elements on the caller's thread. */
+    CpuBackend(CpuKernels kernels, int threads, String reason, long parallelMinElements) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
         this.kernels = kernels;
         this.threads = threads;
         this.reason = reason;
+        this.parallelMinElements = parallelMinElements;
         this.pool = threads > 1 ? Executors.newFixedThreadPool(threads - 1, new DaemonThreads()) : null;
     }
 
@@ -537,7 +573,7 @@ public final class CpuBackend implements Backend {
      */
     void forRows(int rows, int k, RowRangeAhead job) {
         int parts = (int) Math.min(threads, rows);
-        if (parts <= 1 || (long) rows * k < PARALLEL_MIN_ELEMENTS) {
+        if (parts <= 1 || (long) rows * k < parallelMinElements) {
             job.run(0, rows, Float.NaN, -1);
             return;
         }

@@ -17,6 +17,17 @@ interface CpuKernels {
         return "";
     }
 
+    /**
+     * The default of {@link CpuBackend#PARALLEL_MIN_PROPERTY} on these kernels: below this many
+     * elements a call runs on the caller's thread. 2^15 here (the float32 and float64 kernels,
+     * which spend 60 µs or more on 2^15 elements: two threads took 0.60–0.80× the time from 41K
+     * elements on a 2-vCPU VM); the Vector API kernels, several times faster per element, start
+     * later.
+     */
+    default long parallelMinElements() {
+        return 1L << 15;
+    }
+
     /** max of x[xo..xo+k) with NaN propagated (used by the non-finite check). */
     float rowMax(float[] x, int xo, int k);
 
