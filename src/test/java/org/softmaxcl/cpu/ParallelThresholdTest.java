@@ -22,7 +22,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class ParallelThresholdTest {
     private static final int K = 100;
-    private static final long THRESHOLD = 10_000;
+    /** Several chunks below it ({@link CpuBackend#MIN_CHUNK_ELEMENTS} each at least), so a helper could take some. */
+    private static final long THRESHOLD = 100_000;
 
     /** Runs rows of K through forRows; returns the threads that ran chunks. */
     private static Set<Thread> run(CpuBackend backend, int rows, long chunkMillis, CountDownLatch poolJoined) {
@@ -55,7 +56,8 @@ class ParallelThresholdTest {
     @Test
     void belowTheThresholdACallNeverLeavesTheCallersThread() {
         try (CpuBackend backend = new CpuBackend(new ScalarKernels(), 2, "test", THRESHOLD)) {
-            int rows = (int) (THRESHOLD / K) - 1;   // 9 900 elements
+            int rows = (int) (THRESHOLD / K) - 1;   // 99 900 elements, 7 chunks
+            assertThat(CpuBackend.chunkRows(rows, K, 2)).as("rows per chunk").isLessThan(rows / 4);
             // 5 ms per chunk: a pool thread offered the work would start within them.
             assertThat(run(backend, rows, 5, null)).containsExactly(Thread.currentThread());
         }
@@ -64,7 +66,7 @@ class ParallelThresholdTest {
     @Test
     void fromTheThresholdOnAPoolThreadTakesChunks() {
         try (CpuBackend backend = new CpuBackend(new ScalarKernels(), 2, "test", THRESHOLD)) {
-            int rows = (int) (CpuBackend.MIN_CHUNK_ELEMENTS / K) * 4;   // four chunks or more
+            int rows = (int) (THRESHOLD / K);   // 100 000 elements, 7 chunks
             Set<Thread> threads = run(backend, rows, 0, new CountDownLatch(1));
             assertThat(threads).hasSize(2).contains(Thread.currentThread());
         }
