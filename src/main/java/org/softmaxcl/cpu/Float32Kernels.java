@@ -364,20 +364,11 @@ final class Float32Kernels implements CpuKernels {
         final boolean capped = s.softcap > 0;
         if (grouped(k)) {
             final int per = CHUNK / k;
-            final boolean rowT = s.task.opts().hasRowTemperatures();
             for (int a = r0; a < r1; a += per) {
                 final int b = Math.min(r1, a + per);
                 if (capped) {   // the group's rows capped at once, then pass 2 on z at T = 1
-                    final float[] z = r.capped(r.zs.length);
-                    if (rowT) {
-                        capGroupRowT(s, a, b, x, xo, ldx, r);
-                    } else {
-                        for (int i = a; i < b; i++) {
-                            System.arraycopy(x, xo + i * ldx, z, (i - a) * k, k);
-                        }
-                        capRow(z, r.dz, (b - a) * k, (float) (1.0 / s.temperature(a)), (float) s.softcap);
-                    }
-                    groupPass(a, b, z, -a * k, k, k, null, UNIT_T, r);
+                    capGroup(s, a, b, x, xo, ldx, r);
+                    groupPass(a, b, r.z, -a * k, k, k, null, UNIT_T, r);
                 } else {
                     groupPass(a, b, x, xo, ldx, k, s.rowMax, s::temperature, r);
                 }
@@ -461,12 +452,12 @@ final class Float32Kernels implements CpuKernels {
     /**
      * {@link #capRow} of the rows [a, b) of a group, each at its own temperature, into r.z and
      * r.dz from 0: each row's x·(1/T) copied in, all of them capped at once at 1/T = 1, then each
-     * row's ∂z/∂x times its 1/T. The bits of capRow row by row: capRow takes (x·invT)·(1/c) and
-     * ((1 − th)(1 + th))·invT in that order, and a product by 1 is exact.
+     * row's ∂z/∂x times its 1/T (none at T = 1). The bits of capRow row by row: capRow takes
+     * (x·invT)·(1/c) and ((1 − th)(1 + th))·invT in that order, and a product by 1 is exact.
      */
-    private static void capGroupRowT(XentSpec s, int a, int b, float[] x, int xo, int ldx, RowWork r) {
+    private static void capGroup(XentSpec s, int a, int b, float[] x, int xo, int ldx, RowWork r) {
         final int k = s.k;
-        final float[] z = r.z;
+        final float[] z = r.capped(r.zs.length);
         final float[] dz = r.dz;
         for (int i = a; i < b; i++) {
             final float invT = (float) (1.0 / s.temperature(i));
@@ -480,9 +471,11 @@ final class Float32Kernels implements CpuKernels {
         capRow(z, dz, (b - a) * k, 1f, (float) s.softcap);
         for (int i = a; i < b; i++) {
             final float invT = r.invTs[i - a];
-            final int zo = (i - a) * k;
-            for (int j = 0; j < k; j++) {
-                dz[zo + j] *= invT;
+            if (invT != 1f) {
+                final int zo = (i - a) * k;
+                for (int j = 0; j < k; j++) {
+                    dz[zo + j] *= invT;
+                }
             }
         }
     }
