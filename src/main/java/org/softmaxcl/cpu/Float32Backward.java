@@ -86,8 +86,8 @@ final class Float32Backward {
 
     /**
      * One row of log-softmax's backward: s over four float64 partial sums, and e^y as
-     * {@code Float32Kernels}' pass 2 takes its exponentials: {@link FloatExp#reducedRun} over a copy of y in r's
-     * scratch (vectorized), then 2^n one element at a time.
+     * {@code Float32Kernels}' pass 2 takes its exponentials: {@link FloatExp#reducedRun} over a copy of y in the
+     * scratch rows ({@link Float32Kernels#scratch}; vectorized), then 2^n one element at a time.
      */
     private static void logBackwardChunked(float[] y, int yo, float[] g, int go, float[] dx, int dxo, int k, float[][] scratch) {
         double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
