@@ -91,7 +91,7 @@ class RowPartsTest {
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) (rnd.nextGaussian() * 3);
         }
-        int seg = VectorKernels.SEGMENT;
+        int seg = RowPass.SEGMENT;
         x[seg + 5] = Float.NEGATIVE_INFINITY;
         x[3 * seg + 9] = -100f;
         x[7] = 30f;
@@ -210,7 +210,7 @@ class RowPartsTest {
         Spy spy = new Spy(0);
         for (int c = 0; c < 12; c++) {
             int n = 2 + rnd.nextInt(4);
-            int k = VectorKernels.PARTS_MIN_K + rnd.nextInt(2 * VectorKernels.SEGMENT);
+            int k = VectorKernels.PARTS_MIN_K + rnd.nextInt(2 * RowPass.SEGMENT);
             float[] x = new float[n * k];
             for (int i = 0; i < x.length; i++) {
                 x[i] = (float) (rnd.nextGaussian() * 4);

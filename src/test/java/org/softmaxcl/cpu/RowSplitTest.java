@@ -112,7 +112,7 @@ class RowSplitTest {
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) (rnd.nextGaussian() * 3);
         }
-        int seg = VectorKernels.SEGMENT;
+        int seg = RowPass.SEGMENT;
         x[Math.min(k - 1, seg + 5)] = Float.NEGATIVE_INFINITY;
         x[Math.min(k - 1, 2 * seg + 9)] = -100f;
         x[7] = 30f;

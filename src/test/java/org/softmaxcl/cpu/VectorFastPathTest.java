@@ -20,7 +20,7 @@ import org.softmaxcl.testing.Compare;
 /**
  * The Vector API kernels' loop for the common case (hard targets, no smoothing, no statistics:
  * {@link VectorExp#expNormal} with the tiny-argument test after each block of
- * {@value VectorKernels#BLOCK} elements, and a rerun of that block with the exact exp) against
+ * {@value RowPass#BLOCK} elements, and a rerun of that block with the exact exp) against
  * their general loop (asking for row statistics takes it) and the float64 reference, on rows of
  * several blocks where arguments below the fast exp's range (subnormal and zero probabilities,
  * −∞ masks) sit in one block only, ties of the max span blocks, and the row ends in a tail.
@@ -35,7 +35,7 @@ class VectorFastPathTest {
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) (rnd.nextGaussian() * 3);
         }
-        int block = VectorKernels.BLOCK;
+        int block = RowPass.BLOCK;
         for (int i = 0; i < N; i++) {
             int o = i * k;
             int inSecond = Math.min(k - 1, block + 17);
@@ -72,7 +72,7 @@ class VectorFastPathTest {
     }
 
     @ParameterizedTest(name = "K = {0}")
-    @ValueSource(ints = {2 * VectorKernels.BLOCK + 13, VectorKernels.BLOCK + 8, 300})
+    @ValueSource(ints = {2 * RowPass.BLOCK + 13, RowPass.BLOCK + 8, 300})
     void fastLoopGivesTheGeneralLoopsBitsAndTheReferenceValues(int k) {
         float[] x = batch(k, k);
         int[] t = targets(k);
@@ -100,13 +100,13 @@ class VectorFastPathTest {
             Compare.check("row losses vs float64", ref.rowLoss(), Compare.widen(r1.rowLosses()), 2e-7, 2e-6);
             Compare.check("gradient vs float64", ref.grad(), Compare.widen(g1), 1e-9, 2e-6);
             // The subnormal probability survives (the fast exp would have flushed it wrongly).
-            int sub = 1 * k + Math.min(k - 1, VectorKernels.BLOCK + 17);
+            int sub = 1 * k + Math.min(k - 1, RowPass.BLOCK + 17);
             assertThat(g1[sub]).as("subnormal probability").isPositive().isLessThan(Float.MIN_NORMAL);
         }
     }
 
     @ParameterizedTest(name = "K = {0}")
-    @ValueSource(ints = {2 * VectorKernels.BLOCK + 13, 300})
+    @ValueSource(ints = {2 * RowPass.BLOCK + 13, 300})
     void softmaxFastLoopMatchesTheReference(int k) {
         float[] x = batch(k, 7 * k);
         try (Engine e = Engine.over(CpuBackend.vector(1, "test"))) {
@@ -127,14 +127,14 @@ class VectorFastPathTest {
      * PROPAGATE): a batch gives, row by row, the bits of each row computed alone, whatever the row
      * before or after it holds (NaN, +∞, all −∞, a max of −0 beside +0, a subnormal, an ignored
      * target, a −∞ mask, a +0 max after a −0 in the same vector lane, where a max taken by
-     * a float compare and blend would keep the −0 (the keys of {@code VectorKernels.maxKey} order
+     * a float compare and blend would keep the −0 (the keys of {@code RowPass.maxKey} order
      * them), in place or
      * not, and split over threads (NaN payloads aside: see {@link Compare#assertSameValues}). At
-     * {@link VectorKernels#BACKWARD_K} and above every other row of a batch runs its passes in
+     * {@link RowPass#BACKWARD_K} and above every other row of a batch runs its passes in
      * the other direction than a row alone (the same bits).
      */
     @ParameterizedTest(name = "K = {0}")
-    @ValueSource(ints = {VectorKernels.BLOCK + 8, 165, VectorKernels.BACKWARD_K + 40})
+    @ValueSource(ints = {RowPass.BLOCK + 8, 165, RowPass.BACKWARD_K + 40})
     void aRowInABatchGivesTheBitsOfTheRowAlone(int k) {
         assertThat(k).as("K of rows, not lanes").isGreaterThanOrEqualTo(Math.max(VectorKernels.XENT_LANES_K, VectorKernels.SOFTMAX_LANES_K));
         int n = 20;
