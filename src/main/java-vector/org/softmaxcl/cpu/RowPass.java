@@ -13,7 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
  * lanes and folded into float64 every {@value #BLOCK} elements in a fixed lane order, the next
  * row's maximum read on the side ({@link Row}), and the scaling of the stored e_j. Softmax,
  * log-softmax and the cross-entropy's common case share these loops; the cross-entropy's options
- * have theirs in {@link XentPasses}, a row split over threads in {@link PartsPasses}.
+ * have theirs in {@link XentPasses}, and a batch of long rows run in parts over the threads its
+ * own in {@link PartsPasses}.
  *
  * <p>Each loop makes its vectors itself and takes none as a parameter: C2 inlines only so much into
  * one compilation, and a vector operation it leaves out of line falls back to boxed Java code.
@@ -27,6 +28,10 @@ final class RowPass {
     private RowPass() {
     }
 
+    /**
+     * Pass 2's float lanes are folded into its float64 sums every this many floats: short enough
+     * that a lane adds few terms in float, long enough that the fold costs little.
+     */
     static final int BLOCK = 2048;
 
     /**
