@@ -169,6 +169,23 @@ final class LaneTile {
      */
     static final boolean OUT_IN_MEMORY_ORDER = S.vectorBitSize() >= 512;
 
+    /**
+     * Whether the cross-entropy's finish reads each row's target entries of x and e from the tile
+     * by one gather each ({@code SmallRowsKernel#finishLanes}) where rows move element by element,
+     * rather than by one scalar read per row: where vectors are 512 bits wide (a gather from L1;
+     * rows moved by gathers read them so anyway). The scalar reads are stored lane by lane and
+     * read back as a vector, which waits for the stores. Zen 4 (whose gathers are microcoded),
+     * JarPair, time gathers / scalar reads, two copies of each build: 1 thread 0.954–0.979 at K =
+     * 10 (control 1.013; 1.00 in the other order), 0.960–0.968 at K = 32 (0.987), 0.96–0.98 at K =
+     * 64 (1.016–1.033 against a control of 1.056); 2 threads 262144×10 0.950–0.961 (control
+     * 0.990), 0.91–0.99 in the other order. The
+     * final build against the one before it, 2 threads, both orders: 262144×10 0.99–1.00 (controls
+     * 0.99–1.03), K = 32 1.00–1.02 (1.07), K = 80 1.02 (1.00–1.03): a few percent on one thread,
+     * within the noise on two. Vectors narrower than 512 bits keep the scalar reads (gathers there
+     * are slower or, without hardware gathers, not compiled at all).
+     */
+    static final boolean TARGET_GATHER = S.vectorBitSize() >= 512;
+
     /** The default of {@link #GATHER_PROPERTY} on this JVM. */
     static boolean gatherByDefault() {
         return gather(System.getProperty(GATHER_PROPERTY, ""), S.vectorBitSize(), CpuVendor.id());

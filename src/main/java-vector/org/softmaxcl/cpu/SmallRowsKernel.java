@@ -51,6 +51,8 @@ final class SmallRowsKernel {
     private final int[] perm;
     /** Whether rows move by gathers and scatters ({@link LaneTile#GATHER_PROPERTY}). */
     private final boolean gather;
+    /** Whether {@link #finishLanes} reads the target entries by gathers ({@link LaneTile#TARGET_GATHER}; always with {@link #gather}). */
+    private final boolean targetGather;
     /** {@link LaneTile#rowOffsets} of x's, y's and g's row strides (gathers only; else null). */
     private int[] xRows, yRows, gRows;
     /**
@@ -103,9 +105,10 @@ final class SmallRowsKernel {
     /** With a soft-cap and a gradient, ∂z/∂x of the group's tile ({@link #capTile}); else unused. */
     private final float[] dzt;
 
-    SmallRowsKernel(XentSpec s, ScalarKernels scalar, boolean gather) {
+    SmallRowsKernel(XentSpec s, ScalarKernels scalar, boolean gather, boolean targetGather) {
         this.s = s;
         this.gather = gather;
+        this.targetGather = gather || targetGather;
         rowTemperatures = s.task.opts().hasRowTemperatures();
         invT0 = (float) (1.0 / s.task.opts().temperature());
         rowScales = s.task.opts().hasSampleWeights() || s.task.opts().hasRowGradScales();
@@ -401,9 +404,10 @@ final class SmallRowsKernel {
             VectorMask<Integer> cnt = tv.compare(VectorOperators.NE, s.ignore);
             VectorMask<Float> cf = cnt.cast(S);
             FloatVector zero = FloatVector.zero(S);
-            if (gather) {
+            if (targetGather) {
                 // Each row's target entry of x and e by one gather each (ignored rows read column 0
-                // and count 0), and where the scatter of the target gradients goes (tIdx, tOut).
+                // and count 0), and, with rows moved by gathers, where the scatter of the target
+                // gradients goes (tIdx, tOut; gRows is null otherwise).
                 IntVector col = tv.blend(0, cnt.not());
                 col.mul(L).add(IntVector.fromArray(I, IOTA, 0)).intoArray(tIdx, 0);
                 if (gRows != null) {

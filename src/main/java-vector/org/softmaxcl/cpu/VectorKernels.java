@@ -131,6 +131,8 @@ final class VectorKernels implements CpuKernels {
     private final ScalarKernels scalar = new ScalarKernels();
     /** How the small-K kernels move rows into their tiles ({@link LaneTile#GATHER_PROPERTY}). */
     private final boolean laneGather;
+    /** Whether the small-K cross-entropy reads its target entries by gathers ({@link LaneTile#TARGET_GATHER}). */
+    private final boolean targetGather;
 
     VectorKernels() {
         this(LaneTile.gatherByDefault());
@@ -138,7 +140,18 @@ final class VectorKernels implements CpuKernels {
 
     /** @param laneGather whether the small-K kernels move rows by gathers and scatters (same bits either way) */
     VectorKernels(boolean laneGather) {
+        this(laneGather, laneGather || LaneTile.TARGET_GATHER);
+    }
+
+    /**
+     * @param laneGather   as above
+     * @param targetGather whether the small-K cross-entropy reads each row's target entries from
+     *                     its tile by gathers even where rows move element by element (the same
+     *                     bits either way)
+     */
+    VectorKernels(boolean laneGather, boolean targetGather) {
         this.laneGather = laneGather;
+        this.targetGather = targetGather;
     }
 
     @Override
@@ -719,7 +732,7 @@ final class VectorKernels implements CpuKernels {
         if (!onLanes(s)) {
             return CpuKernels.super.xentRows(s, r0, r1, x, xo, ldx, y, yo, ldy, g, go, ldg, out, firstMax, ahead);
         }
-        int done = new SmallRowsKernel(s, scalar, laneGather).xent(r0, r1, x, xo, ldx, y, yo, ldy, g, go, ldg, out);
+        int done = new SmallRowsKernel(s, scalar, laneGather, targetGather).xent(r0, r1, x, xo, ldx, y, yo, ldy, g, go, ldg, out);
         for (int i = done; i < r1; i++) {
             scalar.xentRow(s, i, x, xo + i * ldx, y, y == null ? 0 : yo + i * ldy, g, g == null ? 0 : go + i * ldg, out);
         }

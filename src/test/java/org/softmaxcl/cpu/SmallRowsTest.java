@@ -287,7 +287,9 @@ class SmallRowsTest {
     /**
      * Rows moved into the tiles by gathers and out by scatters ({@link LaneTile#GATHER_PROPERTY},
      * the default on Intel's AVX-512) give the same bits as moved element by element (the default
-     * elsewhere; softmax's dense rows from {@link LaneTile#ROW_MOVES_K} on row by row): cross-entropy with hard targets (plain, smoothed, class- and sample-weighted) and soft
+     * elsewhere; softmax's dense rows from {@link LaneTile#ROW_MOVES_K} on row by row), with the
+     * cross-entropy's target entries read by scalar reads or by gathers ({@link LaneTile#TARGET_GATHER}):
+     * cross-entropy with hard targets (plain, smoothed, class- and sample-weighted) and soft
      * targets, dense, strided, in place and loss only; softmax and log-softmax dense and strided.
      */
     @ParameterizedTest(name = "K = {0}")
@@ -312,9 +314,11 @@ class SmallRowsTest {
         XentOptions weighted = OPTIONS.toBuilder().classWeights(cw).sampleWeights(sw).build();
         SoftmaxOptions so = SoftmaxOptions.DEFAULTS.withNonFinite(NonFinitePolicy.PROPAGATE);
         java.util.List<float[]> out = new java.util.ArrayList<>();
-        for (boolean gather : new boolean[] {false, true}) {
+        String[] names = {"element moves, scalar target reads", "element moves, target gathers", "gathers"};
+        VectorKernels[] configs = {new VectorKernels(false, false), new VectorKernels(false, true), new VectorKernels(true)};
+        for (int c = 0; c < configs.length; c++) {
             java.util.List<float[]> o = new java.util.ArrayList<>();
-            try (Engine e = Engine.over(new CpuBackend(new VectorKernels(gather), 1, "test"))) {
+            try (Engine e = Engine.over(new CpuBackend(configs[c], 1, "test"))) {
                 for (XentOptions xo : new XentOptions[] {OPTIONS, smooth, weighted}) {
                     float[] g = new float[N * k];
                     o.add(e.crossEntropyWithGradient(FloatMatrix.of(x, N, k), Targets.hard(t), xo, FloatMatrix.of(g, N, k))
@@ -348,7 +352,7 @@ class SmallRowsTest {
                 out.addAll(o);
             } else {
                 for (int i = 0; i < o.size(); i++) {
-                    Compare.assertSameBits("output " + i + ", gathers vs element moves", out.get(i), o.get(i));
+                    Compare.assertSameBits("output " + i + ", " + names[c] + " vs " + names[0], out.get(i), o.get(i));
                 }
             }
         }
