@@ -17,7 +17,9 @@ import org.softmaxcl.backend.RowOutputs;
  * the rows, and the gradient tile is transposed back. Row-wise vectors would leave most lanes idle
  * at K = 10, and a row's fixed costs (horizontal sums, log d) would cost more than the row itself.
  * With gathers ({@link LaneTile#GATHER_PROPERTY}, AVX-512) each column comes in by one gather
- * and each row's target entries move by one gather and one scatter per group, and the plain
+ * and each row's target entries move by one gather and one scatter per group (on 512-bit vectors
+ * the target entries are read by gathers with element moves too, {@link LaneTile#TARGET_GATHER}),
+ * and the plain
  * gradient (hard targets, no smoothing) goes out in memory order for dense rows, each vector
  * gathered from the tile ({@link LaneTile#tileScaledRows}), or by one scatter per column for
  * strided ones; otherwise element by element, but for the plain gradient of dense rows on 512-bit
