@@ -19,12 +19,11 @@ import org.softmaxcl.backend.RowOutputs;
  * With gathers ({@link LaneTile#GATHER_PROPERTY}, AVX-512) each column comes in by one gather
  * and each row's target entries move by one gather and one scatter per group (on 512-bit vectors
  * the target entries are read by gathers with element moves too, {@link LaneTile#TARGET_GATHER}),
- * and the plain
- * gradient (hard targets, no smoothing) goes out in memory order for dense rows, each vector
- * gathered from the tile ({@link LaneTile#tileScaledRows}), or by one scatter per column for
- * strided ones; otherwise element by element, but for the plain gradient of dense rows on 512-bit
- * vectors ({@link LaneTile#OUT_IN_MEMORY_ORDER}), which goes out in memory order as e·α, e
- * computed again from x ({@link LaneTile#expScaledRows}).
+ * and the plain gradient (hard targets, no smoothing) goes out in memory order for dense rows,
+ * each vector gathered from the tile ({@link LaneTile#tileScaledRows}), or by one scatter per
+ * column for strided ones; otherwise element by element, but for the plain gradient of dense rows
+ * on 512-bit vectors ({@link LaneTile#OUT_IN_MEMORY_ORDER}), which goes out in memory order as
+ * e·α, e computed again from x ({@link LaneTile#expScaledRows}).
  *
  * <p>The loss, lse and gradient constants come from one finish in float32 lanes whether or not
  * row statistics are asked for (so asking for them changes no bit of either); the statistics are
