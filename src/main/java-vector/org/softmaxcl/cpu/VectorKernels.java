@@ -131,7 +131,7 @@ final class VectorKernels implements CpuKernels {
     private final ScalarKernels scalar = new ScalarKernels();
     /** How the small-K kernels move rows into their tiles ({@link LaneTile#GATHER_PROPERTY}). */
     private final boolean laneGather;
-    /** Whether the small-K cross-entropy reads its target entries by gathers ({@link LaneTile#TARGET_GATHER}). */
+    /** Whether the small-K cross-entropy reads its target entries by gathers with element moves too ({@link LaneTile#TARGET_GATHER}). */
     private final boolean targetGather;
 
     VectorKernels() {
@@ -140,14 +140,14 @@ final class VectorKernels implements CpuKernels {
 
     /** @param laneGather whether the small-K kernels move rows by gathers and scatters (same bits either way) */
     VectorKernels(boolean laneGather) {
-        this(laneGather, laneGather || LaneTile.TARGET_GATHER);
+        this(laneGather, LaneTile.TARGET_GATHER);
     }
 
     /**
      * @param laneGather   as above
      * @param targetGather whether the small-K cross-entropy reads each row's target entries from
-     *                     its tile by gathers even where rows move element by element (the same
-     *                     bits either way)
+     *                     its tile by gathers where rows move element by element (with laneGather
+     *                     it always does; the same bits either way)
      */
     VectorKernels(boolean laneGather, boolean targetGather) {
         this.laneGather = laneGather;
