@@ -325,9 +325,11 @@ inline int logit_status(float m, int flags, int counted) {
 }
 
 // A row without a usable max computes with m = NaN so every result of it is NaN, as PyTorch
-// gives; under the default policy the host refuses such rows anyway.
+// gives; under the default policy the host refuses such rows anyway (an ignored one it keeps:
+// its loss and gradient are 0, its statistics NaN). Raw logits that are all -inf have no usable
+// max even where a soft-cap maps them to a finite -c.
 inline float usable_max(float m, int flags) {
-    return ((flags & FLAG_BAD) || isinf(m)) ? NAN : m;
+    return ((flags & FLAG_BAD) || !(flags & FLAG_ALIVE) || isinf(m)) ? NAN : m;
 }
 
 // A row kept in registers (V2 with ROW_CACHE > 0): each work-item holds its ROW_CACHE quads in a

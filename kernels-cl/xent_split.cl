@@ -200,7 +200,7 @@ __kernel void xent_split_finish(XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS, __global 
         }
     }
     int status = logit_status(mm, flags & (FLAG_BAD | FLAG_ALIVE), counted) | ((flags & 4) ? STATUS_BAD_TARGET : 0);
-    const float m = usable_max(mm, flags & FLAG_BAD);
+    const float m = usable_max(mm, flags & (FLAG_BAD | FLAG_ALIVE));
     ksum dsum = ksum_zero();
     ksum sa = ksum_zero();
     ksum ta = ksum_zero();

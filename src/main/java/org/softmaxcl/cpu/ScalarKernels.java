@@ -71,7 +71,11 @@ final class ScalarKernels implements CpuKernels {
         return th != null ? c * th[j] : scaled(x[xo + j], t, c);
     }
 
-    /** Index of the first maximum of z over the row, or −1 when the row has no usable maximum. */
+    /**
+     * Index of the first maximum of z over the row, or −1 when the row has no usable maximum: a NaN
+     * or +∞ logit, a max of z that is not finite, or raw logits that are all −∞ (a soft-cap maps
+     * −∞ to a finite −c, but such a row has no class, capped or not).
+     */
     private static int argmax(float[] x, int xo, int k, double t, double c) {
         return argmax(x, xo, k, t, c, null);
     }
@@ -81,6 +85,7 @@ final class ScalarKernels implements CpuKernels {
         double m = Double.NEGATIVE_INFINITY;
         int jm = 0;
         boolean nan = false;
+        boolean alive = false;
         for (int j = 0; j < k; j++) {
             float xv = x[xo + j];
             double z = z(x, xo, j, t, c, th);
@@ -91,8 +96,9 @@ final class ScalarKernels implements CpuKernels {
             if (z != z || xv == Float.POSITIVE_INFINITY) {
                 nan = true;
             }
+            alive |= xv != Float.NEGATIVE_INFINITY;
         }
-        return nan || !(m > Double.NEGATIVE_INFINITY && m < Double.POSITIVE_INFINITY) ? -1 : jm;
+        return nan || !alive || !(m > Double.NEGATIVE_INFINITY && m < Double.POSITIVE_INFINITY) ? -1 : jm;
     }
 
     /** d − 1 = Σ_{j≠j*} exp(z_j − m): all terms below the max, plus 1 for each further tie. */
