@@ -358,12 +358,42 @@ public final class Engine implements AutoCloseable {
         return call(b -> {
             RowOutputs rows = rowOutputs(task.rows(), opts.rowStats());
             try {
-                b.crossEntropy(task, rows);
+                XentTask pass = withoutEmptyGradient(task);
+                b.crossEntropy(pass, rows);
+                if (pass != task) {
+                    zero(task.grad());
+                }
                 return LossReduction.reduce(task, rows);
             } finally {
                 giveBack(rows);
             }
         });
+    }
+
+    /**
+     * The pass to run for {@code task}: itself, or for an empty mean with a gradient the pass
+     * without it, whose gradient the caller then zeros. An empty mean's gradient is zero whatever
+     * the logits ({@link EmptyMeanPolicy}); the kernels would write 0·(p − q), which is NaN for a
+     * row with a NaN logit under {@link NonFinitePolicy#PROPAGATE}. Zeroed after the pass, so a
+     * refused call has written nothing.
+     */
+    private static XentTask withoutEmptyGradient(XentTask task) {
+        return task.emptyMean() && task.grad() != null ? task.withoutGradient() : task;
+    }
+
+    /** Sets every element of {@code g} to +0. */
+    private static void zero(FloatMatrix g) {
+        int k = g.cols();
+        if (g.hasArray()) {
+            for (int i = 0; i < g.rows(); i++) {
+                java.util.Arrays.fill(g.array(), g.rowStart(i), g.rowStart(i) + k, 0f);
+            }
+            return;
+        }
+        float[] zeros = new float[k];
+        for (int i = 0; i < g.rows(); i++) {
+            g.setRow(i, zeros, 0);
+        }
     }
 
     // ---------------------------------------------------------------- device-resident matrices
@@ -443,10 +473,14 @@ public final class Engine implements AutoCloseable {
         return onOwner(logits, () -> {
             RowOutputs rows = rowOutputs(task.rows(), opts.rowStats());
             try {
+                XentTask pass = withoutEmptyGradient(task);
                 if (!logits.onDevice()) {
-                    logits.owner.crossEntropy(task, rows);
+                    logits.owner.crossEntropy(pass, rows);
                 } else {
-                    logits.owner.crossEntropy(task, logits.data, grad == null ? null : grad.data, rows);
+                    logits.owner.crossEntropy(pass, logits.data, pass.grad() == null ? null : grad.data, rows);
+                }
+                if (pass != task) {
+                    grad.data.zero();
                 }
                 return LossReduction.reduce(task, rows);
             } finally {

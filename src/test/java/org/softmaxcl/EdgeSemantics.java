@@ -135,6 +135,88 @@ abstract class EdgeSemantics extends BackendTest {
     }
 
     /**
+     * A counted row's loss times its sample weight, as IEEE arithmetic has it: with a masked class
+     * and ε = 1 the row's loss is +∞ (its target coefficient is 0, the smoothing's are not), and a
+     * sample weight of 0 makes it NaN, as 0·∞ is; the row still counts (the vector kernels' small
+     * rows once took such a row, h = 0 and row scale 0, for an ignored one and gave 0). 20 rows,
+     * so that small-K kernels work on full groups of lanes.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void aZeroSampleWeightTimesAnInfiniteLossIsNaN(Backends backend) {
+        int n = 20;
+        int k = 5;
+        float[] x = new Data(5).logits(n, k, 2);
+        x[3 * k + 1] = NEG_INF;
+        float[] s = new float[n];
+        Arrays.fill(s, 1f);
+        s[3] = 0f;
+        int[] t = new int[n];
+        t[7] = -100;
+        XentOptions o = XentOptions.builder().labelSmoothing(1f).sampleWeights(s).reduction(Reduction.NONE).build();
+        XentResult r = backend.engine().crossEntropy(FloatMatrix.of(x, n, k), Targets.hard(t), o);
+        assertThat(r.rowLosses()[3]).as("%s: 0 times the +inf loss of a masked class", backend).isNaN();
+        assertThat(r.rowLosses()[7]).as("%s: an ignored row", backend).isZero();
+        for (int i = 0; i < n; i++) {
+            if (i != 3 && i != 7) {
+                assertThat(r.rowLosses()[i]).as("%s row %d", backend, i).isFinite().isPositive();
+            }
+        }
+        assertThat(r.countedRows()).isEqualTo(n - 1);
+        assertThat(r.loss()).as("%s: the sum", backend).isNaN();
+    }
+
+    /**
+     * An empty mean's gradient is zero whatever the logits: every sample weight 0 (the
+     * denominator Σ s·w[t] is 0) and, under {@link NonFinitePolicy#PROPAGATE}, rows holding NaN, +∞
+     * and only −∞, whose 0·(p − q) would be NaN. Into a separate gradient, in place, and between
+     * device-resident matrices; under both policies that give a result.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void anEmptyMeanHasAZeroGradientEvenForNaNRows(Backends backend) {
+        int n = 4;
+        int k = 5;
+        float[] x = new Data(4).logits(n, k, 2);
+        x[k + 2] = Float.NaN;
+        x[2 * k + 4] = Float.POSITIVE_INFINITY;
+        Arrays.fill(x, 3 * k, 4 * k, NEG_INF);
+        Targets t = Targets.hard(new int[] {0, 1, 2, 3});
+        Engine e = backend.engine();
+        for (EmptyMeanPolicy p : new EmptyMeanPolicy[] {EmptyMeanPolicy.ZERO, EmptyMeanPolicy.NAN}) {
+            XentOptions o = XentOptions.builder().sampleWeights(new float[n]).emptyMean(p)
+                    .nonFinite(NonFinitePolicy.PROPAGATE).rowStats(true).build();
+            String what = backend + " " + p;
+            float[] g = new float[n * k];
+            Arrays.fill(g, 42f);
+            XentResult r = e.crossEntropyWithGradient(FloatMatrix.of(x, n, k), t, o, FloatMatrix.of(g, n, k));
+            assertThat(r.denominator()).isZero();
+            if (p == EmptyMeanPolicy.NAN) {
+                assertThat(r.loss()).as(what).isNaN();
+            } else {
+                assertThat(r.loss()).as(what).isZero();
+            }
+            assertThat(r.stats().lse()[1]).as("%s: the NaN row's statistics still come out", what).isNaN();
+            assertThat(r.stats().lse()[0]).as("%s: and the others'", what).isFinite();
+            Compare.assertSameBits(what + " gradient", new float[n * k], g);
+
+            float[] inPlace = x.clone();
+            e.crossEntropyWithGradient(FloatMatrix.of(inPlace, n, k), t, o, FloatMatrix.of(inPlace, n, k));
+            Compare.assertSameBits(what + " gradient in place", new float[n * k], inPlace);
+
+            try (DeviceMatrix dx = e.upload(FloatMatrix.of(x, n, k)); DeviceMatrix dg = e.allocate(n, k)) {
+                float[] fill = new float[n * k];
+                Arrays.fill(fill, 42f);
+                dg.upload(FloatMatrix.of(fill, n, k));
+                e.crossEntropyWithGradient(dx, t, o, dg);
+                float[] back = new float[n * k];
+                dg.download(FloatMatrix.of(back, n, k));
+                Compare.assertSameBits(what + " device-resident gradient", new float[n * k], back);
+            }
+        }
+    }
+
+    /**
      * Under {@link NonFinitePolicy#PROPAGATE} (PyTorch's behaviour) a row holding NaN or +∞, and a
      * counted row of only −∞, give NaN loss and gradient; every other row is as usual, and an
      * ignored row is 0 whatever it holds.

@@ -35,13 +35,18 @@ final class Fuzz {
 
     /** Runs cases [0, count) of {@code seed} on every engine. */
     static Report run(long seed, int count, boolean palette, List<Engine> engines) {
+        return run(count, i -> FuzzCases.make(seed, i, palette), engines);
+    }
+
+    /** Runs cases.apply(i) for i in [0, count) on every engine. */
+    static Report run(int count, java.util.function.IntFunction<FuzzCases.Case> cases, List<Engine> engines) {
         long t0 = System.nanoTime();
         List<String> failures = new ArrayList<>();
         int refused = 0;
         int xent = 0;
         int ran = 0;
         for (int i = 0; i < count && failures.size() < 10; i++, ran++) {
-            FuzzCases.Case c = FuzzCases.make(seed, i, palette);
+            FuzzCases.Case c = cases.apply(i);
             if (c.xent() != null) {
                 xent++;
             }

@@ -465,8 +465,11 @@ final class SmallRowsKernel {
             bigA = ta;
         }
         if (s.hard) {
-            // ignored rows: ce 0 (their h is 0 and their row scale 0)
-            ce = ce.blend(0f, vr.compare(VectorOperators.EQ, 0f).and(vh.compare(VectorOperators.EQ, 0f)));
+            // Ignored rows: ce 0. Told by their targets: a counted row can have h = 0 (ε = 1) and a
+            // row scale of 0 (sample weight 0) too, and keeps its ce (+∞ with a masked class,
+            // which the sample weight's 0 then turns into NaN, as on the other paths).
+            VectorMask<Float> ignored = IntVector.fromArray(I, s.targets, i0).compare(VectorOperators.EQ, s.ignore).cast(S);
+            ce = ce.blend(0f, ignored);
         }
         ce.intoArray(out.ce, i0);
         lse.intoArray(out.lse, i0);

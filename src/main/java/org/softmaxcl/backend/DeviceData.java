@@ -17,6 +17,9 @@ public interface DeviceData extends AutoCloseable {
     /** Copies the matrix out into {@code dst} (same shape). */
     void download(FloatMatrix dst);
 
+    /** Sets every element to +0. */
+    void zero();
+
     /** The matrix as a host view when it lives in host memory (the CPU backend), else null. */
     FloatMatrix hostView();
 

@@ -52,6 +52,19 @@ public record XentTask(FloatMatrix logits, Targets targets, XentOptions opts, Fl
         return opts.zLoss() == 0 && !opts.hasSampleWeights();
     }
 
+    /**
+     * True for a {@link org.softmaxcl.Reduction#MEAN} whose denominator is 0: its gradient is zero
+     * whatever the logits ({@link org.softmaxcl.EmptyMeanPolicy}), NaN ones included.
+     */
+    public boolean emptyMean() {
+        return opts.reduction() == org.softmaxcl.Reduction.MEAN && denominator == 0;
+    }
+
+    /** This call without its gradient (the loss, row losses and statistics only). */
+    public XentTask withoutGradient() {
+        return new XentTask(logits, targets, opts, null, ceScale, zScale, classWeightSum, countedRows, denominator);
+    }
+
     /** True when the gradient overwrites the logits. */
     public boolean inPlace() {
         return grad != null && grad.sameViewAs(logits);

@@ -41,6 +41,11 @@ final class HostData implements DeviceData {
     }
 
     @Override
+    public void zero() {
+        java.util.Arrays.fill(view.array(), 0f);
+    }
+
+    @Override
     public FloatMatrix hostView() {
         return view;
     }

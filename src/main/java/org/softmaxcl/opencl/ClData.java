@@ -54,16 +54,29 @@ final class ClData implements DeviceData {
         Cl.check(err[0], "clCreateBuffer(device matrix " + rows + "x" + cols + ")");
         ClObjects.BUFFERS.incrementAndGet();
         try {
-            FaultInjection.before("clEnqueueFillBuffer");
-            Cl.check(clEnqueueFillBuffer(ctx.queue, mem, Pointer.to(new float[] {0f}), Sizeof.cl_float, 0, bytes, 0, null,
-                    null), "clEnqueueFillBuffer");
-            Cl.check(clFinish(ctx.queue), "clFinish");
+            fill(ctx, mem, bytes);
         } catch (RuntimeException e) {
             clReleaseMemObject(mem);
             ClObjects.BUFFERS.decrementAndGet();
             throw e;
         }
         return new ClData(owner, mem, rows, cols);
+    }
+
+    /** Zeros the first {@code bytes} of {@code mem} and waits for it. */
+    private static void fill(ClContext ctx, cl_mem mem, long bytes) {
+        FaultInjection.before("clEnqueueFillBuffer");
+        Cl.check(clEnqueueFillBuffer(ctx.queue, mem, Pointer.to(new float[] {0f}), Sizeof.cl_float, 0, bytes, 0, null,
+                null), "clEnqueueFillBuffer");
+        Cl.check(clFinish(ctx.queue), "clFinish");
+    }
+
+    @Override
+    public void zero() {
+        owner.onDevice(ctx -> {
+            ensureLive();
+            fill(ctx, mem, bytes());
+        });
     }
 
     @Override

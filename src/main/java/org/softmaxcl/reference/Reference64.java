@@ -193,7 +193,7 @@ public final class Reference64 {
                 }
             }
             ce[i] = c;
-            rowLoss[i] = s * (c + zeta * lse[i] * lse[i]);
+            rowLoss[i] = s * (c + zTerm(zeta, lse[i]));
             denom += hard != null ? s * w[t] : s;
             denomZ += s;
             if (wantGrad) {
@@ -222,7 +222,7 @@ public final class Reference64 {
                 for (int i = 0; i < n; i++) {
                     if (counted[i]) {
                         ceSum += o.sampleWeight(i) * ce[i];
-                        zSum += o.sampleWeight(i) * zeta * lse[i] * lse[i];
+                        zSum += o.sampleWeight(i) * zTerm(zeta, lse[i]);
                     }
                 }
                 loss = ceSum / denom + (denomZ > 0 ? zSum / denomZ : 0);
@@ -380,6 +380,15 @@ public final class Reference64 {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /**
+     * ζ·lse², and 0 without a z-loss (ζ = 0) even where lse is NaN: without one, a row whose
+     * coefficients are all 0 has loss 0 whatever its logits, as the cross-entropy part counts
+     * 0·log p as 0.
+     */
+    private static double zTerm(double zeta, double lse) {
+        return zeta == 0 ? 0 : zeta * lse * lse;
+    }
 
     /** z = c·tanh(x/(T·c)), or x/T. */
     static double scaled(double x, double t, double c) {

@@ -13,7 +13,9 @@ import org.softmaxcl.XentOptions;
  * storage layout, values from Gaussians to ±1e4, 1e8-scale rows, ties, −∞ masks and −1e30, every
  * option alone or combined, and, in about one case in six, something the library must refuse (a
  * NaN or +∞ logit, a counted row of −∞, a target out of range, a bad soft target, an option
- * array of the wrong length, an empty mean under THROW). Logits stay below 1e9 and T ≥ 0.25, so
+ * array of the wrong length, an empty mean under THROW); a third of the bad logit rows come under
+ * PROPAGATE instead, where nothing is refused and the row comes out NaN. {@link #makeLarge}
+ * draws the large shapes the multi-threaded paths take. Logits stay below 1e9 and T ≥ 0.25, so
  * x/T never overflows float32 (that refusal is tested on its own); 1e8-scale rows come with
  * exact scales only (see {@link #values}).
  */
@@ -53,6 +55,24 @@ public final class FuzzCases {
         Data d = new Data(seed * 1_000_003L + index);
         int n = pick(d, new int[][] {{0, 0}, {1, 1}, {2, 8}, {9, 64}}, new double[] {0.04, 0.16, 0.6, 0.2});
         int k = pick(d, new int[][] {{1, 1}, {2, 8}, {9, 64}, {65, 600}}, new double[] {0.1, 0.4, 0.35, 0.15});
+        return make(d, index, palette, n, k);
+    }
+
+    /**
+     * Case {@code index} of {@code seed} among the large ones: K from 600 to 70 000 (past the
+     * CPU kernels' block, segment and backward-walk lengths), N up to 300 with N·K at most 2^20,
+     * so that calls split rows over threads and long rows into segments, which the small cases
+     * never reach (their N·K stays below the CPU backend's parallel threshold). Options and
+     * values are drawn as {@link #make} draws them.
+     */
+    public static Case makeLarge(long seed, int index) {
+        Data d = new Data(seed * 1_000_003L + index + 0x5EED_0000_0000L);
+        int k = pick(d, new int[][] {{600, 4096}, {4097, 70_000}}, new double[] {0.5, 0.5});
+        int n = Math.max(1, Math.min(pick(d, new int[][] {{1, 8}, {9, 300}}, new double[] {0.3, 0.7}), (1 << 20) / k));
+        return make(d, index, false, n, k);
+    }
+
+    private static Case make(Data d, int index, boolean palette, int n, int k) {
         Views layout = Views.values()[d.nextInt(0, Views.values().length - 1)];
         if (d.coin(0.12)) {
             return softmaxCase(index, d, layout, n, k, palette);
@@ -197,19 +217,16 @@ public final class FuzzCases {
         switch (what) {
             case 0:
                 x[row * k + col] = Float.NaN;
-                b.nonFinite(NonFinitePolicy.REFUSE);
-                return " NaN logit";
+                return " NaN logit" + nonFinite(d, b);
             case 1:
                 x[row * k + col] = Float.POSITIVE_INFINITY;
-                b.nonFinite(NonFinitePolicy.REFUSE);
-                return " +inf logit";
+                return " +inf logit" + nonFinite(d, b);
             case 2:
                 Arrays.fill(x, row * k, (row + 1) * k, Float.NEGATIVE_INFINITY);
                 if (hard != null) {
-                    hard[row] = col;       // counted
+                    hard[row] = col;       // counted (unless col is the ignore index)
                 }
-                b.nonFinite(NonFinitePolicy.REFUSE);
-                return " -inf row";
+                return " -inf row" + nonFinite(d, b);
             case 3:
                 if (hard != null) {
                     hard[row] = d.coin(0.5) ? k + d.nextInt(0, 3) : -1 - d.nextInt(0, 3);
@@ -233,6 +250,20 @@ public final class FuzzCases {
                 b.reduction(Reduction.MEAN).emptyMean(EmptyMeanPolicy.THROW).sampleWeights(new float[n]);
                 return " empty mean THROW";
         }
+    }
+
+    /**
+     * The policy for a case given a bad logit row: REFUSE (refused), or in a third of them
+     * PROPAGATE, under which the oracle and the engines give the row NaN (and the other rows their
+     * values); returns what to add to the case's name.
+     */
+    private static String nonFinite(Data d, XentOptions.Builder b) {
+        if (d.coin(1.0 / 3)) {
+            b.nonFinite(NonFinitePolicy.PROPAGATE);
+            return " (propagated)";
+        }
+        b.nonFinite(NonFinitePolicy.REFUSE);
+        return "";
     }
 
     private static Case softmaxCase(int index, Data d, Views layout, int n, int k, boolean palette) {
