@@ -178,8 +178,50 @@ final class XentLauncher {
                 out.targetProb[i] = rows[5 * n + i];
                 out.entropy[i] = rows[6 * n + i];
                 out.hit[i] = Float.floatToRawIntBits(rows[7 * n + i]) != 0;
+                if ((Float.floatToRawIntBits(rows[2 * n + i]) & 1) != 0) {
+                    rawStatsOfBadRow(rt, t, xd, i, out);
+                }
             }
         }
+    }
+
+    /**
+     * The statistics' max, argmax and hit of a row the kernel flagged (a NaN, +∞ or only −∞: kept
+     * under PROPAGATE), from the host's scan of its raw logits, as the CPU kernels and the float64
+     * reference take them: the first column above every one before it. A NaN in column 0 is then
+     * the max (nothing compares above it), where the kernels' running max from −∞ skips it. Such
+     * rows are rare; one device read each when the logits are device-resident.
+     */
+    private static void rawStatsOfBadRow(ClRuntime rt, XentTask t, ClData xd, int i, RowOutputs out) {
+        int k = t.cols();
+        float[] x = new float[k];
+        if (xd != null) {
+            x = xd.row(rt.ctx, i);
+        } else {
+            t.logits().getRow(i, x, 0);
+        }
+        int arg = 0;
+        for (int j = 1; j < k; j++) {
+            if (x[j] > x[arg]) {
+                arg = j;
+            }
+        }
+        int target = -1;
+        if (t.hard()) {
+            target = t.counted(i) ? t.targets().classes()[i] : -1;
+        } else {
+            FloatMatrix y = t.targets().distribution();
+            float best = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < k; j++) {
+                if (y.get(i, j) > best) {
+                    best = y.get(i, j);
+                    target = j;
+                }
+            }
+        }
+        out.max[i] = x[arg];
+        out.argmax[i] = arg;
+        out.hit[i] = target >= 0 && arg == target;
     }
 
     /**
