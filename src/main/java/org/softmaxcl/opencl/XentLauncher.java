@@ -164,6 +164,15 @@ final class XentLauncher {
             }
         }
 
+        // Flagged rows' raw statistics, read before the gradient comes back: in place it
+        // overwrites the host's logits.
+        if (out.hasStats() && !(xd != null && t.inPlace())) {
+            for (int i = 0; i < n; i++) {
+                if ((Float.floatToRawIntBits(rows[2 * n + i]) & 1) != 0) {
+                    rawStatsOfBadRow(rt, t, xd, i, rows, n);
+                }
+            }
+        }
         if (copyBack) {
             rt.handOver("grad", gd);
         } else if (grad != null && gd == null) {
@@ -178,9 +187,6 @@ final class XentLauncher {
                 out.targetProb[i] = rows[5 * n + i];
                 out.entropy[i] = rows[6 * n + i];
                 out.hit[i] = Float.floatToRawIntBits(rows[7 * n + i]) != 0;
-                if ((Float.floatToRawIntBits(rows[2 * n + i]) & 1) != 0) {
-                    rawStatsOfBadRow(rt, t, xd, i, out);
-                }
             }
         }
     }
@@ -190,9 +196,11 @@ final class XentLauncher {
      * under PROPAGATE), from the host's scan of its raw logits, as the CPU kernels and the float64
      * reference take them: the first column above every one before it. A NaN in column 0 is then
      * the max (nothing compares above it), where the kernels' running max from −∞ skips it. Such
-     * rows are rare; one device read each when the logits are device-resident.
+     * rows are rare; one device read each when the logits are device-resident (not in place there:
+     * the kernel has overwritten them, and the kernel's values stand). Written into the row
+     * outputs {@code rows} (N rows per field) as the kernel would have.
      */
-    private static void rawStatsOfBadRow(ClRuntime rt, XentTask t, ClData xd, int i, RowOutputs out) {
+    private static void rawStatsOfBadRow(ClRuntime rt, XentTask t, ClData xd, int i, float[] rows, int n) {
         int k = t.cols();
         float[] x = new float[k];
         if (xd != null) {
@@ -219,9 +227,9 @@ final class XentLauncher {
                 }
             }
         }
-        out.max[i] = x[arg];
-        out.argmax[i] = arg;
-        out.hit[i] = target >= 0 && arg == target;
+        rows[3 * n + i] = x[arg];
+        rows[4 * n + i] = Float.intBitsToFloat(arg);
+        rows[7 * n + i] = Float.intBitsToFloat(target >= 0 && arg == target ? 1 : 0);
     }
 
     /**
