@@ -184,7 +184,9 @@ __kernel void xent(XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS, XENT_SCALAR_PARAMS) {
 #endif
 #if STATS
     group_maxarg(&xm, &jm, red_f, red_i);
-    if (jm >= K) {
+    // The CPU kernels' and the reference's argmax: the first column above every one before it,
+    // which the running max from -inf finds, but for a NaN in column 0, which nothing is above.
+    if (jm >= K || isnan(xr[0])) {
         jm = 0;
     }
 #else

@@ -268,6 +268,13 @@ __kernel void xent_split_finish(XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS, __global 
         const int tcol = t;
         const float p_t = exp(-rr.nlp_t);
 #endif
+        // The CPU kernels' argmax, the first column above every one before it, is column 0 when
+        // that holds a NaN, which nothing is above. Read here, by the work-item that writes
+        // column 0's gradient below (in place, g is x).
+        if (isnan(xr[0])) {
+            jm = 0;
+            xbest = xr[0];
+        }
         write_rowout(rowout, N, row, rr, status, xbest, jm, p_t, ent, tcol, counted);
 #else
         write_rowout(rowout, N, row, rr, status, 0.0f, 0, 0.0f, 0.0f, -1, counted);

@@ -96,8 +96,10 @@ __kernel void xent_vec(XENT_INPUT_PARAMS, XENT_OUTPUT_PARAMS, XENT_SCALAR_PARAMS
         // What later passes need from x, read before pass 2 may overwrite it.
         const float zt = HARD_COUNTED ? scaled(xr[t], it, c, inv_c) : 0.0f;
 #if STATS
+        // The first column above every one before it (as the CPU kernels take it): xm's first
+        // column, or column 0 when it holds a NaN, which nothing is above.
         int jm = 0;
-        while (jm < K - 1 && !(xr[jm] == xm)) {
+        while (!isnan(xr[0]) && jm < K - 1 && !(xr[jm] == xm)) {
             jm++;
         }
         const float xmax = xr[jm];

@@ -59,8 +59,13 @@ abstract class NonFinitePropagation extends BackendTest {
     }
 
     Stream<Arguments> cases() {
-        return backends().stream().flatMap(b -> Stream.of(1, 3, 17, 70, 300).flatMap(k ->
-                Arrays.stream(Bad.values()).flatMap(bad -> Arrays.stream(Kind.values()).map(kind -> Arguments.of(b, k, bad, kind)))));
+        return cases(backends(), List.of(1, 3, 17, 70, 300), List.of(Kind.values()));
+    }
+
+    /** Every backend × K × {@link Bad} × kind. */
+    static Stream<Arguments> cases(List<Backends> backends, List<Integer> ks, List<Kind> kinds) {
+        return backends.stream().flatMap(b -> ks.stream().flatMap(k ->
+                Arrays.stream(Bad.values()).flatMap(bad -> kinds.stream().map(kind -> Arguments.of(b, k, bad, kind)))));
     }
 
     private static XentOptions options(Kind kind) {
@@ -126,7 +131,7 @@ abstract class NonFinitePropagation extends BackendTest {
             }
             if (kind.stats()) {   // counted or not, the bad row has no lse, entropy or p of a target
                 // max and argmax: the first column above every one before it, on every backend (a
-                // NaN in column 0 is the max; OpenCL's kernels skipped it, the host fixes that up).
+                // NaN in column 0 is the max, which a running max from −∞ would skip).
                 int arg = 0;
                 for (int j = 1; j < k; j++) {
                     if (dirty[BAD * k + j] > dirty[BAD * k + arg]) {
@@ -145,6 +150,27 @@ abstract class NonFinitePropagation extends BackendTest {
             assertThat(Double.doubleToLongBits(rd.loss())).isEqualTo(Double.doubleToLongBits(rc.loss()));
         } else {
             assertThat(rd.loss()).isNaN();
+        }
+    }
+
+    /**
+     * The statistics of a row with a NaN in column 0 when the gradient goes over device-resident
+     * logits in place: max NaN and argmax 0, as into a separate gradient (the kernels read column 0
+     * before they write it).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backendList")
+    void deviceResidentInPlaceStatisticsOfANaNInColumn0(Backends backend) {
+        int k = 300;
+        float[] x = new Data(9).logits(N, k, 2);
+        x[BAD * k] = Float.NaN;
+        Targets t = Targets.hard(new Data(10).targets(N, k, 0, -100));
+        XentOptions o = XentOptions.builder().nonFinite(NonFinitePolicy.PROPAGATE).rowStats(true).build();
+        Engine e = backend.engine();
+        try (DeviceMatrix dx = e.upload(FloatMatrix.of(x, N, k))) {
+            XentResult r = e.crossEntropyWithGradient(dx, t, o, dx);
+            assertThat(r.stats().argmax()[BAD]).as("%s argmax", backend).isZero();
+            assertThat(r.stats().max()[BAD]).as("%s max", backend).isNaN();
         }
     }
 

@@ -1,6 +1,5 @@
 package org.softmaxcl;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -9,8 +8,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.softmaxcl.testing.Backends;
 
 /**
- * {@link NonFinitePropagation} on the OpenCL backends (fails without a device); the soft-capped
- * cross-entropy cases also on the other layouts ({@link Backends#OPENCL_MORE}: the device's
+ * {@link NonFinitePropagation} on the OpenCL backends (fails without a device); the plain and
+ * soft-capped cross-entropy cases also on the other layouts ({@link Backends#OPENCL_MORE}: the device's
  * default, V0v on PoCL, and V3, a row split over work-groups, whose merging kernel decides a
  * row's max apart from the others).
  */
@@ -23,9 +22,7 @@ class NonFinitePropagationOpenClTest extends NonFinitePropagation {
 
     @Override
     Stream<Arguments> cases() {
-        Stream<Arguments> more = Backends.OPENCL_MORE.stream().flatMap(b -> Stream.of(3, 300).flatMap(k ->
-                Arrays.stream(Bad.values()).flatMap(bad -> Stream.of(Kind.SOFTCAP_NONE, Kind.SOFTCAP_IGNORED_ROW)
-                        .map(kind -> Arguments.of(b, k, bad, kind)))));
-        return Stream.concat(super.cases(), more);
+        return Stream.concat(super.cases(), cases(Backends.OPENCL_MORE, List.of(3, 300),
+                List.of(Kind.HARD_MEAN, Kind.SOFTCAP_NONE, Kind.SOFTCAP_IGNORED_ROW)));
     }
 }

@@ -164,15 +164,6 @@ final class XentLauncher {
             }
         }
 
-        // Flagged rows' raw statistics, read before the gradient comes back: in place it
-        // overwrites the host's logits.
-        if (out.hasStats() && !(xd != null && t.inPlace())) {
-            for (int i = 0; i < n; i++) {
-                if ((Float.floatToRawIntBits(rows[2 * n + i]) & 1) != 0) {
-                    rawStatsOfBadRow(rt, t, xd, i, rows, n);
-                }
-            }
-        }
         if (copyBack) {
             rt.handOver("grad", gd);
         } else if (grad != null && gd == null) {
@@ -189,47 +180,6 @@ final class XentLauncher {
                 out.hit[i] = Float.floatToRawIntBits(rows[7 * n + i]) != 0;
             }
         }
-    }
-
-    /**
-     * The statistics' max, argmax and hit of a row the kernel flagged (a NaN, +∞ or only −∞: kept
-     * under PROPAGATE), from the host's scan of its raw logits, as the CPU kernels and the float64
-     * reference take them: the first column above every one before it. A NaN in column 0 is then
-     * the max (nothing compares above it), where the kernels' running max from −∞ skips it. Such
-     * rows are rare; one device read each when the logits are device-resident (not in place there:
-     * the kernel has overwritten them, and the kernel's values stand). Written into the row
-     * outputs {@code rows} (N rows per field) as the kernel would have.
-     */
-    private static void rawStatsOfBadRow(ClRuntime rt, XentTask t, ClData xd, int i, float[] rows, int n) {
-        int k = t.cols();
-        float[] x = new float[k];
-        if (xd != null) {
-            x = xd.row(rt.ctx, i);
-        } else {
-            t.logits().getRow(i, x, 0);
-        }
-        int arg = 0;
-        for (int j = 1; j < k; j++) {
-            if (x[j] > x[arg]) {
-                arg = j;
-            }
-        }
-        int target = -1;
-        if (t.hard()) {
-            target = t.counted(i) ? t.targets().classes()[i] : -1;
-        } else {
-            FloatMatrix y = t.targets().distribution();
-            float best = Float.NEGATIVE_INFINITY;
-            for (int j = 0; j < k; j++) {
-                if (y.get(i, j) > best) {
-                    best = y.get(i, j);
-                    target = j;
-                }
-            }
-        }
-        rows[3 * n + i] = x[arg];
-        rows[4 * n + i] = Float.intBitsToFloat(arg);
-        rows[7 * n + i] = Float.intBitsToFloat(target >= 0 && arg == target ? 1 : 0);
     }
 
     /**
